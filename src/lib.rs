@@ -1,0 +1,27 @@
+//! # lro — a learning-rule oracle
+//!
+//! Reference implementations of local learning rules for recurrent and energy-based networks, and
+//! numerical and exact verification of the theory about them:
+//!
+//! - linear RNNs trained by BPTT, truncated BPTT, RTRL, RFLO and e-prop (spec
+//!   `theory/linear-rnn.md`, after Williams, Payeur & Lajoie, ICML 2026);
+//! - contrastive learning with flexible phase dynamics (spec `theory/contrastive.md`, after
+//!   Williams, Bredenberg & Lajoie, ICML 2023).
+//!
+//! Every algorithm is written once, generic over [`scalar::Real`], and runs on `f64`, complex-step
+//! numbers, dual numbers, MPFR floats and exact rationals. Every checked property is an entry of
+//! [`catalogue`], with its provenance tag: the papers' full texts were not available, so most
+//! formulas are *derived for this project*, and lro never presents them as the papers' equations.
+
+#![warn(missing_docs)]
+
+pub mod catalogue;
+pub mod error;
+pub mod gradcheck;
+pub mod linalg;
+pub mod rnn;
+pub mod rules;
+pub mod scalar;
+pub mod tolerances;
+
+pub use error::{LroError, Result};

@@ -1,0 +1,18 @@
+//! The recurrent network of `theory/linear-rnn.md` §2: model, inputs, teacher and student, and the
+//! data-aligned construction.
+//!
+//! Conventions `[assumed]` (spec "How to read this"): `h_0 = 0`; for `t = 1..T`,
+//! `h_t = W h_{t-1} + B x_{t-1}` and `y_t = A h_t`; the inputs are `x_0 … x_{T-1}`.
+
+pub mod aligned;
+pub mod inputs;
+pub mod metrics;
+pub mod random;
+pub mod model;
+pub mod task;
+
+pub use aligned::{AlignedBasis, Mode, ModeReadout};
+pub use inputs::Sequence;
+pub use model::{Activation, Rnn, Trajectory};
+pub use random::{Instance, InstanceSpec};
+pub use task::StudentTeacher;

@@ -1,0 +1,233 @@
+//! The RNN `(A, W, B)` with optional leak and tanh activation.
+use crate::error::{LroError, Result};
+use crate::linalg;
+use crate::scalar::Real;
+use nalgebra::{DMatrix, DVector};
+use serde::{Deserialize, Serialize};
+
+/// The activation φ applied to the pre-activation `u_t`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Activation {
+    /// φ(u) = u (the linear RNN of the theory).
+    #[default]
+    Identity,
+    /// φ(u) = tanh(u), with its exact derivative 1 − tanh²(u).
+    Tanh,
+}
+
+impl Activation {
+    /// φ(u) and φ'(u). Fails for tanh over a number kind without transcendentals (rationals).
+    pub fn apply<T: Real>(self, u: &T) -> Result<(T, T)> {
+        match self {
+            Activation::Identity => Ok((u.clone(), T::one())),
+            Activation::Tanh => {
+                let t = u.try_tanh().ok_or_else(|| {
+                    LroError::Unsupported(format!(
+                        "tanh over {} numbers; use f64, complex, dual or mpfr for tanh networks",
+                        T::kind()
+                    ))
+                })?;
+                let d = T::one() - t.clone() * t.clone();
+                Ok((t, d))
+            }
+        }
+    }
+}
+
+/// A recurrent network: readout `A` (o×n), recurrence `W` (n×n), input weights `B` (n×d), leak
+/// rate `alpha ∈ (0, 1]` and activation φ:
+///
+/// `u_t = W h_{t-1} + B x_{t-1}`, `h_t = (1 − α) h_{t-1} + α φ(u_t)`, `y_t = A h_t`, `h_0 = 0`.
+///
+/// With the defaults (α = 1, φ = identity) this is the linear RNN of spec §2.2.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Rnn<T: Real> {
+    a: DMatrix<T>,
+    w: DMatrix<T>,
+    b: DMatrix<T>,
+    alpha: T,
+    activation: Activation,
+}
+
+/// Every state of one forward pass.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Trajectory<T: Real> {
+    /// `h_0 … h_T` (length T + 1; `h[0] = 0`).
+    pub h: Vec<DVector<T>>,
+    /// Pre-activations `u_1 … u_T` (`u[t-1]` is `u_t`).
+    pub u: Vec<DVector<T>>,
+    /// Activation derivatives `φ'(u_t)` (`dphi[t-1]`).
+    pub dphi: Vec<DVector<T>>,
+    /// Outputs `y_1 … y_T` (`y[t-1]` is `y_t`).
+    pub y: Vec<DVector<T>>,
+}
+
+fn check_finite<T: Real>(name: &str, m: &DMatrix<T>) -> Result<()> {
+    if linalg::all_finite(m) {
+        Ok(())
+    } else {
+        Err(LroError::NotFinite { name: name.into() })
+    }
+}
+
+impl<T: Real> Rnn<T> {
+    /// A linear RNN (α = 1, identity). Checks that `W` is square, `A` has n columns and `B` has n
+    /// rows, and that every entry is finite.
+    pub fn new(a: DMatrix<T>, w: DMatrix<T>, b: DMatrix<T>) -> Result<Self> {
+        let n = w.nrows();
+        if w.ncols() != n || n == 0 {
+            return Err(LroError::ShapeMismatch {
+                context: "Rnn::new".into(),
+                detail: format!("W must be square and non-empty, got {}×{}", w.nrows(), w.ncols()),
+            });
+        }
+        if a.ncols() != n || a.nrows() == 0 {
+            return Err(LroError::ShapeMismatch {
+                context: "Rnn::new".into(),
+                detail: format!("A must be o×{n} with o ≥ 1 (W is {n}×{n}), got {}×{}", a.nrows(), a.ncols()),
+            });
+        }
+        if b.nrows() != n || b.ncols() == 0 {
+            return Err(LroError::ShapeMismatch {
+                context: "Rnn::new".into(),
+                detail: format!("B must be {n}×d with d ≥ 1 (W is {n}×{n}), got {}×{}", b.nrows(), b.ncols()),
+            });
+        }
+        check_finite("A", &a)?;
+        check_finite("W", &w)?;
+        check_finite("B", &b)?;
+        Ok(Rnn { a, w, b, alpha: T::one(), activation: Activation::Identity })
+    }
+
+    /// Sets the leak rate α ∈ (0, 1] (α = 1: no leak).
+    pub fn with_leak(mut self, alpha: T) -> Result<Self> {
+        let v = alpha.to_f64();
+        if !alpha.is_finite() || !(v > 0.0 && v <= 1.0) {
+            return Err(LroError::OutOfDomain {
+                name: "leak rate alpha".into(),
+                value: v,
+                reason: "it must lie in (0, 1]; alpha = 1 means no leak, Murray's tau_m = 1/alpha".into(),
+            });
+        }
+        self.alpha = alpha;
+        Ok(self)
+    }
+
+    /// Sets the activation.
+    pub fn with_activation(mut self, activation: Activation) -> Self {
+        self.activation = activation;
+        self
+    }
+
+    /// Readout A (o×n).
+    pub fn a(&self) -> &DMatrix<T> {
+        &self.a
+    }
+    /// Recurrence W (n×n).
+    pub fn w(&self) -> &DMatrix<T> {
+        &self.w
+    }
+    /// Input weights B (n×d).
+    pub fn b(&self) -> &DMatrix<T> {
+        &self.b
+    }
+    /// Leak rate α.
+    pub fn alpha(&self) -> &T {
+        &self.alpha
+    }
+    /// Activation φ.
+    pub fn activation(&self) -> Activation {
+        self.activation
+    }
+    /// Hidden dimension n.
+    pub fn n(&self) -> usize {
+        self.w.nrows()
+    }
+    /// Output dimension o.
+    pub fn o(&self) -> usize {
+        self.a.nrows()
+    }
+    /// Input dimension d.
+    pub fn d(&self) -> usize {
+        self.b.ncols()
+    }
+    /// Whether this is the linear RNN of the theory (α = 1, identity activation).
+    pub fn is_linear(&self) -> bool {
+        self.activation == Activation::Identity && self.alpha.is_one()
+    }
+
+    /// Replaces the parameters (same shapes required), keeping leak and activation.
+    pub fn with_params(&self, a: DMatrix<T>, w: DMatrix<T>, b: DMatrix<T>) -> Result<Self> {
+        if a.shape() != self.a.shape() || w.shape() != self.w.shape() || b.shape() != self.b.shape() {
+            return Err(LroError::ShapeMismatch {
+                context: "Rnn::with_params".into(),
+                detail: "new parameters must have the shapes of the old ones".into(),
+            });
+        }
+        let mut out = Rnn::new(a, w, b)?;
+        out.alpha = self.alpha.clone();
+        out.activation = self.activation;
+        Ok(out)
+    }
+
+    /// The same network over another number kind, entry by entry through `f`.
+    pub fn map<U: Real>(&self, f: impl Fn(&T) -> U) -> Rnn<U> {
+        Rnn {
+            a: self.a.map(|x| f(&x)),
+            w: self.w.map(|x| f(&x)),
+            b: self.b.map(|x| f(&x)),
+            alpha: f(&self.alpha),
+            activation: self.activation,
+        }
+    }
+
+    /// Checks that `xs` is a non-empty sequence of finite d-vectors.
+    pub fn check_inputs(&self, xs: &[DVector<T>]) -> Result<()> {
+        if xs.is_empty() {
+            return Err(LroError::ZeroHorizon);
+        }
+        for (t, x) in xs.iter().enumerate() {
+            if x.len() != self.d() {
+                return Err(LroError::ShapeMismatch {
+                    context: "inputs".into(),
+                    detail: format!("x_{t} has length {}, the network's input dimension d is {}", x.len(), self.d()),
+                });
+            }
+            if !x.iter().all(|v| v.is_finite()) {
+                return Err(LroError::NotFinite { name: format!("input x_{t}") });
+            }
+        }
+        Ok(())
+    }
+
+    /// The forward pass of spec §2.2 over inputs `x_0 … x_{T-1}`.
+    pub fn forward(&self, xs: &[DVector<T>]) -> Result<Trajectory<T>> {
+        self.check_inputs(xs)?;
+        let n = self.n();
+        let one_minus_alpha = T::one() - self.alpha.clone();
+        let mut h = vec![DVector::zeros(n)];
+        let (mut us, mut ds, mut ys) = (Vec::new(), Vec::new(), Vec::new());
+        for x in xs {
+            let prev = h.last().expect("h starts with h_0");
+            let u = &self.w * prev + &self.b * x;
+            let mut phi = DVector::zeros(n);
+            let mut dphi = DVector::zeros(n);
+            for i in 0..n {
+                let (p, d) = self.activation.apply(&u[i])?;
+                phi[i] = p;
+                dphi[i] = d;
+            }
+            let next = if self.alpha.is_one() {
+                phi
+            } else {
+                prev * one_minus_alpha.clone() + phi * self.alpha.clone()
+            };
+            ys.push(&self.a * &next);
+            h.push(next);
+            us.push(u);
+            ds.push(dphi);
+        }
+        Ok(Trajectory { h, u: us, dphi: ds, y: ys })
+    }
+}

@@ -1,0 +1,143 @@
+//! Seeded random instances for checks and property tests.
+//!
+//! Every value is a dyadic rational (k/8, k/(4n), ±1), so one draw can be run exactly over
+//! `Rational` and in floating point over `f64`, and the two runs see the same numbers.
+use super::aligned::{AlignedBasis, Mode};
+use super::inputs::{self, Sequence};
+use super::model::Rnn;
+use super::task::StudentTeacher;
+use crate::error::{LroError, Result};
+use crate::scalar::Real;
+use nalgebra::DMatrix;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+/// What to draw: a seed and the dimensions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct InstanceSpec {
+    /// Seed of the ChaCha8 generator.
+    pub seed: u64,
+    /// Output dimension o.
+    pub o: usize,
+    /// Student hidden dimension n.
+    pub n: usize,
+    /// Teacher hidden dimension.
+    pub n_teacher: usize,
+    /// Input dimension d.
+    pub d: usize,
+    /// Horizon T.
+    pub horizon: usize,
+}
+
+/// A drawn instance: student, teacher, RFLO feedback and ŵ, one input sequence and its targets.
+#[derive(Clone, Debug)]
+pub struct Instance<T: Real> {
+    /// Student and teacher.
+    pub st: StudentTeacher<T>,
+    /// A feedback matrix R (o×n) for RFLO and random e-prop.
+    pub feedback: DMatrix<T>,
+    /// A surrogate ŵ with |ŵ| < 1.
+    pub w_hat: T,
+    /// Horizon T.
+    pub horizon: usize,
+    /// One Rademacher input sequence `x_0 … x_{T-1}`.
+    pub xs: Sequence<T>,
+    /// The teacher's outputs on `xs`.
+    pub targets: Sequence<T>,
+}
+
+fn grid<R: Rng>(rng: &mut R, rows: usize, cols: usize, k: i64, den: f64) -> DMatrix<f64> {
+    DMatrix::from_fn(rows, cols, |_, _| rng.random_range(-k..=k) as f64 / den)
+}
+
+impl InstanceSpec {
+    fn validate(&self) -> Result<()> {
+        if self.o == 0 || self.n == 0 || self.n_teacher == 0 || self.d == 0 {
+            return Err(LroError::InvalidParameter {
+                name: "instance dimensions".into(),
+                reason: format!("o, n, n_teacher, d must be ≥ 1, got {self:?}"),
+            });
+        }
+        if self.horizon == 0 {
+            return Err(LroError::ZeroHorizon);
+        }
+        Ok(())
+    }
+
+    /// A generic (non-aligned) instance: entries of A, B, R in {k/8 : |k| ≤ 8}, of W in
+    /// {k/(4n) : |k| ≤ 3} (so ‖W‖_∞ ≤ 3/4 and trajectories stay bounded), ŵ in {k/8 : |k| ≤ 7}.
+    pub fn draw(&self) -> Result<Instance<f64>> {
+        self.validate()?;
+        let mut rng = ChaCha8Rng::seed_from_u64(self.seed);
+        let student = Rnn::new(
+            grid(&mut rng, self.o, self.n, 8, 8.0),
+            grid(&mut rng, self.n, self.n, 3, 4.0 * self.n as f64),
+            grid(&mut rng, self.n, self.d, 8, 8.0),
+        )?;
+        let nt = self.n_teacher;
+        let teacher = Rnn::new(
+            grid(&mut rng, self.o, nt, 8, 8.0),
+            grid(&mut rng, nt, nt, 3, 4.0 * nt as f64),
+            grid(&mut rng, nt, self.d, 8, 8.0),
+        )?;
+        self.finish(StudentTeacher::new(student, teacher)?, &mut rng)
+    }
+
+    /// A data-aligned instance (spec §2.4): shared U, V; hidden bases P (student) and P* (teacher);
+    /// modes with a, b in {k/4 : |k| ≤ 6}, |w| ≤ 3/4; aligned feedback R = U R̄ Pᵀ. Requires
+    /// `n_teacher = n`. Returns the instance and the student's bases.
+    pub fn draw_aligned(&self) -> Result<(Instance<f64>, AlignedBasis<f64>)> {
+        self.validate()?;
+        if self.n_teacher != self.n {
+            return Err(LroError::InvalidParameter {
+                name: "n_teacher".into(),
+                reason: "aligned instances use n_teacher = n".into(),
+            });
+        }
+        let mut rng = ChaCha8Rng::seed_from_u64(self.seed);
+        let basis = AlignedBasis::<f64>::random(self.o, self.n, self.d, &mut rng)?;
+        let teacher_basis = AlignedBasis::new(
+            basis.u.clone(),
+            basis.v.clone(),
+            crate::linalg::random_orthogonal(self.n, &mut rng),
+        )?;
+        let modes = |rng: &mut ChaCha8Rng| -> Vec<Mode<f64>> {
+            (0..self.n)
+                .map(|i| {
+                    let a = if i < self.o { rng.random_range(-6..=6) as f64 / 4.0 } else { 0.0 };
+                    let b = if i < self.d { rng.random_range(-6..=6) as f64 / 4.0 } else { 0.0 };
+                    Mode::new(a, b, rng.random_range(-3..=3) as f64 / 4.0)
+                })
+                .collect()
+        };
+        let student = basis.build(&modes(&mut rng))?;
+        let teacher = teacher_basis.build(&modes(&mut rng))?;
+        let a_hat: Vec<f64> = (0..self.o.min(self.n)).map(|_| rng.random_range(-8..=8) as f64 / 8.0).collect();
+        let mut inst = self.finish(StudentTeacher::new(student, teacher)?, &mut rng)?;
+        inst.feedback = basis.feedback(&a_hat)?;
+        Ok((inst, basis))
+    }
+
+    fn finish(&self, st: StudentTeacher<f64>, rng: &mut ChaCha8Rng) -> Result<Instance<f64>> {
+        let feedback = grid(rng, self.o, self.n, 8, 8.0);
+        let w_hat = rng.random_range(-7..=7) as f64 / 8.0;
+        let xs = inputs::rademacher(self.d, self.horizon, rng);
+        let targets = st.targets(&xs)?;
+        Ok(Instance { st, feedback, w_hat, horizon: self.horizon, xs, targets })
+    }
+}
+
+impl Instance<f64> {
+    /// The same instance over another number kind (exact for rationals: every value is dyadic).
+    pub fn cast<T: Real>(&self) -> Instance<T> {
+        let f = |x: &f64| T::from_f64(*x);
+        Instance {
+            st: StudentTeacher { student: self.st.student.map(f), teacher: self.st.teacher.map(f) },
+            feedback: self.feedback.map(T::from_f64),
+            w_hat: T::from_f64(self.w_hat),
+            horizon: self.horizon,
+            xs: inputs::cast(&self.xs),
+            targets: inputs::cast(&self.targets),
+        }
+    }
+}

@@ -1,0 +1,157 @@
+//! `Mpfr`: arbitrary-precision binary floats (MPFR via `rug`), for high-precision reference runs.
+//!
+//! Precision is per value; new values (constants, conversions) take the calling thread's current
+//! precision, set with [`set_precision`] or scoped with [`with_precision`] (default 256 bits). A
+//! binary operation rounds to the larger of its operands' precisions.
+use super::{Real, RealFn};
+use crate::error::LroError;
+use num_traits::{One, Zero};
+use rug::Float;
+use rug::ops::Pow;
+use std::cell::Cell;
+use std::fmt;
+use std::ops::{Add, AddAssign, Div, DivAssign, Mul, MulAssign, Neg, Sub, SubAssign};
+
+/// Smallest precision accepted, in bits (that of `f64`).
+pub const MIN_PRECISION: u32 = 53;
+/// Largest precision accepted, in bits.
+pub const MAX_PRECISION: u32 = 1024;
+const DEFAULT_PRECISION: u32 = 256;
+
+thread_local! {
+    static PRECISION: Cell<u32> = const { Cell::new(DEFAULT_PRECISION) };
+}
+
+/// The calling thread's precision for new `Mpfr` values, in bits.
+pub fn precision() -> u32 {
+    PRECISION.with(|p| p.get())
+}
+
+/// Sets the calling thread's precision for new `Mpfr` values.
+pub fn set_precision(bits: u32) -> Result<(), LroError> {
+    if !(MIN_PRECISION..=MAX_PRECISION).contains(&bits) {
+        return Err(LroError::InvalidParameter {
+            name: "precision".into(),
+            reason: format!(
+                "{bits} bits is outside the supported range {MIN_PRECISION}..={MAX_PRECISION}"
+            ),
+        });
+    }
+    PRECISION.with(|p| p.set(bits));
+    Ok(())
+}
+
+/// Runs `f` with the thread's precision set to `bits`, restoring the previous precision after.
+pub fn with_precision<R>(bits: u32, f: impl FnOnce() -> R) -> Result<R, LroError> {
+    let old = precision();
+    set_precision(bits)?;
+    let out = f();
+    PRECISION.with(|p| p.set(old));
+    Ok(out)
+}
+
+/// An arbitrary-precision binary float.
+#[derive(Clone, PartialEq, PartialOrd)]
+pub struct Mpfr(pub Float);
+
+impl Mpfr {
+    /// The value at the thread's current precision.
+    pub fn new(x: f64) -> Self {
+        Mpfr(Float::with_val(precision(), x))
+    }
+    /// This value's precision in bits.
+    pub fn prec(&self) -> u32 {
+        self.0.prec()
+    }
+    fn join(&self, o: &Self) -> u32 {
+        self.0.prec().max(o.0.prec())
+    }
+}
+
+impl fmt::Debug for Mpfr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+impl Zero for Mpfr {
+    fn zero() -> Self {
+        Mpfr(Float::new(precision()))
+    }
+    fn is_zero(&self) -> bool {
+        self.0.is_zero()
+    }
+}
+impl One for Mpfr {
+    fn one() -> Self {
+        Mpfr(Float::with_val(precision(), 1))
+    }
+}
+
+macro_rules! mpfr_binop {
+    ($tr:ident, $m:ident, $atr:ident, $am:ident, $op:tt) => {
+        impl $tr for Mpfr {
+            type Output = Self;
+            fn $m(self, o: Self) -> Self {
+                let p = self.join(&o);
+                Mpfr(Float::with_val(p, &self.0 $op &o.0))
+            }
+        }
+        impl $atr for Mpfr {
+            fn $am(&mut self, o: Self) {
+                let p = self.join(&o);
+                self.0 = Float::with_val(p, &self.0 $op &o.0);
+            }
+        }
+    };
+}
+mpfr_binop!(Add, add, AddAssign, add_assign, +);
+mpfr_binop!(Sub, sub, SubAssign, sub_assign, -);
+mpfr_binop!(Mul, mul, MulAssign, mul_assign, *);
+mpfr_binop!(Div, div, DivAssign, div_assign, /);
+
+impl Neg for Mpfr {
+    type Output = Self;
+    fn neg(self) -> Self {
+        Mpfr(-self.0)
+    }
+}
+
+impl Real for Mpfr {
+    fn kind() -> String {
+        format!("mpfr{}", precision())
+    }
+    fn from_f64(x: f64) -> Self {
+        Mpfr::new(x)
+    }
+    fn from_i64(n: i64) -> Self {
+        Mpfr(Float::with_val(precision(), n))
+    }
+    fn to_f64(&self) -> f64 {
+        self.0.to_f64()
+    }
+    fn is_finite(&self) -> bool {
+        self.0.is_finite()
+    }
+    fn try_tanh(&self) -> Option<Self> {
+        Some(RealFn::tanh(self))
+    }
+    fn powi(&self, k: u32) -> Self {
+        Mpfr(Float::with_val(self.prec(), (&self.0).pow(k)))
+    }
+}
+
+impl RealFn for Mpfr {
+    fn exp(&self) -> Self {
+        Mpfr(self.0.clone().exp())
+    }
+    fn ln(&self) -> Self {
+        Mpfr(self.0.clone().ln())
+    }
+    fn sqrt(&self) -> Self {
+        Mpfr(self.0.clone().sqrt())
+    }
+    fn tanh(&self) -> Self {
+        Mpfr(self.0.clone().tanh())
+    }
+}

@@ -1,0 +1,72 @@
+//! Every tolerance lro uses, named, with the reason for its value (after statrs' `prec.rs`).
+//!
+//! Tests, catalogue checks and the CLI refer to these names; no bare tolerance appears elsewhere.
+//! Exact checks over `Rational` use equality and need none of these.
+
+/// Relative tolerance for identities that are exact in real arithmetic, evaluated in f64 on
+/// problems of the size the tests use (n, d, o ≤ 8, T ≤ 30). Both sides are sums of O(T·n³)
+/// products of O(1) terms computed in different orders; rounding grows roughly like
+/// `T·n·ε_machine·cond`, a few hundred ulps at most, so 1e-10 leaves two orders of margin while still
+/// catching any algebraic error (a wrong term changes results at O(1)).
+pub const F64_IDENTITY_REL: f64 = 1e-10;
+
+/// Absolute floor added to relative comparisons, so that entries that are exactly zero in real
+/// arithmetic but carry rounding noise of order ε·scale are not reported as relative failures.
+pub const F64_IDENTITY_ABS_FLOOR: f64 = 1e-12;
+
+/// Step of central finite differences on f64 for the smooth (polynomial) expected loss. The optimal
+/// step for a central difference is ε^(1/3) ≈ 6e-6 times the scale; 1e-6 sits at that optimum.
+pub const CENTRAL_DIFF_STEP: f64 = 1e-6;
+
+/// Relative tolerance for central-difference gradients (spec P-RNN-2: "about 1e-8"). Truncation
+/// error is O(h²·f''') ≈ 1e-12 and rounding error ε·f/h ≈ 2e-10·|f|; the gradient is compared
+/// relative to max(|f|, |∇f|), so 1e-7 leaves margin for losses up to ~100× their gradient.
+pub const CENTRAL_DIFF_REL: f64 = 1e-7;
+
+/// Imaginary step for complex-step derivatives. Any step below ~1e-100 gives derivatives exact to
+/// rounding, because there is no subtraction; 1e-200 keeps h² far below the f64 range.
+pub const COMPLEX_STEP: f64 = 1e-200;
+
+/// Relative tolerance for complex-step derivatives against exact ones: rounding only, a few ulps
+/// per operation over O(T·n³) operations.
+pub const COMPLEX_STEP_REL: f64 = 1e-11;
+
+/// Number of standard errors allowed in Monte-Carlo comparisons of one scalar. For a statistic that
+/// is approximately normal, P(|Z| > 5.5) ≈ 3.8e-8. A test that compares m such scalars at once
+/// (a union bound) stays below 1e-6 failure probability for m ≤ 25; tests with more scalars use
+/// [`mc_sigmas_for`] instead.
+pub const MC_SIGMAS: f64 = 5.5;
+
+/// The number of standard errors that keeps the union-bound failure probability of `m`
+/// simultaneous two-sided normal comparisons below 1e-6 (Bonferroni; Mills-ratio tail bound).
+pub fn mc_sigmas_for(m: usize) -> f64 {
+    // Smallest z on a 0.05 grid with m · 2·φ(z)/z ≤ 1e-6 (upper bound on 2·(1 − Φ(z))).
+    let target = 1e-6 / (m.max(1) as f64);
+    let mut z: f64 = 4.0;
+    loop {
+        let tail = 2.0 * (-0.5 * z * z).exp() / (z * (2.0 * std::f64::consts::PI).sqrt());
+        if tail <= target {
+            return z;
+        }
+        z += 0.05;
+    }
+}
+
+/// Relative singular-value gap below which a singular value counts as zero in f64 rank
+/// decisions on the products the low-rank checks form (spec P-RNN-35: "about 1e-10 σ₁"). Rounding in
+/// a sum of K outer products leaves σ_{o+1}/σ₁ near K·ε ≈ 1e-13 for K ≤ 1000, so 1e-10 has margin,
+/// while a genuine extra direction from a wrong rule has σ_{o+1}/σ₁ ≫ 1e-6.
+pub const RANK_REL_GAP: f64 = 1e-10;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn sigmas_grow_with_the_number_of_comparisons() {
+        let one = mc_sigmas_for(1);
+        let many = mc_sigmas_for(1000);
+        assert!(one > 4.8 && one < 5.1, "z(1) = {one}");
+        assert!(many > one + 1.0, "z(1000) = {many}");
+        assert!(MC_SIGMAS >= mc_sigmas_for(25));
+    }
+}
