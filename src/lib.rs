@@ -16,6 +16,7 @@
 #![warn(missing_docs)]
 
 pub mod catalogue;
+pub mod cli;
 pub mod error;
 pub mod gradcheck;
 pub mod linalg;

@@ -130,7 +130,13 @@ pub fn singular_values(m: &DMatrix<f64>) -> Vec<f64> {
     if m.nrows() == 0 || m.ncols() == 0 {
         return Vec::new();
     }
-    let mut s: Vec<f64> = m.clone().svd(false, false).singular_values.iter().copied().collect();
+    let mut s: Vec<f64> = m
+        .clone()
+        .svd(false, false)
+        .singular_values
+        .iter()
+        .copied()
+        .collect();
     s.sort_by(|a, b| b.total_cmp(a));
     s
 }

@@ -90,12 +90,23 @@ pub struct Evidence {
 
 impl Evidence {
     /// Evidence from a worst error and its tolerance (`None`: exact, must be 0).
-    pub fn from_worst(instances: usize, worst_error: f64, tolerance: Option<f64>, detail: impl Into<String>) -> Self {
+    pub fn from_worst(
+        instances: usize,
+        worst_error: f64,
+        tolerance: Option<f64>,
+        detail: impl Into<String>,
+    ) -> Self {
         let passed = match tolerance {
             None => worst_error == 0.0,
             Some(tol) => worst_error <= tol,
         };
-        Evidence { instances, worst_error, tolerance, passed, detail: detail.into() }
+        Evidence {
+            instances,
+            worst_error,
+            tolerance,
+            passed,
+            detail: detail.into(),
+        }
     }
 
     /// Combines the evidence of two sub-checks of one entry: instances add, errors are kept relative
@@ -111,7 +122,11 @@ impl Evidence {
                 }
             }
         };
-        let worse = if ratio(&other) > ratio(&self) { &other } else { &self };
+        let worse = if ratio(&other) > ratio(&self) {
+            &other
+        } else {
+            &self
+        };
         Evidence {
             instances: self.instances + other.instances,
             worst_error: worse.worst_error,

@@ -53,7 +53,11 @@ fn square<T: Real>(name: &str, m: &DMatrix<T>) -> Result<usize> {
     if m.nrows() != m.ncols() || m.nrows() == 0 {
         return Err(LroError::ShapeMismatch {
             context: "AlignedBasis".into(),
-            detail: format!("{name} must be square and non-empty, got {}×{}", m.nrows(), m.ncols()),
+            detail: format!(
+                "{name} must be square and non-empty, got {}×{}",
+                m.nrows(),
+                m.ncols()
+            ),
         });
     }
     Ok(m.nrows())
@@ -114,16 +118,42 @@ impl<T: Real> AlignedBasis<T> {
                     name: format!("mode {i}"),
                     reason: format!(
                         "with o = {o}, d = {d}, mode {i} has no {}; set that gain to 0",
-                        if i >= o { "output row (a)" } else { "input column (b)" }
+                        if i >= o {
+                            "output row (a)"
+                        } else {
+                            "input column (b)"
+                        }
                     ),
                 });
             }
         }
-        let abar = DMatrix::from_fn(o, n, |i, j| if i == j { modes[j].a.clone() } else { T::zero() });
-        let wbar = DMatrix::from_fn(n, n, |i, j| if i == j { modes[j].w.clone() } else { T::zero() });
-        let bbar = DMatrix::from_fn(n, d, |i, j| if i == j { modes[i].b.clone() } else { T::zero() });
+        let abar = DMatrix::from_fn(o, n, |i, j| {
+            if i == j {
+                modes[j].a.clone()
+            } else {
+                T::zero()
+            }
+        });
+        let wbar = DMatrix::from_fn(n, n, |i, j| {
+            if i == j {
+                modes[j].w.clone()
+            } else {
+                T::zero()
+            }
+        });
+        let bbar = DMatrix::from_fn(n, d, |i, j| {
+            if i == j {
+                modes[i].b.clone()
+            } else {
+                T::zero()
+            }
+        });
         let pt = self.p.transpose();
-        Rnn::new(&self.u * abar * &pt, &self.p * wbar * &pt, &self.p * bbar * self.v.transpose())
+        Rnn::new(
+            &self.u * abar * &pt,
+            &self.p * wbar * &pt,
+            &self.p * bbar * self.v.transpose(),
+        )
     }
 
     /// Aligned RFLO feedback `R = U R̄ Pᵀ`, with `a_hat.len() = min(o, n)` feedback gains.
@@ -132,10 +162,18 @@ impl<T: Real> AlignedBasis<T> {
         if a_hat.len() != o.min(n) {
             return Err(LroError::ShapeMismatch {
                 context: "AlignedBasis::feedback".into(),
-                detail: format!("{} feedback gains given, min(o, n) = {} needed", a_hat.len(), o.min(n)),
+                detail: format!(
+                    "{} feedback gains given, min(o, n) = {} needed",
+                    a_hat.len(),
+                    o.min(n)
+                ),
             });
         }
-        let rbar = DMatrix::from_fn(o, n, |i, j| if i == j { a_hat[i].clone() } else { T::zero() });
+        let rbar = DMatrix::from_fn(
+            o,
+            n,
+            |i, j| if i == j { a_hat[i].clone() } else { T::zero() },
+        );
         Ok(&self.u * rbar * self.p.transpose())
     }
 
@@ -145,19 +183,47 @@ impl<T: Real> AlignedBasis<T> {
         if (net.o(), net.n(), net.d()) != (o, n, d) {
             return Err(LroError::ShapeMismatch {
                 context: "AlignedBasis::read_modes".into(),
-                detail: format!("basis is (o, n, d) = ({o}, {n}, {d}), network is ({}, {}, {})", net.o(), net.n(), net.d()),
+                detail: format!(
+                    "basis is (o, n, d) = ({o}, {n}, {d}), network is ({}, {}, {})",
+                    net.o(),
+                    net.n(),
+                    net.d()
+                ),
             });
         }
         let (ar, wr, br) = self.rotate(net.a(), net.w(), net.b());
-        let get = |m: &DMatrix<T>, i: usize| if i < m.nrows() && i < m.ncols() { m[(i, i)].clone() } else { T::zero() };
-        let modes = (0..n).map(|i| Mode::new(get(&ar, i), get(&br, i), get(&wr, i))).collect();
-        let off = [&ar, &wr, &br].iter().map(|m| linalg::max_off_diagonal(m)).fold(0.0, f64::max);
-        Ok(ModeReadout { modes, off_diagonal: off })
+        let get = |m: &DMatrix<T>, i: usize| {
+            if i < m.nrows() && i < m.ncols() {
+                m[(i, i)].clone()
+            } else {
+                T::zero()
+            }
+        };
+        let modes = (0..n)
+            .map(|i| Mode::new(get(&ar, i), get(&br, i), get(&wr, i)))
+            .collect();
+        let off = [&ar, &wr, &br]
+            .iter()
+            .map(|m| linalg::max_off_diagonal(m))
+            .fold(0.0, f64::max);
+        Ok(ModeReadout {
+            modes,
+            off_diagonal: off,
+        })
     }
 
     /// `(UᵀAP, PᵀWP, PᵀBV)`: a network's (or an update's) matrices in the mode bases.
-    pub fn rotate(&self, a: &DMatrix<T>, w: &DMatrix<T>, b: &DMatrix<T>) -> (DMatrix<T>, DMatrix<T>, DMatrix<T>) {
+    pub fn rotate(
+        &self,
+        a: &DMatrix<T>,
+        w: &DMatrix<T>,
+        b: &DMatrix<T>,
+    ) -> (DMatrix<T>, DMatrix<T>, DMatrix<T>) {
         let pt = self.p.transpose();
-        (self.u.transpose() * a * &self.p, &pt * w * &self.p, &pt * b * &self.v)
+        (
+            self.u.transpose() * a * &self.p,
+            &pt * w * &self.p,
+            &pt * b * &self.v,
+        )
     }
 }

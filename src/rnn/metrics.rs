@@ -10,7 +10,9 @@ pub fn diagonal_fraction(m: &DMatrix<f64>) -> f64 {
     if total == 0.0 {
         return 0.0;
     }
-    let diag: f64 = (0..m.nrows().min(m.ncols())).map(|i| m[(i, i)] * m[(i, i)]).sum();
+    let diag: f64 = (0..m.nrows().min(m.ncols()))
+        .map(|i| m[(i, i)] * m[(i, i)])
+        .sum();
     diag / total
 }
 
@@ -59,7 +61,11 @@ pub fn alignment(
         }
         Some(r) => {
             let denom = r.norm() * net.a().norm();
-            Some(if denom == 0.0 { 0.0 } else { r.dot(net.a()) / denom })
+            Some(if denom == 0.0 {
+                0.0
+            } else {
+                r.dot(net.a()) / denom
+            })
         }
     };
     Ok(Alignment {

@@ -7,8 +7,8 @@
 pub mod aligned;
 pub mod inputs;
 pub mod metrics;
-pub mod random;
 pub mod model;
+pub mod random;
 pub mod task;
 
 pub use aligned::{AlignedBasis, Mode, ModeReadout};

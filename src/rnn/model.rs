@@ -79,35 +79,54 @@ impl<T: Real> Rnn<T> {
         if w.ncols() != n || n == 0 {
             return Err(LroError::ShapeMismatch {
                 context: "Rnn::new".into(),
-                detail: format!("W must be square and non-empty, got {}×{}", w.nrows(), w.ncols()),
+                detail: format!(
+                    "W must be square and non-empty, got {}×{}",
+                    w.nrows(),
+                    w.ncols()
+                ),
             });
         }
         if a.ncols() != n || a.nrows() == 0 {
             return Err(LroError::ShapeMismatch {
                 context: "Rnn::new".into(),
-                detail: format!("A must be o×{n} with o ≥ 1 (W is {n}×{n}), got {}×{}", a.nrows(), a.ncols()),
+                detail: format!(
+                    "A must be o×{n} with o ≥ 1 (W is {n}×{n}), got {}×{}",
+                    a.nrows(),
+                    a.ncols()
+                ),
             });
         }
         if b.nrows() != n || b.ncols() == 0 {
             return Err(LroError::ShapeMismatch {
                 context: "Rnn::new".into(),
-                detail: format!("B must be {n}×d with d ≥ 1 (W is {n}×{n}), got {}×{}", b.nrows(), b.ncols()),
+                detail: format!(
+                    "B must be {n}×d with d ≥ 1 (W is {n}×{n}), got {}×{}",
+                    b.nrows(),
+                    b.ncols()
+                ),
             });
         }
         check_finite("A", &a)?;
         check_finite("W", &w)?;
         check_finite("B", &b)?;
-        Ok(Rnn { a, w, b, alpha: T::one(), activation: Activation::Identity })
+        Ok(Rnn {
+            a,
+            w,
+            b,
+            alpha: T::one(),
+            activation: Activation::Identity,
+        })
     }
 
     /// Sets the leak rate α ∈ (0, 1] (α = 1: no leak).
     pub fn with_leak(mut self, alpha: T) -> Result<Self> {
         let v = alpha.to_f64();
-        if !alpha.is_finite() || !(v > 0.0 && v <= 1.0) {
+        if !(alpha.is_finite() && v > 0.0 && v <= 1.0) {
             return Err(LroError::OutOfDomain {
                 name: "leak rate alpha".into(),
                 value: v,
-                reason: "it must lie in (0, 1]; alpha = 1 means no leak, Murray's tau_m = 1/alpha".into(),
+                reason: "it must lie in (0, 1]; alpha = 1 means no leak, Murray's tau_m = 1/alpha"
+                    .into(),
             });
         }
         self.alpha = alpha;
@@ -159,7 +178,8 @@ impl<T: Real> Rnn<T> {
 
     /// Replaces the parameters (same shapes required), keeping leak and activation.
     pub fn with_params(&self, a: DMatrix<T>, w: DMatrix<T>, b: DMatrix<T>) -> Result<Self> {
-        if a.shape() != self.a.shape() || w.shape() != self.w.shape() || b.shape() != self.b.shape() {
+        if a.shape() != self.a.shape() || w.shape() != self.w.shape() || b.shape() != self.b.shape()
+        {
             return Err(LroError::ShapeMismatch {
                 context: "Rnn::with_params".into(),
                 detail: "new parameters must have the shapes of the old ones".into(),
@@ -191,11 +211,17 @@ impl<T: Real> Rnn<T> {
             if x.len() != self.d() {
                 return Err(LroError::ShapeMismatch {
                     context: "inputs".into(),
-                    detail: format!("x_{t} has length {}, the network's input dimension d is {}", x.len(), self.d()),
+                    detail: format!(
+                        "x_{t} has length {}, the network's input dimension d is {}",
+                        x.len(),
+                        self.d()
+                    ),
                 });
             }
             if !x.iter().all(|v| v.is_finite()) {
-                return Err(LroError::NotFinite { name: format!("input x_{t}") });
+                return Err(LroError::NotFinite {
+                    name: format!("input x_{t}"),
+                });
             }
         }
         Ok(())
@@ -228,6 +254,11 @@ impl<T: Real> Rnn<T> {
             us.push(u);
             ds.push(dphi);
         }
-        Ok(Trajectory { h, u: us, dphi: ds, y: ys })
+        Ok(Trajectory {
+            h,
+            u: us,
+            dphi: ds,
+            y: ys,
+        })
     }
 }

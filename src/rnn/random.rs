@@ -104,15 +104,25 @@ impl InstanceSpec {
         let modes = |rng: &mut ChaCha8Rng| -> Vec<Mode<f64>> {
             (0..self.n)
                 .map(|i| {
-                    let a = if i < self.o { rng.random_range(-6..=6) as f64 / 4.0 } else { 0.0 };
-                    let b = if i < self.d { rng.random_range(-6..=6) as f64 / 4.0 } else { 0.0 };
+                    let a = if i < self.o {
+                        rng.random_range(-6..=6) as f64 / 4.0
+                    } else {
+                        0.0
+                    };
+                    let b = if i < self.d {
+                        rng.random_range(-6..=6) as f64 / 4.0
+                    } else {
+                        0.0
+                    };
                     Mode::new(a, b, rng.random_range(-3..=3) as f64 / 4.0)
                 })
                 .collect()
         };
         let student = basis.build(&modes(&mut rng))?;
         let teacher = teacher_basis.build(&modes(&mut rng))?;
-        let a_hat: Vec<f64> = (0..self.o.min(self.n)).map(|_| rng.random_range(-8..=8) as f64 / 8.0).collect();
+        let a_hat: Vec<f64> = (0..self.o.min(self.n))
+            .map(|_| rng.random_range(-8..=8) as f64 / 8.0)
+            .collect();
         let mut inst = self.finish(StudentTeacher::new(student, teacher)?, &mut rng)?;
         inst.feedback = basis.feedback(&a_hat)?;
         Ok((inst, basis))
@@ -123,7 +133,14 @@ impl InstanceSpec {
         let w_hat = rng.random_range(-7..=7) as f64 / 8.0;
         let xs = inputs::rademacher(self.d, self.horizon, rng);
         let targets = st.targets(&xs)?;
-        Ok(Instance { st, feedback, w_hat, horizon: self.horizon, xs, targets })
+        Ok(Instance {
+            st,
+            feedback,
+            w_hat,
+            horizon: self.horizon,
+            xs,
+            targets,
+        })
     }
 }
 
@@ -132,7 +149,10 @@ impl Instance<f64> {
     pub fn cast<T: Real>(&self) -> Instance<T> {
         let f = |x: &f64| T::from_f64(*x);
         Instance {
-            st: StudentTeacher { student: self.st.student.map(f), teacher: self.st.teacher.map(f) },
+            st: StudentTeacher {
+                student: self.st.student.map(f),
+                teacher: self.st.teacher.map(f),
+            },
             feedback: self.feedback.map(T::from_f64),
             w_hat: T::from_f64(self.w_hat),
             horizon: self.horizon,

@@ -6,13 +6,23 @@ use crate::scalar::Real;
 use nalgebra::{DMatrix, DVector};
 
 /// One backward step from `δh_t`: accumulates into (ΔW, ΔB) and returns `δh_{t-1}`.
-fn step<T: Real>(s: &Sample<T>, t: usize, dh: &DVector<T>, dw: &mut DMatrix<T>, db: &mut DMatrix<T>) -> DVector<T> {
+fn step<T: Real>(
+    s: &Sample<T>,
+    t: usize,
+    dh: &DVector<T>,
+    dw: &mut DMatrix<T>,
+    db: &mut DMatrix<T>,
+) -> DVector<T> {
     let alpha = s.net.alpha().clone();
     let du = dh.component_mul(&s.traj.dphi[t - 1]) * alpha.clone();
     *dw += &du * s.traj.h[t - 1].transpose();
     *db += &du * s.xs[t - 1].transpose();
     let back = s.net.w().transpose() * &du;
-    if alpha.is_one() { back } else { back + dh * (T::one() - alpha) }
+    if alpha.is_one() {
+        back
+    } else {
+        back + dh * (T::one() - alpha)
+    }
 }
 
 /// Full BPTT: one adjoint pass from t = T down to 1, injecting `Aᵀ c_t ε_t` at each loss step.

@@ -22,6 +22,14 @@ use crate::rnn::StudentTeacher;
 use crate::scalar::Real;
 use nalgebra::DMatrix;
 
+/// How the backward operator advances with the lag m.
+enum Back<T: Real> {
+    /// `F_{m+1} = F_m M`.
+    Right(DMatrix<T>),
+    /// `F_{m+1} = c F_m`.
+    Scale(T),
+}
+
 /// Precomputed `W^k B` and `G_k` for k < T.
 struct Lags<T: Real> {
     wb: Vec<DMatrix<T>>,
@@ -81,7 +89,12 @@ pub fn loss<T: Real>(st: &StudentTeacher<T>, horizon: usize, loss: Loss) -> Resu
 }
 
 /// The expected final-step update at horizon `h ≤ lags.len()`.
-fn final_step<T: Real>(rule: &Rule<T>, st: &StudentTeacher<T>, lags: &Lags<T>, h: usize) -> Update<T> {
+fn final_step<T: Real>(
+    rule: &Rule<T>,
+    st: &StudentTeacher<T>,
+    lags: &Lags<T>,
+    h: usize,
+) -> Update<T> {
     let s = &st.student;
     let (o, n, d) = (s.o(), s.n(), s.d());
     let g = &lags.g[..h];
@@ -96,20 +109,24 @@ fn final_step<T: Real>(rule: &Rule<T>, st: &StudentTeacher<T>, lags: &Lags<T>, h
     for m in (0..h.saturating_sub(1)).rev() {
         sm[m] = &g[m + 1] * &bt + &sm[m + 1] * &wt;
     }
-    let diag_w = DMatrix::from_fn(n, n, |i, j| if i == j { s.w()[(i, i)].clone() } else { T::zero() });
-    let (mut f, step, depth): (DMatrix<T>, Box<dyn Fn(&DMatrix<T>) -> DMatrix<T>>, usize) = match rule {
-        Rule::Bptt | Rule::Rtrl => (s.a().clone(), Box::new(|f| f * s.w()), h),
-        Rule::Tbptt { k } => (s.a().clone(), Box::new(|f| f * s.w()), (*k).min(h)),
-        Rule::Rflo { feedback, w_hat } => {
-            let wh = w_hat.clone();
-            (feedback.clone(), Box::new(move |f| f * wh.clone()), h)
+    let diag_w = DMatrix::from_fn(n, n, |i, j| {
+        if i == j {
+            s.w()[(i, i)].clone()
+        } else {
+            T::zero()
         }
+    });
+    // F_0 and the step F_{m+1} = F_m · M (or F_m · ŵ).
+    let (mut f, back, depth) = match rule {
+        Rule::Bptt | Rule::Rtrl => (s.a().clone(), Back::Right(s.w().clone()), h),
+        Rule::Tbptt { k } => (s.a().clone(), Back::Right(s.w().clone()), (*k).min(h)),
+        Rule::Rflo { feedback, w_hat } => (feedback.clone(), Back::Scale(w_hat.clone()), h),
         Rule::Eprop { feedback } => {
             let f0 = match feedback {
                 Feedback::Random(r) => r.clone(),
                 Feedback::Symmetric => s.a().clone(),
             };
-            (f0, Box::new(move |f| f * &diag_w), h)
+            (f0, Back::Right(diag_w), h)
         }
     };
     let (mut w, mut b) = (DMatrix::zeros(n, n), DMatrix::zeros(n, d));
@@ -117,13 +134,21 @@ fn final_step<T: Real>(rule: &Rule<T>, st: &StudentTeacher<T>, lags: &Lags<T>, h
         let ft = f.transpose();
         b += &ft * &g[m];
         w += &ft * &sm[m];
-        f = step(&f);
+        f = match &back {
+            Back::Right(m) => &f * m,
+            Back::Scale(c) => &f * c.clone(),
+        };
     }
     Update { a, w, b }
 }
 
 /// A rule's exact expected update over white input (spec §3.2), final-step or sequence loss.
-pub fn update<T: Real>(rule: &Rule<T>, st: &StudentTeacher<T>, horizon: usize, loss: Loss) -> Result<Update<T>> {
+pub fn update<T: Real>(
+    rule: &Rule<T>,
+    st: &StudentTeacher<T>,
+    horizon: usize,
+    loss: Loss,
+) -> Result<Update<T>> {
     check(st, horizon)?;
     rule.validate(&st.student)?;
     let lags = lags(st, horizon);

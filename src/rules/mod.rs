@@ -76,8 +76,12 @@ impl<T: Real> Rule<T> {
             Rule::Tbptt { k } => format!("tbptt:{k}"),
             Rule::Rtrl => "rtrl".into(),
             Rule::Rflo { .. } => "rflo".into(),
-            Rule::Eprop { feedback: Feedback::Random(_) } => "eprop-random".into(),
-            Rule::Eprop { feedback: Feedback::Symmetric } => "eprop-symmetric".into(),
+            Rule::Eprop {
+                feedback: Feedback::Random(_),
+            } => "eprop-random".into(),
+            Rule::Eprop {
+                feedback: Feedback::Symmetric,
+            } => "eprop-symmetric".into(),
         }
     }
 
@@ -87,11 +91,19 @@ impl<T: Real> Rule<T> {
             if r.shape() != (net.o(), net.n()) {
                 return Err(LroError::ShapeMismatch {
                     context: format!("{} feedback R", self.name()),
-                    detail: format!("R must be o×n = {}×{}, got {}×{}", net.o(), net.n(), r.nrows(), r.ncols()),
+                    detail: format!(
+                        "R must be o×n = {}×{}, got {}×{}",
+                        net.o(),
+                        net.n(),
+                        r.nrows(),
+                        r.ncols()
+                    ),
                 });
             }
             if !linalg::all_finite(r) {
-                return Err(LroError::NotFinite { name: "feedback R".into() });
+                return Err(LroError::NotFinite {
+                    name: "feedback R".into(),
+                });
             }
             Ok(())
         };
@@ -100,11 +112,15 @@ impl<T: Real> Rule<T> {
             Rule::Rflo { feedback, w_hat } => {
                 check_r(feedback)?;
                 if !w_hat.is_finite() {
-                    return Err(LroError::NotFinite { name: "RFLO surrogate w_hat".into() });
+                    return Err(LroError::NotFinite {
+                        name: "RFLO surrogate w_hat".into(),
+                    });
                 }
                 Ok(())
             }
-            Rule::Eprop { feedback: Feedback::Random(r) } => check_r(r),
+            Rule::Eprop {
+                feedback: Feedback::Random(r),
+            } => check_r(r),
             _ => Ok(()),
         }
     }
@@ -124,7 +140,11 @@ pub struct Update<T: Real> {
 impl<T: Real> Update<T> {
     /// The zero update for a network of these dimensions.
     pub fn zeros(o: usize, n: usize, d: usize) -> Self {
-        Update { a: DMatrix::zeros(o, n), w: DMatrix::zeros(n, n), b: DMatrix::zeros(n, d) }
+        Update {
+            a: DMatrix::zeros(o, n),
+            w: DMatrix::zeros(n, n),
+            b: DMatrix::zeros(n, d),
+        }
     }
 
     /// `self + s · other`.
@@ -143,7 +163,11 @@ impl<T: Real> Update<T> {
 
     /// Entrywise conversion to f64.
     pub fn to_f64(&self) -> Update<f64> {
-        Update { a: linalg::to_f64(&self.a), w: linalg::to_f64(&self.w), b: linalg::to_f64(&self.b) }
+        Update {
+            a: linalg::to_f64(&self.a),
+            w: linalg::to_f64(&self.w),
+            b: linalg::to_f64(&self.b),
+        }
     }
 
     /// Applies `θ ← θ − η Δθ` to a network.

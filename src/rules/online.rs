@@ -7,7 +7,7 @@
 //! (spec §3.3, Appendix H reading, `[derived, unchecked]`).
 use super::{Feedback, Loss, Rule, Update, bptt, rtrl, traces};
 use crate::error::{LroError, Result};
-use crate::rnn::{Rnn, Trajectory};
+use crate::rnn::{Rnn, Sequence, Trajectory};
 use crate::scalar::Real;
 use nalgebra::{DMatrix, DVector};
 
@@ -23,7 +23,12 @@ pub(crate) struct Sample<'a, T: Real> {
 }
 
 /// The loss of one sample: `½‖ε_T‖²` (final) or `1/(2T) Σ_t ‖ε_t‖²` (sequence).
-pub fn loss<T: Real>(net: &Rnn<T>, xs: &[DVector<T>], targets: &[DVector<T>], loss: Loss) -> Result<T> {
+pub fn loss<T: Real>(
+    net: &Rnn<T>,
+    xs: &[DVector<T>],
+    targets: &[DVector<T>],
+    loss: Loss,
+) -> Result<T> {
     let traj = net.forward(xs)?;
     let errs = weighted_errors(net, &traj, targets, loss)?;
     let horizon = xs.len() as i64;
@@ -52,18 +57,29 @@ fn weighted_errors<T: Real>(
     if targets.len() != horizon {
         return Err(LroError::ShapeMismatch {
             context: "targets".into(),
-            detail: format!("{} targets for {} inputs; give one target y*_t per step", targets.len(), horizon),
+            detail: format!(
+                "{} targets for {} inputs; give one target y*_t per step",
+                targets.len(),
+                horizon
+            ),
         });
     }
     for (t, y) in targets.iter().enumerate() {
         if y.len() != net.o() {
             return Err(LroError::ShapeMismatch {
                 context: "targets".into(),
-                detail: format!("y*_{} has length {}, the output dimension o is {}", t + 1, y.len(), net.o()),
+                detail: format!(
+                    "y*_{} has length {}, the output dimension o is {}",
+                    t + 1,
+                    y.len(),
+                    net.o()
+                ),
             });
         }
         if !y.iter().all(|v| v.is_finite()) {
-            return Err(LroError::NotFinite { name: format!("target y*_{}", t + 1) });
+            return Err(LroError::NotFinite {
+                name: format!("target y*_{}", t + 1),
+            });
         }
     }
     let c = T::one() / T::from_i64(horizon as i64);
@@ -90,7 +106,12 @@ pub fn update<T: Real>(
     rule.validate(net)?;
     let traj = net.forward(xs)?;
     let errs = weighted_errors(net, &traj, targets, loss)?;
-    let s = Sample { net, xs, traj: &traj, errs: &errs };
+    let s = Sample {
+        net,
+        xs,
+        traj: &traj,
+        errs: &errs,
+    };
     let (w, b) = match rule {
         Rule::Bptt => bptt::full(&s),
         Rule::Tbptt { k } => bptt::truncated(&s, *k),
@@ -113,11 +134,14 @@ pub fn update<T: Real>(
     Ok(Update { a, w, b })
 }
 
+/// One training sample: inputs `x_0 … x_{T-1}` and targets `y*_1 … y*_T`.
+pub type SamplePair<T> = (Sequence<T>, Sequence<T>);
+
 /// The mean of per-sample updates over a mini-batch of (inputs, targets) pairs.
 pub fn batch_update<T: Real>(
     rule: &Rule<T>,
     net: &Rnn<T>,
-    batch: &[(Vec<DVector<T>>, Vec<DVector<T>>)],
+    batch: &[SamplePair<T>],
     loss: Loss,
 ) -> Result<Update<T>> {
     if batch.is_empty() {

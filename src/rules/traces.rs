@@ -12,7 +12,11 @@ use super::online::Sample;
 use crate::scalar::Real;
 use nalgebra::{DMatrix, DVector};
 
-fn run<T: Real>(s: &Sample<T>, feedback: &DMatrix<T>, decay: impl Fn(usize) -> DVector<T>) -> (DMatrix<T>, DMatrix<T>) {
+fn run<T: Real>(
+    s: &Sample<T>,
+    feedback: &DMatrix<T>,
+    decay: impl Fn(usize) -> DVector<T>,
+) -> (DMatrix<T>, DMatrix<T>) {
     let (n, d) = (s.net.n(), s.net.d());
     let alpha = s.net.alpha().clone();
     let (mut eh, mut ex) = (DMatrix::<T>::zeros(n, n), DMatrix::<T>::zeros(n, d));
@@ -56,7 +60,8 @@ pub(super) fn eprop<T: Real>(s: &Sample<T>, f: &DMatrix<T>) -> (DMatrix<T>, DMat
     let alpha = s.net.alpha().clone();
     run(s, f, |t| {
         DVector::from_fn(n, |i, _| {
-            T::one() - alpha.clone() + alpha.clone() * s.traj.dphi[t - 1][i].clone() * s.net.w()[(i, i)].clone()
+            T::one() - alpha.clone()
+                + alpha.clone() * s.traj.dphi[t - 1][i].clone() * s.net.w()[(i, i)].clone()
         })
     })
 }

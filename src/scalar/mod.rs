@@ -83,7 +83,7 @@ pub trait Real:
         let mut acc = Self::one();
         while k > 0 {
             if k & 1 == 1 {
-                acc = acc * base.clone();
+                acc *= base.clone();
             }
             base = base.clone() * base;
             k >>= 1;
