@@ -15,7 +15,9 @@
 
 #![warn(missing_docs)]
 
+#[cfg(feature = "rug")]
 pub mod catalogue;
+#[cfg(feature = "rug")]
 pub mod cli;
 pub mod error;
 pub mod gradcheck;

@@ -58,6 +58,14 @@ pub fn mc_sigmas_for(m: usize) -> f64 {
 /// while a genuine extra direction from a wrong rule has σ_{o+1}/σ₁ ≫ 1e-6.
 pub const RANK_REL_GAP: f64 = 1e-10;
 
+/// Relative tolerance for the same computation run at 256-bit MPFR precision against exact
+/// rationals: rounding is 2^-256 ≈ 1e-77 per operation, amplified by O(T·n³) operations and
+/// condition numbers of at most ~1e6 on the test instances; 1e-60 leaves ten orders of margin.
+pub const MPFR256_REL: f64 = 1e-60;
+
+/// Precision, in bits, of MPFR reference runs.
+pub const MPFR_REFERENCE_BITS: u32 = 256;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,6 +2,7 @@
 //! idea 2). `cargo test` runs each entry at [`Budget::Test`]; `lro report` at `Quick` or `Full`.
 //! Every id has a `proofs/ID.md` file explaining it (a test keeps the two in step).
 
+pub mod compare;
 pub mod rnn;
 
 use crate::error::Result;

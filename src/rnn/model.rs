@@ -191,6 +191,47 @@ impl<T: Real> Rnn<T> {
         Ok(out)
     }
 
+    /// The parameters packed as one vector: A, then W, then B, each row-major (length on + n² + nd).
+    pub fn params_flat(&self) -> Vec<T> {
+        let rows = |m: &DMatrix<T>| -> Vec<T> {
+            (0..m.nrows())
+                .flat_map(|i| (0..m.ncols()).map(move |j| (i, j)))
+                .map(|ij| m[ij].clone())
+                .collect()
+        };
+        let mut v = rows(&self.a);
+        v.extend(rows(&self.w));
+        v.extend(rows(&self.b));
+        v
+    }
+
+    /// A network of this one's shapes, leak and activation with parameters unpacked from
+    /// [`Self::params_flat`]'s layout, over any number kind `U` (e.g. dual numbers for derivatives).
+    /// The leak rate is carried over through f64 (exact when it is 1 or dyadic).
+    pub fn with_params_flat<U: Real>(&self, p: &[U]) -> Result<Rnn<U>> {
+        let (o, n, d) = (self.o(), self.n(), self.d());
+        if p.len() != o * n + n * n + n * d {
+            return Err(LroError::ShapeMismatch {
+                context: "Rnn::with_params_flat".into(),
+                detail: format!(
+                    "{} values given, on + n² + nd = {} needed",
+                    p.len(),
+                    o * n + n * n + n * d
+                ),
+            });
+        }
+        let (pa, rest) = p.split_at(o * n);
+        let (pw, pb) = rest.split_at(n * n);
+        let m = |v: &[U], r: usize, c: usize| DMatrix::from_fn(r, c, |i, j| v[i * c + j].clone());
+        let mut out = Rnn::new(m(pa, o, n), m(pw, n, n), m(pb, n, d))?;
+        out.alpha = U::from_f64(self.alpha.to_f64());
+        if self.alpha.is_one() {
+            out.alpha = U::one();
+        }
+        out.activation = self.activation;
+        Ok(out)
+    }
+
     /// The same network over another number kind, entry by entry through `f`.
     pub fn map<U: Real>(&self, f: impl Fn(&T) -> U) -> Rnn<U> {
         Rnn {

@@ -85,8 +85,10 @@ impl InstanceSpec {
 
     /// A data-aligned instance (spec §2.4): shared U, V; hidden bases P (student) and P* (teacher);
     /// modes with a, b in {k/4 : |k| ≤ 6}, |w| ≤ 3/4; aligned feedback R = U R̄ Pᵀ. Requires
-    /// `n_teacher = n`. Returns the instance and the student's bases.
-    pub fn draw_aligned(&self) -> Result<(Instance<f64>, AlignedBasis<f64>)> {
+    /// `n_teacher = n`. Returns the instance and the student's bases. Built in `T`'s arithmetic, so over
+    /// `Rational` the bases are exactly orthogonal and the network exactly aligned; the same seed gives
+    /// the same instance (up to rounding) for every number kind.
+    pub fn draw_aligned<T: Real>(&self) -> Result<(Instance<T>, AlignedBasis<T>)> {
         self.validate()?;
         if self.n_teacher != self.n {
             return Err(LroError::InvalidParameter {
@@ -95,13 +97,13 @@ impl InstanceSpec {
             });
         }
         let mut rng = ChaCha8Rng::seed_from_u64(self.seed);
-        let basis = AlignedBasis::<f64>::random(self.o, self.n, self.d, &mut rng)?;
+        let basis = AlignedBasis::<T>::random(self.o, self.n, self.d, &mut rng)?;
         let teacher_basis = AlignedBasis::new(
             basis.u.clone(),
             basis.v.clone(),
             crate::linalg::random_orthogonal(self.n, &mut rng),
         )?;
-        let modes = |rng: &mut ChaCha8Rng| -> Vec<Mode<f64>> {
+        let modes = |rng: &mut ChaCha8Rng| -> Vec<Mode<T>> {
             (0..self.n)
                 .map(|i| {
                     let a = if i < self.o {
@@ -114,24 +116,25 @@ impl InstanceSpec {
                     } else {
                         0.0
                     };
-                    Mode::new(a, b, rng.random_range(-3..=3) as f64 / 4.0)
+                    let w = rng.random_range(-3..=3) as f64 / 4.0;
+                    Mode::new(T::from_f64(a), T::from_f64(b), T::from_f64(w))
                 })
                 .collect()
         };
         let student = basis.build(&modes(&mut rng))?;
         let teacher = teacher_basis.build(&modes(&mut rng))?;
-        let a_hat: Vec<f64> = (0..self.o.min(self.n))
-            .map(|_| rng.random_range(-8..=8) as f64 / 8.0)
+        let a_hat: Vec<T> = (0..self.o.min(self.n))
+            .map(|_| T::from_f64(rng.random_range(-8..=8) as f64 / 8.0))
             .collect();
         let mut inst = self.finish(StudentTeacher::new(student, teacher)?, &mut rng)?;
         inst.feedback = basis.feedback(&a_hat)?;
         Ok((inst, basis))
     }
 
-    fn finish(&self, st: StudentTeacher<f64>, rng: &mut ChaCha8Rng) -> Result<Instance<f64>> {
-        let feedback = grid(rng, self.o, self.n, 8, 8.0);
-        let w_hat = rng.random_range(-7..=7) as f64 / 8.0;
-        let xs = inputs::rademacher(self.d, self.horizon, rng);
+    fn finish<T: Real>(&self, st: StudentTeacher<T>, rng: &mut ChaCha8Rng) -> Result<Instance<T>> {
+        let feedback = grid(rng, self.o, self.n, 8, 8.0).map(T::from_f64);
+        let w_hat = T::from_f64(rng.random_range(-7..=7) as f64 / 8.0);
+        let xs = inputs::cast(&inputs::rademacher(self.d, self.horizon, rng));
         let targets = st.targets(&xs)?;
         Ok(Instance {
             st,

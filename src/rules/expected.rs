@@ -70,6 +70,29 @@ pub fn lag_errors<T: Real>(st: &StudentTeacher<T>, horizon: usize) -> Result<Vec
     Ok(lags(st, horizon).g)
 }
 
+/// The error–state covariances `S_m = E[ε_T h_{T-1-m}ᵀ] = Σ_{k=m+1}^{T-1} G_k (W^{k-1-m} B)ᵀ` for
+/// m < T (spec §3.2, P-RNN-3), by the recursion `S_{T-1} = 0`, `S_m = G_{m+1} Bᵀ + S_{m+1} Wᵀ`.
+pub fn error_state_covariances<T: Real>(
+    st: &StudentTeacher<T>,
+    horizon: usize,
+) -> Result<Vec<DMatrix<T>>> {
+    check(st, horizon)?;
+    let lags = lags(st, horizon);
+    Ok(state_covariances(st, &lags.g))
+}
+
+fn state_covariances<T: Real>(st: &StudentTeacher<T>, g: &[DMatrix<T>]) -> Vec<DMatrix<T>> {
+    let s = &st.student;
+    let h = g.len();
+    let mut sm = vec![DMatrix::<T>::zeros(s.o(), s.n()); h];
+    let bt = s.b().transpose();
+    let wt = s.w().transpose();
+    for m in (0..h.saturating_sub(1)).rev() {
+        sm[m] = &g[m + 1] * &bt + &sm[m + 1] * &wt;
+    }
+    sm
+}
+
 /// P-RNN-1 / P-RNN-4: `E[L_T] = ½ Σ_{k<T} ‖G_k‖_F²`, and
 /// `E[L_seq] = 1/(2T) Σ_{t=1}^{T} Σ_{k<t} ‖G_k‖_F²` (`[derived]`).
 pub fn loss<T: Real>(st: &StudentTeacher<T>, horizon: usize, loss: Loss) -> Result<T> {
@@ -102,13 +125,7 @@ fn final_step<T: Real>(
     for (gk, wbk) in g.iter().zip(&lags.wb) {
         a += gk * wbk.transpose();
     }
-    // S_m for m = h−1 down to 0.
-    let mut sm = vec![DMatrix::<T>::zeros(o, n); h];
-    let bt = s.b().transpose();
-    let wt = s.w().transpose();
-    for m in (0..h.saturating_sub(1)).rev() {
-        sm[m] = &g[m + 1] * &bt + &sm[m + 1] * &wt;
-    }
+    let sm = state_covariances(st, g);
     let diag_w = DMatrix::from_fn(n, n, |i, j| {
         if i == j {
             s.w()[(i, i)].clone()

@@ -1,0 +1,172 @@
+//! P-RNN-1 … P-RNN-12 as property tests over random sizes (o, n, d ≤ 8, T ≤ 30 in f64; smaller over
+//! exact rationals), calling the same property functions as the catalogue.
+use lro::catalogue::rnn::props;
+use lro::rnn::{Activation, InstanceSpec};
+use lro::rules::{Loss, Rule};
+use lro::scalar::Rational;
+use lro::tolerances::{CENTRAL_DIFF_REL, F64_IDENTITY_REL};
+use proptest::prelude::*;
+
+fn large() -> impl Strategy<Value = InstanceSpec> {
+    (
+        any::<u64>(),
+        1usize..=8,
+        1usize..=8,
+        1usize..=8,
+        1usize..=8,
+        1usize..=30,
+    )
+        .prop_map(|(seed, o, n, n_teacher, d, horizon)| InstanceSpec {
+            seed,
+            o,
+            n,
+            n_teacher,
+            d,
+            horizon,
+        })
+}
+
+fn small() -> impl Strategy<Value = InstanceSpec> {
+    (
+        any::<u64>(),
+        1usize..=3,
+        1usize..=5,
+        1usize..=4,
+        1usize..=3,
+        1usize..=8,
+    )
+        .prop_map(|(seed, o, n, n_teacher, d, horizon)| InstanceSpec {
+            seed,
+            o,
+            n,
+            n_teacher,
+            d,
+            horizon,
+        })
+}
+
+/// d·T ≤ 8, so that all 2^(dT) Rademacher inputs can be enumerated.
+fn enumerable() -> impl Strategy<Value = InstanceSpec> {
+    (
+        any::<u64>(),
+        1usize..=3,
+        1usize..=4,
+        1usize..=3,
+        1usize..=2,
+        1usize..=4,
+    )
+        .prop_map(|(seed, o, n, n_teacher, d, horizon)| InstanceSpec {
+            seed,
+            o,
+            n,
+            n_teacher,
+            d,
+            horizon,
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(32))]
+
+    #[test]
+    fn rule_identities_hold_in_f64(spec in large(), k_seed in any::<u64>()) {
+        let inst = spec.draw().unwrap();
+        let k = 1 + (k_seed as usize % inst.st.student.n());
+        let leaky_tanh = inst.st.student.clone().with_leak(0.5).unwrap().with_activation(Activation::Tanh);
+        let checks = [
+            ("P-RNN-5", props::tbptt_long_is_bptt(&inst).unwrap()),
+            ("P-RNN-6", props::nilpotent_bptt_is_tbptt(&inst, k, k_seed).unwrap()),
+            ("P-RNN-7", props::rflo_zero_is_tbptt1(&inst).unwrap()),
+            ("P-RNN-8", props::rflo_scalar_w_is_bptt(&inst).unwrap()),
+            ("P-RNN-10", props::rtrl_is_bptt(&inst, &inst.st.student).unwrap()),
+            ("P-RNN-10 leaky tanh", props::rtrl_is_bptt(&inst, &leaky_tanh).unwrap()),
+        ];
+        for (id, c) in checks {
+            prop_assert!(c.rel <= F64_IDENTITY_REL, "{id}: relative difference {} on {spec:?}", c.rel);
+        }
+    }
+
+    #[test]
+    fn rule_identities_hold_exactly(spec in small(), k_seed in any::<u64>()) {
+        let inst = spec.draw().unwrap().cast::<Rational>();
+        let k = 1 + (k_seed as usize % inst.st.student.n());
+        let checks = [
+            ("P-RNN-5", props::tbptt_long_is_bptt(&inst).unwrap()),
+            ("P-RNN-6", props::nilpotent_bptt_is_tbptt(&inst, k, k_seed).unwrap()),
+            ("P-RNN-7", props::rflo_zero_is_tbptt1(&inst).unwrap()),
+            ("P-RNN-8", props::rflo_scalar_w_is_bptt(&inst).unwrap()),
+            ("P-RNN-9", props::readout_update_is_shared(&inst).unwrap()),
+            ("P-RNN-10", props::rtrl_is_bptt(&inst, &inst.st.student).unwrap()),
+        ];
+        for (id, c) in checks {
+            prop_assert!(c.equal, "{id} not exactly equal on {spec:?}");
+        }
+    }
+
+    #[test]
+    fn bptt_expected_update_is_the_exact_gradient(spec in small()) {
+        let inst = spec.draw().unwrap();
+        for loss in props::LOSSES {
+            prop_assert!(props::bptt_is_gradient_dual(&inst.cast::<Rational>(), loss).unwrap().equal, "P-RNN-2 over Dual<Q>");
+        }
+    }
+
+    #[test]
+    fn bptt_expected_update_matches_central_differences(spec in large()) {
+        let inst = spec.draw().unwrap();
+        for loss in props::LOSSES {
+            let e = props::bptt_is_gradient_central(&inst, loss).unwrap();
+            prop_assert!(e <= CENTRAL_DIFF_REL, "P-RNN-2 central differences: {e} on {spec:?}");
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(12))]
+
+    #[test]
+    fn closed_forms_are_exact_expectations(spec in enumerable()) {
+        let inst = spec.draw().unwrap().cast::<Rational>();
+        prop_assert!(props::expected_loss_by_enumeration(&inst, Loss::Final).unwrap().equal, "P-RNN-1");
+        prop_assert!(props::expected_loss_by_enumeration(&inst, Loss::Sequence).unwrap().equal, "P-RNN-4");
+        prop_assert!(props::expectation_identities(&inst).unwrap().equal, "P-RNN-3");
+        prop_assert!(props::online_mean_is_expected(&inst).unwrap().equal, "P-RNN-11");
+    }
+
+    #[test]
+    fn alignment_is_preserved_exactly(spec in small()) {
+        let spec = InstanceSpec { n_teacher: spec.n, ..spec };
+        let (inst, basis) = spec.draw_aligned::<Rational>().unwrap();
+        let c = props::alignment_preserved(&inst, &basis, 1, Rational::new(1, 8).unwrap()).unwrap();
+        prop_assert!(c.equal, "P-RNN-12 on {spec:?}");
+    }
+}
+
+/// The nilpotent identity is not vacuous: truncating one step earlier than the nilpotency index
+/// changes the update (on a fixed instance where the extra lag carries error).
+#[test]
+fn truncating_below_the_nilpotency_index_differs() {
+    let spec = InstanceSpec {
+        seed: 3,
+        o: 2,
+        n: 4,
+        n_teacher: 3,
+        d: 2,
+        horizon: 6,
+    };
+    let inst = spec.draw().unwrap().cast::<Rational>();
+    let k = 3;
+    assert!(props::nilpotent_bptt_is_tbptt(&inst, k, 11).unwrap().equal);
+    let s = &inst.st.student;
+    let w = props::nilpotent::<Rational>(s.n(), k, 11).unwrap();
+    let st = lro::rnn::StudentTeacher::new(
+        s.with_params(s.a().clone(), w, s.b().clone()).unwrap(),
+        inst.st.teacher.clone(),
+    )
+    .unwrap();
+    let shorter = props::rules_agree(&inst, &st, &Rule::Bptt, &Rule::Tbptt { k: k - 1 }).unwrap();
+    assert!(
+        !shorter.equal,
+        "tBPTT(k − 1) should differ from BPTT when W^(k−1) ≠ 0"
+    );
+}
