@@ -22,6 +22,8 @@ pub mod cli;
 pub mod error;
 pub mod gradcheck;
 pub mod linalg;
+#[cfg(feature = "rug")]
+pub mod report;
 pub mod rnn;
 pub mod rules;
 pub mod scalar;

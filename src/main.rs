@@ -14,19 +14,57 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Print every rule's expected update for the built-in teacher and student (the default).
+    /// Print every rule's expected update for the built-in teacher and student.
     Rules,
+    /// Run the catalogue and write report.md, report.json and SVG figures (the main job).
+    Report {
+        /// Output folder.
+        #[arg(long, default_value = "lro-report")]
+        out: std::path::PathBuf,
+        /// How much work: quick (under a minute on two cores) or full (the heavy suites).
+        #[arg(long, value_enum, default_value_t = BudgetArg::Quick)]
+        budget: BudgetArg,
+        /// Run only the entries whose id matches (substring, or a glob with `*`, e.g. 'P-RNN-3*').
+        #[arg(long)]
+        only: Option<String>,
+    },
+    /// List the catalogue (id, provenance, statement).
+    List,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum BudgetArg {
+    Quick,
+    Full,
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result: Result<String, CliError> = match cli.command.unwrap_or(Command::Rules) {
+    let command = cli.command.unwrap_or(Command::Report {
+        out: "lro-report".into(),
+        budget: BudgetArg::Quick,
+        only: None,
+    });
+    let result: Result<String, CliError> = match command {
         Command::Rules => cli::default_job::run(),
+        Command::Report { out, budget, only } => {
+            let budget = match budget {
+                BudgetArg::Quick => lro::catalogue::Budget::Quick,
+                BudgetArg::Full => lro::catalogue::Budget::Full,
+            };
+            cli::report::run(&out, budget, only.as_deref())
+        }
+        Command::List => Ok(cli::list::run()),
     };
     match result {
         Ok(out) => {
             print!("{out}");
             ExitCode::SUCCESS
+        }
+        Err(CliError::Failed(text)) => {
+            print!("{text}");
+            eprintln!("lro: some checks failed");
+            ExitCode::from(1)
         }
         Err(e) => {
             eprintln!("lro: {e}");

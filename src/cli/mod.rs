@@ -2,6 +2,8 @@
 //! arguments and dispatches here.
 
 pub mod default_job;
+pub mod list;
+pub mod report;
 
 use std::fmt;
 

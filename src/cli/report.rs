@@ -1,0 +1,80 @@
+//! `lro report`: the main job.
+use super::CliError;
+use crate::catalogue::Budget;
+use crate::report::{self, figures};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::io::IsTerminal;
+use std::path::Path;
+
+/// Runs the catalogue, prints the summary, writes `report.md`, `report.json` and the figures into
+/// `out`. Fails (exit 1) when any entry fails; exit 2 when nothing matches `only` or `out` cannot be
+/// written.
+pub fn run(out: &Path, budget: Budget, only: Option<&str>) -> Result<String, CliError> {
+    let total = report::count(only);
+    if total == 0 {
+        return Err(CliError::Usage(format!(
+            "--only {:?} matches no catalogue id; see `lro list` for the ids",
+            only.unwrap_or("")
+        )));
+    }
+    std::fs::create_dir_all(out).map_err(|e| {
+        CliError::Usage(format!(
+            "cannot create output folder {}: {e}",
+            out.display()
+        ))
+    })?;
+    let bar = if std::io::stderr().is_terminal() {
+        ProgressBar::new(total as u64)
+    } else {
+        ProgressBar::hidden()
+    };
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} {msg} [{elapsed}]")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let rep = report::run(budget, only, threads, |id| {
+        bar.set_message(id.to_string());
+        bar.inc(1);
+    });
+    bar.finish_and_clear();
+
+    let mut figs = Vec::new();
+    let mut fig_notes = String::new();
+    if only.is_none() {
+        for build in figures::builders() {
+            match build(budget) {
+                Ok(fig) => {
+                    let file = format!("{}.svg", fig.name);
+                    match figures::render_svg(&fig, &out.join(&file)) {
+                        Ok(()) => figs.push((file, fig.title.clone())),
+                        Err(e) => {
+                            fig_notes.push_str(&format!("figure {} not drawn: {e}\n", fig.name))
+                        }
+                    }
+                }
+                Err(e) => fig_notes.push_str(&format!("a figure could not be computed: {e}\n")),
+            }
+        }
+    }
+    let write = |name: &str, text: String| {
+        std::fs::write(out.join(name), text)
+            .map_err(|e| CliError::Usage(format!("cannot write {}: {e}", out.join(name).display())))
+    };
+    write("report.md", report::markdown(&rep, &figs))?;
+    write(
+        "report.json",
+        serde_json::to_string_pretty(&rep).map_err(|e| CliError::Usage(e.to_string()))?,
+    )?;
+    let mut text = report::summary_table(&rep);
+    text.push_str(&fig_notes);
+    text.push_str(&format!(
+        "wrote {}/report.md, report.json and {} figures\n",
+        out.display(),
+        figs.len()
+    ));
+    if rep.failures() > 0 {
+        return Err(CliError::Failed(text));
+    }
+    Ok(text)
+}

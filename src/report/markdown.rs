@@ -1,0 +1,119 @@
+//! `report.md` and the terminal summary table.
+use super::{EntryResult, Report};
+use crate::catalogue::Area;
+use std::fmt::Write;
+
+fn fmt_err(e: &EntryResult) -> String {
+    if e.worst_error == 0.0 {
+        "0".into()
+    } else {
+        format!("{:.2e}", e.worst_error)
+    }
+}
+
+fn fmt_tol(e: &EntryResult) -> String {
+    e.tolerance.map_or("exact".into(), |t| format!("{t:.1e}"))
+}
+
+fn area_title(a: Area) -> &'static str {
+    match a {
+        Area::RnnRules => "Linear RNN: losses, gradients, identities between rules, alignment",
+        Area::RnnModes => "Linear RNN: per-mode theory (fixed points, stability, rates)",
+        Area::RnnLowRank => "Linear RNN: RFLO's low-rank theorem and representation structure",
+        Area::Contrastive => "Contrastive learning with flexible phase dynamics",
+    }
+}
+
+/// The plain-text summary printed at the end of `lro report`.
+pub fn summary_table(r: &Report) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{:<14} {:<6} {:>9} {:>11} {:>9} {:>7}",
+        "id", "status", "instances", "worst", "tolerance", "secs"
+    );
+    for e in &r.entries {
+        let _ = writeln!(
+            out,
+            "{:<14} {:<6} {:>9} {:>11} {:>9} {:>7.2}",
+            e.id,
+            e.status,
+            e.instances,
+            fmt_err(e),
+            fmt_tol(e),
+            e.seconds
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\n{} entries, {} failed (budget {:?})",
+        r.entries.len(),
+        r.failures(),
+        r.budget
+    );
+    out
+}
+
+/// `report.md`: a table per area, then the figures.
+pub fn markdown(r: &Report, figures: &[(String, String)]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "# lro report\n");
+    let _ = writeln!(
+        out,
+        "Budget `{:?}`: {} entries, {} failed. Provenance tags: `[paper]` the paper's abstract or opening; \
+         `[notes]` a public summary of the paper; `[derived]` derived for this project and checked numerically; \
+         `[derived, unchecked]` derived for this project, checked here for the first time; `[standard]` a known \
+         result of another paper; `[assumed]` a convention of this project. Derived formulas are not the \
+         papers' equations. Tolerance `exact` means equality over the rationals.\n",
+        r.budget,
+        r.entries.len(),
+        r.failures()
+    );
+    for area in [
+        Area::RnnRules,
+        Area::RnnModes,
+        Area::RnnLowRank,
+        Area::Contrastive,
+    ] {
+        let rows: Vec<&EntryResult> = r.entries.iter().filter(|e| e.area == area).collect();
+        if rows.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out, "## {}\n", area_title(area));
+        let _ = writeln!(
+            out,
+            "| id | statement | provenance | instances | worst error | tolerance | status |"
+        );
+        let _ = writeln!(out, "|---|---|---|---|---|---|---|");
+        for e in rows {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {} | {} |",
+                e.id,
+                e.statement.replace('|', "\\|"),
+                e.provenance,
+                e.instances,
+                fmt_err(e),
+                fmt_tol(e),
+                if e.status == "pass" {
+                    "pass"
+                } else {
+                    "**FAIL**"
+                }
+            );
+        }
+        let _ = writeln!(out);
+        let _ = writeln!(out, "<details><summary>How each was checked</summary>\n");
+        for e in r.entries.iter().filter(|e| e.area == area) {
+            let _ = writeln!(out, "- **{}**: {}", e.id, e.detail);
+        }
+        let _ = writeln!(out, "\n</details>\n");
+    }
+    if !figures.is_empty() {
+        let _ = writeln!(out, "## Figures\n");
+        for (file, caption) in figures {
+            let _ = writeln!(out, "### {caption}\n\n![{caption}]({file})\n");
+        }
+    }
+    out
+}

@@ -1,0 +1,215 @@
+//! `lro report`: runs the catalogue at a budget and writes `report.md`, `report.json` and SVG figures
+//! (DESIGN.md, "The CLI").
+
+pub mod figures;
+mod markdown;
+
+use crate::catalogue::{self, Area, Budget, Entry, Evidence};
+use serde::Serialize;
+use std::sync::Mutex;
+use std::time::Instant;
+
+/// Version of the `report.json` schema.
+pub const REPORT_VERSION: u32 = 1;
+
+/// One entry's outcome in a report.
+#[derive(Clone, Debug, Serialize)]
+pub struct EntryResult {
+    /// Catalogue id.
+    pub id: String,
+    /// Theory area.
+    pub area: Area,
+    /// One-line statement.
+    pub statement: String,
+    /// Provenance, as `[derived]` etc.
+    pub provenance: String,
+    /// "pass" or "fail".
+    pub status: String,
+    /// Instances checked.
+    pub instances: usize,
+    /// Worst error measure (0 for exact checks that held).
+    pub worst_error: f64,
+    /// Tolerance; `null` for exact equality.
+    pub tolerance: Option<f64>,
+    /// How it was checked, or the error that stopped the check.
+    pub detail: String,
+    /// Wall-clock seconds spent.
+    pub seconds: f64,
+}
+
+/// A whole report.
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    /// Schema version ([`REPORT_VERSION`]).
+    pub version: u32,
+    /// The budget it ran at.
+    pub budget: Budget,
+    /// Every entry run, in catalogue order.
+    pub entries: Vec<EntryResult>,
+}
+
+impl Report {
+    /// Number of failing entries.
+    pub fn failures(&self) -> usize {
+        self.entries.iter().filter(|e| e.status != "pass").count()
+    }
+}
+
+/// Whether a catalogue id matches a `--only` pattern: `*` matches any run of characters; a pattern
+/// without `*` matches ids that contain it.
+pub fn matches(id: &str, pattern: &str) -> bool {
+    if !pattern.contains('*') {
+        return id.contains(pattern);
+    }
+    let parts: Vec<&str> = pattern.split('*').collect();
+    let mut rest = id;
+    for (i, part) in parts.iter().enumerate() {
+        if i == 0 {
+            let Some(r) = rest.strip_prefix(part) else {
+                return false;
+            };
+            rest = r;
+        } else if i == parts.len() - 1 {
+            return rest.ends_with(part);
+        } else {
+            let Some(pos) = rest.find(part) else {
+                return false;
+            };
+            rest = &rest[pos + part.len()..];
+        }
+    }
+    true
+}
+
+fn run_one(e: &Entry, budget: Budget) -> EntryResult {
+    let start = Instant::now();
+    let outcome = std::panic::catch_unwind(|| (e.check)(budget));
+    let ev = match outcome {
+        Ok(Ok(ev)) => ev,
+        Ok(Err(err)) => Evidence {
+            instances: 0,
+            worst_error: f64::NAN,
+            tolerance: None,
+            passed: false,
+            detail: format!("check stopped with an error: {err}"),
+        },
+        Err(_) => Evidence {
+            instances: 0,
+            worst_error: f64::NAN,
+            tolerance: None,
+            passed: false,
+            detail: "check panicked (a bug in lro: please report it)".into(),
+        },
+    };
+    EntryResult {
+        id: e.id.into(),
+        area: e.area,
+        statement: e.statement.into(),
+        provenance: e.provenance.to_string(),
+        status: if ev.passed && ev.instances > 0 {
+            "pass"
+        } else {
+            "fail"
+        }
+        .into(),
+        instances: ev.instances,
+        worst_error: ev.worst_error,
+        tolerance: ev.tolerance,
+        detail: ev.detail,
+        seconds: start.elapsed().as_secs_f64(),
+    }
+}
+
+/// Runs the entries whose ids match `only` (all when `None`) at `budget`, on `threads` worker
+/// threads, calling `progress(id)` as each finishes.
+pub fn run(
+    budget: Budget,
+    only: Option<&str>,
+    threads: usize,
+    progress: impl Fn(&str) + Sync,
+) -> Report {
+    let entries: Vec<Entry> = catalogue::all()
+        .into_iter()
+        .filter(|e| only.is_none_or(|p| matches(e.id, p)))
+        .collect();
+    let next = Mutex::new(0usize);
+    let results: Mutex<Vec<Option<EntryResult>>> = Mutex::new(vec![None; entries.len()]);
+    std::thread::scope(|s| {
+        for _ in 0..threads.max(1) {
+            s.spawn(|| {
+                loop {
+                    let i = {
+                        let mut n = next.lock().unwrap_or_else(|p| p.into_inner());
+                        let i = *n;
+                        *n += 1;
+                        i
+                    };
+                    let Some(e) = entries.get(i) else { break };
+                    let r = run_one(e, budget);
+                    progress(e.id);
+                    results.lock().unwrap_or_else(|p| p.into_inner())[i] = Some(r);
+                }
+            });
+        }
+    });
+    let entries = results
+        .into_inner()
+        .unwrap_or_else(|p| p.into_inner())
+        .into_iter()
+        .flatten()
+        .collect();
+    Report {
+        version: REPORT_VERSION,
+        budget,
+        entries,
+    }
+}
+
+/// The number of entries a pattern selects.
+pub fn count(only: Option<&str>) -> usize {
+    catalogue::all()
+        .iter()
+        .filter(|e| only.is_none_or(|p| matches(e.id, p)))
+        .count()
+}
+
+pub use markdown::{markdown, summary_table};
+
+/// A rounded, machine-independent summary of a report for snapshot review: status, instance count,
+/// tolerance, and the worst error as its order of magnitude.
+pub fn rounded_summary(r: &Report) -> String {
+    let mut out = String::from("id | status | instances | worst error (order) | tolerance\n");
+    for e in &r.entries {
+        let order = if e.worst_error == 0.0 {
+            "0".to_string()
+        } else if e.worst_error.is_finite() {
+            format!("1e{}", e.worst_error.abs().log10().ceil() as i32)
+        } else {
+            "n/a".to_string()
+        };
+        let tol = e
+            .tolerance
+            .map_or("exact".to_string(), |t| format!("{t:.1e}"));
+        out.push_str(&format!(
+            "{} | {} | {} | {} | {}\n",
+            e.id, e.status, e.instances, order, tol
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::matches;
+    #[test]
+    fn patterns() {
+        assert!(matches("P-RNN-7", "P-RNN-7"));
+        assert!(matches("P-RNN-17", "P-RNN-1"));
+        assert!(matches("P-RNN-35.a", "P-RNN-35*"));
+        assert!(matches("P-CL-3", "P-CL-*"));
+        assert!(!matches("P-RNN-3", "P-CL-*"));
+        assert!(matches("P-RNN-12", "*-12"));
+        assert!(!matches("P-RNN-12", "*-13"));
+        assert!(matches("P-RNN-12", "P-*-12"));
+    }
+}

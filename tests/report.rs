@@ -1,0 +1,131 @@
+//! `lro report`, `lro list` and the reviewed snapshot of the quick report.
+use lro::catalogue::Budget;
+use lro::report;
+use std::process::Command;
+
+fn lro() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_lro"))
+}
+
+fn scratch(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("lro-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+/// The quick report's rounded summary is reviewed as a snapshot: a change in any verified number's
+/// order of magnitude, a status, an instance count or a tolerance shows up in review.
+#[test]
+fn quick_report_summary_snapshot() {
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let rep = report::run(Budget::Quick, None, threads, |_| {});
+    let failing: Vec<_> = rep
+        .entries
+        .iter()
+        .filter(|e| e.status != "pass")
+        .map(|e| (&e.id, &e.detail))
+        .collect();
+    assert!(
+        failing.is_empty(),
+        "failing entries at quick budget: {failing:?}"
+    );
+    insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false}, {
+        insta::assert_snapshot!("report_quick_summary", report::rounded_summary(&rep));
+    });
+}
+
+#[test]
+fn report_writes_markdown_json_and_figures() {
+    let out = scratch("report");
+    let st = lro()
+        .args(["report", "--only", "P-RNN-7", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        st.status.success(),
+        "{}",
+        String::from_utf8_lossy(&st.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&st.stdout);
+    assert!(
+        stdout.contains("P-RNN-7") && stdout.contains("1 entries, 0 failed"),
+        "{stdout}"
+    );
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(
+        md.contains("| P-RNN-7 |") && md.contains("[derived]"),
+        "{md}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    assert_eq!(json["version"], 1);
+    let e = &json["entries"][0];
+    for key in [
+        "id",
+        "statement",
+        "provenance",
+        "status",
+        "instances",
+        "worst_error",
+        "tolerance",
+    ] {
+        assert!(e.get(key).is_some(), "report.json entry lacks {key}: {e}");
+    }
+    assert_eq!(e["status"], "pass");
+    assert!(
+        e["tolerance"].is_null(),
+        "P-RNN-7 is exact over Q: tolerance null"
+    );
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+#[test]
+fn report_rejects_a_pattern_that_matches_nothing() {
+    let out = scratch("nothing");
+    let st = lro()
+        .args(["report", "--only", "no-such-id", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(st.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&st.stderr).contains("matches no catalogue id"));
+}
+
+#[test]
+fn list_names_every_entry() {
+    let st = lro().arg("list").output().unwrap();
+    assert!(st.status.success());
+    let text = String::from_utf8_lossy(&st.stdout);
+    for e in lro::catalogue::all() {
+        assert!(text.contains(e.id), "lro list lacks {}", e.id);
+    }
+}
+
+#[test]
+fn gradcheck_figure_shows_the_expected_error_laws() {
+    let fig = report::figures::gradcheck_steps(Budget::Quick).unwrap();
+    let series = |label: &str| {
+        &fig.series
+            .iter()
+            .find(|s| s.label.contains(label))
+            .unwrap()
+            .points
+    };
+    // MPFR central differences carry truncation error only: it falls like h² (slope 2 per decade).
+    let mp = series("MPFR");
+    let at = |pts: &Vec<(f64, f64)>, h: f64| {
+        pts.iter().find(|p| (p.0 / h - 1.0).abs() < 1e-9).unwrap().1
+    };
+    let slope = (at(mp, 1e-3).log10() - at(mp, 1e-5).log10()) / 2.0;
+    assert!((slope - 2.0).abs() < 0.1, "MPFR truncation slope {slope}");
+    // f64 central differences are best near h ≈ 1e-5 and worse at both ends; complex step is exact to
+    // rounding for every small h.
+    let fd = series("central difference, f64");
+    assert!(at(fd, 1e-5) < at(fd, 1e-1) && at(fd, 1e-5) < at(fd, 1e-13));
+    let cs = series("complex step");
+    assert!(
+        cs.iter().filter(|p| p.0 <= 1e-8).all(|p| p.1 < 1e-13),
+        "{cs:?}"
+    );
+}
