@@ -24,9 +24,11 @@ pub mod gradcheck;
 pub mod linalg;
 #[cfg(feature = "rug")]
 pub mod report;
+pub mod lowrank;
 pub mod rnn;
 pub mod rules;
 pub mod scalar;
 pub mod tolerances;
+pub mod train;
 
 pub use error::{LroError, Result};

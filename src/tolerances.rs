@@ -66,6 +66,28 @@ pub const MPFR256_REL: f64 = 1e-60;
 /// Precision, in bits, of MPFR reference runs.
 pub const MPFR_REFERENCE_BITS: u32 = 256;
 
+// ---- Low rank (Proposition 3.1, spec §5; `src/lowrank/`, `tests/lowrank_*.rs`) ----
+
+/// f64 projector residual `‖(I − Q Qᵀ)(θ_K − θ_0)‖_max`, relative to the parameter scale
+/// `max(‖θ_0‖_max, ‖θ_K‖_max)` (spec P-RNN-35: "about 1e-12"). Each of K updates `θ ← θ − η Δθ`
+/// rounds every entry once, at most ε·scale, so the part of `θ_K − θ_0` outside `col(Rᵀ)` is at most
+/// about K·ε·scale ≈ 1e-13·scale for K ≤ 1000 (ε = 2.2e-16), plus the projector's own rounding
+/// ε·cond(R). 1e-11 leaves two orders of margin; a rule leaking outside `col(Rᵀ)` at a relative level
+/// of 1e-6 or more (any algebraic error) fails by five orders.
+pub const LOWRANK_RESIDUAL_REL: f64 = 1e-11;
+
+/// Reporting threshold (not a test tolerance) for the *effective* rank of a weight change in the
+/// student–teacher experiment: singular values above 1% of σ_1 count as "significant" (spec §8,
+/// Fig. 6 reading "several significant singular values"). Chosen by the project; the exact rank at
+/// [`RANK_REL_GAP`] is reported beside it.
+pub const EFFECTIVE_RANK_REL: f64 = 1e-2;
+
+/// The singular-value ratio `σ_{o+1}/σ_1` above which a weight change counts as *numerically* of
+/// rank > o in the contrasts of spec P-RNN-36 and P-RNN-37 (BPTT, e-prop). Six orders of magnitude
+/// above [`RANK_REL_GAP`], so rounding (≈ 1e-14 relative) can never produce it; a genuine extra
+/// direction on a random instance has a ratio of order 1e-3 to 1.
+pub const HIGHER_RANK_MIN_GAP: f64 = 1e-6;
+
 #[cfg(test)]
 mod tests {
     use super::*;
