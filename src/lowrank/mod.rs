@@ -12,6 +12,7 @@
 //!   the K spaces at the visited D.
 //!
 //! The student–teacher experiment of spec §8 is in [`experiment`].
+pub mod cases;
 pub mod experiment;
 
 use crate::error::{LroError, Result};
