@@ -253,8 +253,9 @@ fn eprop_exceeds_rank_o() {
     }
 }
 
-/// Order T is needed: for K = 1, B's change is not in the order-(T−1) Krylov space (it holds the
-/// `D^{T−1} Rᵀ x_0` term), on every seed tried.
+/// Order T is needed, and is tight in time: for K = 1, B's change is not in the order-(T−1) Krylov
+/// space (it holds the `D^{T−1} Rᵀ x_0` term), on every seed tried; W's change is (its `D^{T−1}`
+/// term multiplies `h_0 = 0`).
 #[test]
 fn eprop_needs_krylov_order_t() {
     for seed in 0..6 {
@@ -270,6 +271,7 @@ fn eprop_needs_krylov_order_t() {
                 .filter_map(|k| k.params.clone())
                 .collect();
             let lower = krylov_union(&path, &inst.feedback, 2);
+            assert_eq!(excess_rank_exact(&lower, &ch.w), 0, "W, seed {seed}");
             assert!(
                 excess_rank_exact(&lower, &ch.b) > 0,
                 "seed {seed}, updates {upd}: B's change already in order T − 1"

@@ -3,6 +3,7 @@
 //! Every id has a `proofs/ID.md` file explaining it (a test keeps the two in step).
 
 pub mod compare;
+pub mod lowrank;
 pub mod rnn;
 
 use crate::error::Result;
@@ -177,6 +178,7 @@ impl fmt::Debug for Entry {
 pub fn all() -> Vec<Entry> {
     let mut v = Vec::new();
     v.extend(rnn::entries());
+    v.extend(lowrank::entries());
     v
 }
 

@@ -304,3 +304,23 @@ pub fn sweep(count: usize, seed0: u64, exact: bool, steps: usize) -> Vec<Case> {
         })
         .collect()
 }
+
+/// A continuous (Gaussian) student–teacher pair with feedback, for statements that hold with
+/// probability 1 ("generically"): entries of A, R ~ N(0, 1/n), W ~ N(0, 1/(4n)), B ~ N(0, 1).
+pub fn gaussian_instance(
+    seed: u64,
+    o: usize,
+    n: usize,
+    d: usize,
+) -> Result<(crate::rnn::StudentTeacher<f64>, DMatrix<f64>)> {
+    use rand_distr::StandardNormal;
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut g = |r: usize, c: usize, std: f64| {
+        DMatrix::from_fn(r, c, |_, _| std * rng.sample::<f64, _>(StandardNormal))
+    };
+    let s = (n as f64).sqrt();
+    let student = Rnn::new(g(o, n, 1.0 / s), g(n, n, 0.5 / s), g(n, d, 1.0))?;
+    let teacher = Rnn::new(g(o, n, 1.0 / s), g(n, n, 0.5 / s), g(n, d, 1.0))?;
+    let r = g(o, n, 1.0 / s);
+    Ok((crate::rnn::StudentTeacher::new(student, teacher)?, r))
+}

@@ -345,6 +345,12 @@ impl Summary {
             tolerances::RANK_REL_GAP,
             tolerances::EFFECTIVE_RANK_REL
         );
+        let a2: f64 = s.a_star.iter().map(|a| a * a).sum();
+        let _ = writeln!(
+            out,
+            "teacher's own alignment (reference): recurrent 1, input 1, output {} (o = 1: a*_1^2 / sum a*_i^2)",
+            sig2(s.a_star.first().map_or(0.0, |a| a * a) / a2)
+        );
         for name in RULES {
             let runs = self.of(name);
             let k = runs.len();
@@ -370,13 +376,25 @@ impl Summary {
                 range(&eff),
                 sig2(median(runs.iter().map(|r| r.loss_end / r.loss0).collect()))
             );
+            // Values at rounding level (≤ RANK_REL_GAP σ_1) print as "~0": their digits are noise.
             let top: Vec<String> = (0..s.n.min(6))
                 .map(|i| {
-                    sig2(median(
-                        runs.iter()
-                            .map(|r| r.spectrum.get(i).copied().unwrap_or(0.0))
-                            .collect(),
-                    ))
+                    let v: Vec<f64> = runs
+                        .iter()
+                        .map(|r| {
+                            let x = r.spectrum.get(i).copied().unwrap_or(0.0);
+                            let s1 = r.spectrum.first().copied().unwrap_or(0.0);
+                            if x <= tolerances::RANK_REL_GAP * s1 {
+                                0.0
+                            } else {
+                                x
+                            }
+                        })
+                        .collect();
+                    match median(v) {
+                        0.0 => "~0".to_string(),
+                        m => sig2(m),
+                    }
                 })
                 .collect();
             let _ = writeln!(out, "median sigma_1..6 of W_K-W_0: {}", top.join(" "));
