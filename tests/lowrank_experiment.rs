@@ -39,7 +39,7 @@ fn check(budget: Budget, snapshot: &str) {
             .collect();
         assert!(l0.windows(2).all(|w| w[0] == w[1]), "{l0:?}");
     }
-    assert!(EFFECTIVE_RANK_REL > RANK_REL_GAP);
+    const { assert!(EFFECTIVE_RANK_REL > RANK_REL_GAP) };
     let text = sum.render();
     insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false}, {
         insta::assert_snapshot!(snapshot, text)
