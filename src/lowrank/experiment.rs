@@ -201,6 +201,8 @@ pub struct RunOutcome {
     pub effective_rank: usize,
     /// Alignment metrics at step 0 and at the end.
     pub alignment: (Alignment, Alignment),
+    /// Alignment metrics and loss at every checkpoint (step, metrics, loss): the course of training.
+    pub course: Vec<(usize, Alignment, f64)>,
 }
 
 impl RunOutcome {
@@ -266,6 +268,11 @@ pub fn run_one(s: &Settings, name: &str, seed: u64) -> Result<RunOutcome> {
             first.alignment.expect("alignment recorded"),
             last.alignment.expect("alignment recorded"),
         ),
+        course: res
+            .checkpoints
+            .iter()
+            .filter_map(|c| Some((c.step, c.alignment?, c.loss?)))
+            .collect(),
     })
 }
 
@@ -413,6 +420,31 @@ impl Summary {
                 sig2(mean(&|r| r.alignment.0.feedback.unwrap_or(f64::NAN))),
                 sig2(mean(&|r| r.alignment.1.feedback.unwrap_or(f64::NAN))),
             );
+            // The course of training: mean over seeds at each checkpoint (runs that stopped early
+            // contribute their last state).
+            let cps = runs.iter().map(|r| r.course.len()).max().unwrap_or(0);
+            let at = |r: &RunOutcome, i: usize| r.course[i.min(r.course.len() - 1)];
+            let series = |f: &dyn Fn(&RunOutcome, &(usize, Alignment, f64)) -> f64| -> String {
+                (0..cps)
+                    .map(|i| sig2(runs.iter().map(|r| f(r, &at(r, i))).sum::<f64>() / k as f64))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            };
+            if cps > 0 && runs.iter().all(|r| !r.course.is_empty()) {
+                let _ = writeln!(
+                    out,
+                    "course over checkpoints (every K/{}): mean L/L_0 {}",
+                    s.checkpoints,
+                    series(&|r, c| c.2 / r.loss0)
+                );
+                let _ = writeln!(out, "  recurrent {}", series(&|_, c| c.1.recurrent));
+                let _ = writeln!(out, "  input     {}", series(&|_, c| c.1.input));
+                let _ = writeln!(
+                    out,
+                    "  feedback  {}",
+                    series(&|_, c| c.1.feedback.unwrap_or(f64::NAN))
+                );
+            }
         }
         out
     }
