@@ -22,9 +22,9 @@ pub mod cli;
 pub mod error;
 pub mod gradcheck;
 pub mod linalg;
+pub mod lowrank;
 #[cfg(feature = "rug")]
 pub mod report;
-pub mod lowrank;
 pub mod rnn;
 pub mod rules;
 pub mod scalar;

@@ -14,6 +14,7 @@
 //! [`Settings::fit_fraction`]), the singular values of `W_K − W_0`, their numerical and effective
 //! ranks, and the alignment metrics of spec §7 at the start and the end of training.
 use super::{Change, numerical_rank, param_scale, sv_gap};
+#[cfg(feature = "rug")]
 use crate::catalogue::Budget;
 use crate::error::Result;
 use crate::linalg;
@@ -62,14 +63,19 @@ pub struct Settings {
 }
 
 impl Settings {
-    /// The settings at a budget: the full 20 seeds at [`Budget::Full`], 4 at `Quick`, 2 at `Test`
-    /// (with fewer steps at `Test` so that it runs in a few seconds).
+    /// The settings at a catalogue budget: the full 20 seeds at `Budget::Full`, 4 at `Quick`, 2 at
+    /// `Test` (with fewer steps at `Test` so that it runs in a few seconds).
+    #[cfg(feature = "rug")]
     pub fn at(budget: Budget) -> Self {
-        let (seeds, steps) = match budget {
-            Budget::Test => (2, 3000),
-            Budget::Quick => (4, 12_000),
-            Budget::Full => (20, 12_000),
-        };
+        match budget {
+            Budget::Test => Self::with(2, 3000),
+            Budget::Quick => Self::with(4, 12_000),
+            Budget::Full => Self::with(20, 12_000),
+        }
+    }
+
+    /// The project's settings with `seeds` seeds and `steps` steps.
+    pub fn with(seeds: u64, steps: usize) -> Self {
         Settings {
             n: 8,
             d: 4,
@@ -176,6 +182,9 @@ pub fn rule(name: &str, s: &Settings, dr: &Draw) -> Rule<f64> {
     }
 }
 
+/// One checkpoint of a run: (step, alignment metrics, expected loss).
+pub type CoursePoint = (usize, Alignment, f64);
+
 /// One run's outcome.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RunOutcome {
@@ -202,7 +211,7 @@ pub struct RunOutcome {
     /// Alignment metrics at step 0 and at the end.
     pub alignment: (Alignment, Alignment),
     /// Alignment metrics and loss at every checkpoint (step, metrics, loss): the course of training.
-    pub course: Vec<(usize, Alignment, f64)>,
+    pub course: Vec<CoursePoint>,
 }
 
 impl RunOutcome {
@@ -424,7 +433,7 @@ impl Summary {
             // contribute their last state).
             let cps = runs.iter().map(|r| r.course.len()).max().unwrap_or(0);
             let at = |r: &RunOutcome, i: usize| r.course[i.min(r.course.len() - 1)];
-            let series = |f: &dyn Fn(&RunOutcome, &(usize, Alignment, f64)) -> f64| -> String {
+            let series = |f: &dyn Fn(&RunOutcome, &CoursePoint) -> f64| -> String {
                 (0..cps)
                     .map(|i| sig2(runs.iter().map(|r| f(r, &at(r, i))).sum::<f64>() / k as f64))
                     .collect::<Vec<_>>()
