@@ -30,6 +30,15 @@ enum Command {
     },
     /// List the catalogue (id, provenance, statement).
     List,
+    /// Run the low-rank student–teacher experiment (spec §8; settings chosen by the project).
+    Lowrank {
+        /// Number of seeds per rule.
+        #[arg(long, default_value_t = 20)]
+        seeds: u64,
+        /// Expected-update steps per run.
+        #[arg(long, default_value_t = 12_000)]
+        steps: usize,
+    },
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -55,6 +64,7 @@ fn main() -> ExitCode {
             cli::report::run(&out, budget, only.as_deref())
         }
         Command::List => Ok(cli::list::run()),
+        Command::Lowrank { seeds, steps } => cli::lowrank::run(seeds, steps),
     };
     match result {
         Ok(out) => {

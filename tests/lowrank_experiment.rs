@@ -56,3 +56,28 @@ fn experiment_at_test_budget() {
 fn experiment_at_full_budget() {
     check(Budget::Full, "lowrank_experiment_full");
 }
+
+/// `lro lowrank` prints the summary; zero seeds is a usage error (exit code 2).
+#[test]
+fn cli_runs_the_experiment() {
+    let bin = env!("CARGO_BIN_EXE_lro");
+    let out = std::process::Command::new(bin)
+        .args(["lowrank", "--seeds", "1", "--steps", "200"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("[rflo]") && text.contains("settings chosen by the project"),
+        "{text}"
+    );
+    let bad = std::process::Command::new(bin)
+        .args(["lowrank", "--seeds", "0"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+}

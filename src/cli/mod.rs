@@ -3,6 +3,7 @@
 
 pub mod default_job;
 pub mod list;
+pub mod lowrank;
 pub mod report;
 
 use std::fmt;

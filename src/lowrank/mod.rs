@@ -7,9 +7,11 @@
 //!   tolerances of [`crate::tolerances`].
 //! - e-prop's Krylov space `span{Rᵀ, D Rᵀ, …, D^{T−1} Rᵀ}`, `D = diag(W)` (spec §5.4,
 //!   `[derived, unchecked]`): with horizon T every e-prop update of one step lies in the order-T
-//!   space at that step's D (derived for this project: the per-synapse trace makes
-//!   `ΔW = Σ_{t=1}^{T} D^{T−t} Rᵀ ε_t-terms h_{t−1}ᵀ`), so after K steps the change lies in the sum of
-//!   the K spaces at the visited D.
+//!   space at that step's D (derived for this project: for the final-step loss the per-synapse trace
+//!   gives `ΔW = Σ_{t=1}^{T} D^{T−t} Rᵀ ε_T h_{t−1}ᵀ` and the same with `x_{t−1}` for ΔB; since
+//!   `h_0 = 0`, ΔW needs only order T − 1). Over K steps D moves, so the change lies in the sum of
+//!   the K spaces at the visited D (spec §5.4 states one fixed D and no order; this is the refined
+//!   form checked here).
 //!
 //! The student–teacher experiment of spec §8 is in [`experiment`].
 pub mod cases;
