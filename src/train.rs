@@ -233,6 +233,9 @@ pub struct TrainResult<T: Real> {
     pub divergence: Option<Divergence>,
     /// Checkpoints in step order.
     pub checkpoints: Vec<Checkpoint<T>>,
+    /// The largest absolute parameter over every state the run visited (θ_0 … the returned net):
+    /// the scale of the rounding accumulated in `θ_K − θ_0` in floating point.
+    pub peak: f64,
 }
 
 impl<T: Real> TrainResult<T> {
@@ -395,6 +398,7 @@ pub fn train<T: Real>(st: &StudentTeacher<T>, cfg: &TrainConfig<T>) -> Result<Tr
     let mut checkpoints = vec![record(st, &net, cfg, 0, &batch)?];
     let mut divergence = None;
     let mut steps_done = 0;
+    let mut peak = params_max_abs(&net);
     for k in 0..cfg.steps {
         let mut upd = match step_update(st, &net, cfg, &mut rng, &mut counter, &mut batch) {
             Ok(u) => u,
@@ -429,9 +433,8 @@ pub fn train<T: Real>(st: &StudentTeacher<T>, cfg: &TrainConfig<T>) -> Result<Tr
         };
         net = next;
         steps_done = k + 1;
-        let max_abs = linalg::max_abs(net.a())
-            .max(linalg::max_abs(net.w()))
-            .max(linalg::max_abs(net.b()));
+        let max_abs = params_max_abs(&net);
+        peak = peak.max(max_abs);
         if max_abs > cfg.divergence_bound {
             divergence = Some(Divergence {
                 step: k + 1,
@@ -457,5 +460,12 @@ pub fn train<T: Real>(st: &StudentTeacher<T>, cfg: &TrainConfig<T>) -> Result<Tr
         steps_done,
         divergence,
         checkpoints,
+        peak,
     })
+}
+
+fn params_max_abs<T: Real>(net: &Rnn<T>) -> f64 {
+    linalg::max_abs(net.a())
+        .max(linalg::max_abs(net.w()))
+        .max(linalg::max_abs(net.b()))
 }

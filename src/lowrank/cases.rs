@@ -81,7 +81,8 @@ pub struct Measurement {
     pub a_excess: usize,
     /// Projector residual of `(A_K − A_0)ᵀ` outside `col(Rᵀ)`, relative to `scale`.
     pub a_residual: f64,
-    /// The largest absolute parameter at the start or the end.
+    /// The largest absolute parameter over the run (every visited state): the scale of f64
+    /// rounding in `θ_K − θ_0`.
     pub scale: f64,
     /// Whether the run diverged.
     pub diverged: bool,
@@ -207,7 +208,7 @@ impl Case {
         } else {
             super::numerical_rank(&space_f, tolerances::RANK_REL_GAP)
         };
-        let scale = param_scale(&inst.st.student, &res.net);
+        let scale = res.peak.max(param_scale(&inst.st.student, &res.net));
         let mut excess = [0; 3];
         let mut rank = [0; 3];
         let mut gap = [0.0; 3];

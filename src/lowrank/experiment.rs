@@ -261,7 +261,7 @@ pub fn run_one(s: &Settings, name: &str, seed: u64) -> Result<RunOutcome> {
         .unwrap_or(f64::NAN);
     let change = Change::between(&dr.st.student, &res.net)?;
     let spectrum = linalg::singular_values(&change.w);
-    let scale = param_scale(&dr.st.student, &res.net);
+    let scale = res.peak.max(param_scale(&dr.st.student, &res.net));
     Ok(RunOutcome {
         rule: name.into(),
         seed,
