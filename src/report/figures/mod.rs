@@ -2,13 +2,14 @@
 //!
 //! Each figure is data ([`Figure`]) built by a function of the budget, then rendered by
 //! [`render_svg`]; the data is testable without looking at pictures.
+mod gradcheck;
+mod lowrank;
+
+pub use gradcheck::gradcheck_steps;
+pub use lowrank::rank_spectra;
+
 use crate::catalogue::Budget;
-use crate::error::{LroError, Result};
-use crate::gradcheck;
-use crate::rnn::{InstanceSpec, StudentTeacher};
-use crate::rules::{Loss, expected};
-use crate::scalar::{Dual, Mpfr, Rational, Real, with_precision};
-use num_complex::Complex;
+use crate::error::Result;
 use plotters::prelude::*;
 use std::path::Path;
 
@@ -189,128 +190,13 @@ pub fn render_svg(fig: &Figure, path: &Path) -> std::result::Result<(), String> 
     Ok(())
 }
 
-/// Gradient-check error against step size: the derivative of the expected loss along one parameter
-/// (a recurrent weight) by f64 central differences, f64 complex step, and central differences in
-/// 256-bit MPFR (pure truncation error), each against the exact derivative from `Dual<Rational>`.
-pub fn gradcheck_steps(_budget: Budget) -> Result<Figure> {
-    let inst = InstanceSpec {
-        seed: 5,
-        o: 2,
-        n: 4,
-        n_teacher: 3,
-        d: 2,
-        horizon: 10,
-    }
-    .draw()?;
-    let st = &inst.st;
-    let p = st.student.params_flat();
-    let idx = st.student.o() * st.student.n() + 1; // W[0][1]
-    let horizon = inst.horizon;
-    let exact = {
-        let q = inst.cast::<Rational>();
-        let teacher = q.st.teacher.map(|x| Dual::constant(x.clone()));
-        let pq = q.st.student.params_flat();
-        let seeded: Vec<Dual<Rational>> = pq
-            .iter()
-            .enumerate()
-            .map(|(j, v)| {
-                if j == idx {
-                    Dual::variable(v.clone())
-                } else {
-                    Dual::constant(v.clone())
-                }
-            })
-            .collect();
-        let net = q.st.student.with_params_flat(&seeded)?;
-        expected::loss(&StudentTeacher::new(net, teacher)?, horizon, Loss::Final)?.eps
-    };
-    let exact_f = exact.to_f64();
-    let loss_at = |x: f64| -> Result<f64> {
-        let mut v = p.clone();
-        v[idx] = x;
-        expected::loss(
-            &StudentTeacher::new(st.student.with_params_flat(&v)?, st.teacher.clone())?,
-            horizon,
-            Loss::Final,
-        )
-    };
-    let (mut fd, mut cs, mut mp) = (Vec::new(), Vec::new(), Vec::new());
-    let teacher_c = st.teacher.map(|x| Complex::new(*x, 0.0));
-    for k in 1..=16 {
-        let h = 10f64.powi(-k);
-        let x = p[idx];
-        let central = (loss_at(x + h)? - loss_at(x - h)?) / (2.0 * h);
-        fd.push((h, (central - exact_f).abs().max(PLOT_FLOOR)));
-        let z: Vec<Complex<f64>> = p
-            .iter()
-            .enumerate()
-            .map(|(j, &v)| Complex::new(v, if j == idx { h } else { 0.0 }))
-            .collect();
-        let c = expected::loss(
-            &StudentTeacher::new(st.student.with_params_flat(&z)?, teacher_c.clone())?,
-            horizon,
-            Loss::Final,
-        )?;
-        cs.push((h, (c.im / h - exact_f).abs().max(PLOT_FLOOR)));
-        let m_err = with_precision(256, || -> Result<f64> {
-            let m = inst.cast::<Mpfr>();
-            let pm = m.st.student.params_flat();
-            let g =
-                gradcheck::central_difference_gradient(&pm[idx..=idx], Mpfr::from_f64(h), |xi| {
-                    let mut v = pm.clone();
-                    v[idx] = xi[0].clone();
-                    expected::loss(
-                        &StudentTeacher::new(
-                            m.st.student.with_params_flat(&v)?,
-                            m.st.teacher.clone(),
-                        )?,
-                        horizon,
-                        Loss::Final,
-                    )
-                })?;
-            let ex = Mpfr(rug::Float::with_val(256, &exact.0));
-            Ok(rug::Float::with_val(256, &g[0].0 - &ex.0)
-                .to_f64()
-                .abs()
-                .max(PLOT_FLOOR))
-        })
-        .map_err(|e| LroError::Unsupported(e.to_string()))??;
-        mp.push((h, m_err));
-    }
-    Ok(Figure {
-        name: "gradcheck_steps".into(),
-        title: "Gradient check: error against step size h".into(),
-        x_label: "step h".into(),
-        y_label: "|derivative − exact|".into(),
-        log_x: true,
-        log_y: true,
-        series: vec![
-            Series {
-                label: "central difference, f64".into(),
-                points: fd,
-                style: Style::Line,
-            },
-            Series {
-                label: "complex step, f64".into(),
-                points: cs,
-                style: Style::Line,
-            },
-            Series {
-                label: "central difference, MPFR-256".into(),
-                points: mp,
-                style: Style::Line,
-            },
-        ],
-    })
-}
-
 /// Errors below this are drawn at this value (an exact zero has no place on a log axis).
-const PLOT_FLOOR: f64 = 1e-40;
+pub(crate) const PLOT_FLOOR: f64 = 1e-40;
 
 /// A figure builder.
 pub type Builder = fn(Budget) -> Result<Figure>;
 
 /// Every figure of the report, in order.
 pub fn builders() -> Vec<Builder> {
-    vec![gradcheck_steps]
+    vec![gradcheck_steps, rank_spectra]
 }
