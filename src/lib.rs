@@ -18,11 +18,15 @@
 #[cfg(feature = "rug")]
 pub mod catalogue;
 #[cfg(feature = "rug")]
+pub mod certify;
+#[cfg(feature = "rug")]
 pub mod cli;
 pub mod error;
 pub mod gradcheck;
 pub mod linalg;
 pub mod lowrank;
+pub mod modes;
+pub mod ode;
 #[cfg(feature = "rug")]
 pub mod report;
 pub mod rnn;

@@ -39,6 +39,8 @@ enum Command {
         #[arg(long, default_value_t = 12_000)]
         steps: usize,
     },
+    /// Per-mode loss, update, ODE Jacobian, eigenvalues and stability class at one point.
+    Modes(cli::modes::ModesArgs),
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -65,6 +67,7 @@ fn main() -> ExitCode {
         }
         Command::List => Ok(cli::list::run()),
         Command::Lowrank { seeds, steps } => cli::lowrank::run(seeds, steps),
+        Command::Modes(args) => cli::modes::run(&args),
     };
     match result {
         Ok(out) => {

@@ -90,6 +90,83 @@ pub const EFFECTIVE_RANK_REL: f64 = 1e-2;
 /// direction on a random instance has a ratio of order 1e-3 to 1.
 pub const HIGHER_RANK_MIN_GAP: f64 = 1e-6;
 
+// ---- Per-mode theory (src/modes, src/ode.rs; spec §§4–7, P-RNN-13 … P-RNN-34) ----
+
+/// Eigenvalues of the per-mode ODE Jacobian with `|λ| ≤ MODES_ZERO_EIGEN_REL · max(1, ‖J‖_max)`
+/// count as zero (the neutral tangent direction of a fixed-point manifold), and real or imaginary
+/// parts below the same bound count as zero when classifying. Jacobians come from `Dual<f64>` with
+/// O(10) rounded operations per entry, so a true zero shows up as ~1e-15·‖J‖; the nalgebra Schur
+/// step adds a few ulps·‖J‖. 1e-9 is far above that noise and far below the smallest nonzero
+/// eigenvalue the tests and snapshots meet (≥ 1e-4 on their grids).
+pub const MODES_ZERO_EIGEN_REL: f64 = 1e-9;
+
+/// Default relative tolerance of the adaptive Dormand–Prince integrator (per component, per step).
+pub const ODE_RTOL: f64 = 1e-10;
+
+/// Default absolute tolerance of the adaptive Dormand–Prince integrator (per component, per step);
+/// states are O(1), so this matters only for components that pass through zero.
+pub const ODE_ATOL: f64 = 1e-12;
+
+/// Matrix expected-update flow (its diagonal in the mode bases) vs the per-mode flow, both integrated
+/// by RK4 with the same 2000 steps: in exact arithmetic the two computations agree term by term
+/// (P-RNN-13), so only rounding separates them: O(T·n³) operations per field evaluation, 8000
+/// evaluations, f64 bases orthogonal to ~1e-16. Measured worst ~1e-14; 1e-11 keeps a wide margin and
+/// still fails at O(1) for any algebraic mismatch. (With too few steps RK4 is unstable on the stiffest
+/// draws and amplifies rounding; 2000 steps over τ = 0.5 keep h·|λ| far inside its stability region.)
+pub const MODES_RK4_FLOW_MATCH_REL: f64 = 1e-11;
+
+/// The same comparison with adaptive Dormand–Prince at rtol 1e-10: the two systems choose different
+/// steps (their error norms run over different components), so they agree only to the integrators'
+/// global error, about rtol × (steps ≈ 100) ≈ 1e-8; 1e-7 leaves a factor 10.
+pub const MODES_DP_FLOW_MATCH_REL: f64 = 1e-7;
+
+/// Horizon (and truncation length) standing in for ∞ in f64 limit checks: with |w|, |w*|, |ŵ| ≤ 7/8
+/// the geometric tails are below T·(7/8)^T ≈ 1e-21 at T = 400, far below rounding.
+pub const MODES_LONG_HORIZON: usize = 400;
+
+/// A root-search run has converged when ‖Δ(θ)‖₂ ≤ this (f64 updates of O(1) have rounding ~1e-16).
+pub const MODES_ROOT_RESIDUAL: f64 = 1e-12;
+
+/// Distance within which a converged root (or an ODE end point) counts as on a fixed set
+/// (|ab − c*|, |w − w*|, or |a|, |b|). A residual of 1e-12 puts a root within residual/λ_min of the
+/// manifold; λ_min ≥ ~1e-4 on the tests' draws, so roots lie within 1e-8; 1e-6 leaves margin while
+/// any other fixed point would sit O(0.1) away.
+pub const MODES_ROOT_LOCATION: f64 = 1e-6;
+
+/// P-RNN-25: f64 eigenvalue classes are compared with the exact signs only where |E2| and
+/// |tr² − 4E2| exceed this times ‖J‖² (resp. ‖J‖³): closer to a class boundary, rounding in the
+/// Schur step (~1e-15‖J‖) could legitimately flip the f64 class.
+pub const MODES_CLASS_MARGIN: f64 = 1e-8;
+
+/// P-RNN-27: per decade of s toward 0 or ∞, X grows 100× and the gap λ_min/(Q³c*²) − 1 = O(1/X) must
+/// shrink by at least this factor (ideal 1/100; 1/50 allows the next-order term).
+pub const MODES_LIMIT_RATIO: f64 = 0.02;
+
+/// P-RNN-28: |λ_min s/(âc*²P̂²Q) − 1| at |s| = 1e-5. The gap is O(|s|) with a coefficient of order
+/// |â|Q²P̂²/|c*|... ≤ ~10² on the sampled grids (|c*| ≥ 1/16, |w*|, |ŵ| ≤ 7/8), so ≤ 1e-3.
+pub const MODES_RATE_RATIO_AT_SMALL_S: f64 = 1e-2;
+
+/// Learning time for per-mode ODE runs expected to converge. Rates on the sampled grids are ≥ ~0.02,
+/// so e^{−0.02·2000} ≈ 4e-18: converged to rounding.
+pub const MODES_CONVERGENCE_TIME: f64 = 2000.0;
+
+/// A per-mode ODE run counts as converged when |Δa| + |Δb| + |Δw| at its end is below this.
+pub const MODES_CONVERGED_UPDATE: f64 = 1e-9;
+
+/// Drift of a conserved quantity along a Dormand–Prince run (rtol 1e-10, relative to 1 + |value|):
+/// per-step local errors of ~1e-10 accumulate over ≤ ~1e4 steps in the worst case (random walk or
+/// one-signed), ≤ 1e-6; measured drifts are ~1e-9.
+pub const MODES_INVARIANT_DRIFT: f64 = 1e-6;
+
+/// End point of a converged run vs the predicted point (s² from the conserved quantity, w = w*,
+/// the stall loss): the invariant drift above propagates to s² at the same order.
+pub const MODES_ENDPOINT_REL: f64 = 1e-5;
+
+/// P-RNN-27: two grid values of X = s² + c*²/s² closer than this (relative) are treated as equal
+/// (the s-grid contains pairs s, |c*|/s with equal X up to rounding), so no ordering of their rates is
+/// asserted.
+pub const MODES_X_SEPARATION: f64 = 1e-9;
+
 #[cfg(test)]
 mod tests {
     use super::*;

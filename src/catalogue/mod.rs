@@ -4,6 +4,7 @@
 
 pub mod compare;
 pub mod lowrank;
+pub mod modes;
 pub mod rnn;
 
 use crate::error::Result;
@@ -179,6 +180,7 @@ pub fn all() -> Vec<Entry> {
     let mut v = Vec::new();
     v.extend(rnn::entries());
     v.extend(lowrank::entries());
+    v.extend(modes::entries());
     v
 }
 

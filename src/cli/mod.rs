@@ -4,6 +4,7 @@
 pub mod default_job;
 pub mod list;
 pub mod lowrank;
+pub mod modes;
 pub mod report;
 
 use std::fmt;
