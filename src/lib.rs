@@ -23,6 +23,7 @@ pub mod error;
 pub mod gradcheck;
 pub mod linalg;
 pub mod lowrank;
+pub mod oracle;
 #[cfg(feature = "rug")]
 pub mod report;
 pub mod rnn;
