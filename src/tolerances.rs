@@ -121,3 +121,10 @@ pub const ORACLE_CHECK_RTOL: f64 = 1e-9;
 /// rounding noise there is ε times the scale of the summed terms, about 1e-15 for O(10) terms,
 /// so 1e-12 has three orders of margin; fixture entries that matter are ≥ 1e-6 in magnitude.
 pub const ORACLE_CHECK_ATOL: f64 = 1e-12;
+
+/// Relative slack when comparing the clipped derivative of Murray's code with the percentages
+/// `theory/peer-conventions.md` states (0.05 %, 0.5 %, 5 %, 19 % at x = 0.5, 1, 2, 3). Those
+/// figures are rounded to one significant digit; the exact values are 0.038 %, 0.51 %, 5.2 % and
+/// 18.9 %, so the stated 0.05 % is 23 % above the truth and 30 % is the smallest round slack that
+/// accepts the statement while still rejecting the unclipped derivative (0 %) or a factor-two error.
+pub const PEER_DF_STATED_REL: f64 = 0.3;

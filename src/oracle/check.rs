@@ -90,7 +90,10 @@ pub fn candidate_from_json(text: &str, label: &str) -> Result<Candidate, Unusabl
     let c = json::read_candidate(text).map_err(|e| Unusable(format!("{label}: {e}")))?;
     let schema_version = match c.schema_version {
         None => Version::Missing,
-        Some(v) => v.as_i64().map(Version::Int).unwrap_or(Version::Other(v.to_string())),
+        Some(v) => v
+            .as_i64()
+            .map(Version::Int)
+            .unwrap_or(Version::Other(v.to_string())),
     };
     Ok(Candidate {
         label: label.into(),
@@ -428,7 +431,11 @@ impl CheckReport {
             let shape = if r.shape.is_empty() {
                 "scalar".to_string()
             } else {
-                r.shape.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("x")
+                r.shape
+                    .iter()
+                    .map(|d| d.to_string())
+                    .collect::<Vec<_>>()
+                    .join("x")
             };
             let step = r.first_step.map_or("-".to_string(), |t| format!("t = {t}"));
             let status = if r.passed() {

@@ -236,7 +236,10 @@ fn lro_problem(c: &LroConfig) -> Result<Problem<f64>> {
         return Err(LroError::ZeroTruncation);
     }
     let dress = |net: &Rnn<f64>| -> Result<Rnn<f64>> {
-        Ok(net.clone().with_leak(c.alpha)?.with_activation(c.activation))
+        Ok(net
+            .clone()
+            .with_leak(c.alpha)?
+            .with_activation(c.activation))
     };
     Ok(Problem {
         student: dress(&inst.st.student)?,
@@ -280,7 +283,9 @@ fn build_lro(c: &LroConfig) -> Result<Fixture> {
 }
 
 fn normal(rng: &mut ChaCha8Rng, rows: usize, cols: usize, scale: f64) -> DMatrix<f64> {
-    DMatrix::from_fn(rows, cols, |_, _| scale * rng.sample::<f64, _>(StandardNormal))
+    DMatrix::from_fn(rows, cols, |_, _| {
+        scale * rng.sample::<f64, _>(StandardNormal)
+    })
 }
 fn uniform(rng: &mut ChaCha8Rng, rows: usize, cols: usize, lo: f64, hi: f64) -> DMatrix<f64> {
     DMatrix::from_fn(rows, cols, |_, _| rng.random_range(lo..hi))
@@ -310,7 +315,10 @@ fn check_dims(name: &str, dims: &[(&str, usize)]) -> Result<()> {
 pub fn murray_draw(
     c: &MurrayConfig,
 ) -> Result<(murray2019::Setup<f64>, Vec<DVector<f64>>, Vec<DVector<f64>>)> {
-    check_dims(&c.name, &[("n_in", c.n_in), ("n_rec", c.n_rec), ("n_out", c.n_out)])?;
+    check_dims(
+        &c.name,
+        &[("n_in", c.n_in), ("n_rec", c.n_rec), ("n_out", c.n_out)],
+    )?;
     if c.t_max < 2 {
         return Err(LroError::InvalidParameter {
             name: "t_max".into(),
@@ -348,7 +356,9 @@ pub fn murray_draw(
         input_trace_lag: c.input_trace_lag,
         bptt_error_shift: c.bptt_error_shift,
     };
-    let x: Vec<DVector<f64>> = (0..c.t_max).map(|_| col(normal(&mut rng, d, 1, 1.0))).collect();
+    let x: Vec<DVector<f64>> = (0..c.t_max)
+        .map(|_| col(normal(&mut rng, d, 1, 1.0)))
+        .collect();
     // Teacher outputs y*[t] = w_out* h*[t] for every row (row 0 included).
     let zeros = vec![DVector::zeros(o); c.t_max];
     let tr = teacher.run(&x, &zeros)?;
@@ -387,25 +397,114 @@ fn murray_in<T: Real>(
     let (d, n, o) = (c.n_in, c.n_rec, c.n_out);
     let mut ts = TensorSet::default();
     let (g, fw) = (GROUP_GIVEN, GROUP_FORWARD);
-    ts.matrix("w_in", Role::Parameter, g, "input weights (n_rec x n_in)", &s.w_in)?;
-    ts.matrix("w_rec", Role::Parameter, g, "recurrent weights (n_rec x n_rec)", &s.w_rec)?;
-    ts.matrix("w_out", Role::Parameter, g, "readout (n_out x n_rec)", &s.w_out)?;
-    ts.matrix("b", Role::Parameter, g, "random feedback b (n_rec x n_out)", &s.b)?;
+    ts.matrix(
+        "w_in",
+        Role::Parameter,
+        g,
+        "input weights (n_rec x n_in)",
+        &s.w_in,
+    )?;
+    ts.matrix(
+        "w_rec",
+        Role::Parameter,
+        g,
+        "recurrent weights (n_rec x n_rec)",
+        &s.w_rec,
+    )?;
+    ts.matrix(
+        "w_out",
+        Role::Parameter,
+        g,
+        "readout (n_out x n_rec)",
+        &s.w_out,
+    )?;
+    ts.matrix(
+        "b",
+        Role::Parameter,
+        g,
+        "random feedback b (n_rec x n_out)",
+        &s.b,
+    )?;
     ts.vector("h0", Role::Parameter, g, "initial state h[0]", &s.h0)?;
-    ts.scalar("tau_m", Role::Parameter, g, "time constant in steps", s.tau_m)?;
-    ts.vector("eta", Role::Parameter, g, "learning rates [eta_in, eta_rec, eta_out]", &DVector::from_row_slice(&s.eta))?;
+    ts.scalar(
+        "tau_m",
+        Role::Parameter,
+        g,
+        "time constant in steps",
+        s.tau_m,
+    )?;
+    ts.vector(
+        "eta",
+        Role::Parameter,
+        g,
+        "learning rates [eta_in, eta_rec, eta_out]",
+        &DVector::from_row_slice(&s.eta),
+    )?;
     ts.vector_series("x", Role::Input, g, 0, "inputs x[t], t = 0..t_max-1", d, x)?;
-    ts.vector_series("y_", Role::Target, g, 0, "targets y_[t] (teacher outputs)", o, y_)?;
+    ts.vector_series(
+        "y_",
+        Role::Target,
+        g,
+        0,
+        "targets y_[t] (teacher outputs)",
+        o,
+        y_,
+    )?;
     ts.vector_series("u", Role::State, fw, 0, "u[t] (u[0] = 0)", n, &vecs(&r.u))?;
     ts.vector_series("h", Role::State, fw, 0, "h[t] (h[0] = h0)", n, &vecs(&r.h))?;
     ts.vector_series("y", Role::State, fw, 0, "y[t] (y[0] = 0)", o, &vecs(&r.y))?;
-    ts.vector_series("err", Role::State, fw, 0, "err[t] = y_[t] - y[t] (err[0] = 0)", o, &vecs(&r.err))?;
-    ts.scalar("loss", Role::State, fw, "0.5 mean((y_ - y)^2) over all rows, row 0 included", r.loss.to_f64())?;
-    ts.matrix_series("rflo.p", Role::Trace, "rflo", 0, "recurrent trace p after step t", (n, n), &mats(&r.p))?;
-    ts.matrix_series("rflo.q", Role::Trace, "rflo", 0, "input trace q after step t (q[0]: initial)", (n, d), &mats(&r.q))?;
-    ts.vector_series("bptt.z", Role::Trace, "bptt", 0, "BPTT adjoint z[t]", n, &vecs(&r.z))?;
-    for (rule, steps, total) in [("rflo", &r.rflo_steps, &r.rflo), ("bptt", &r.bptt_steps, &r.bptt)] {
-        let blocks: [(&str, (usize, usize), fn(&murray2019::Deltas<T>) -> &DMatrix<T>); 3] = [
+    ts.vector_series(
+        "err",
+        Role::State,
+        fw,
+        0,
+        "err[t] = y_[t] - y[t] (err[0] = 0)",
+        o,
+        &vecs(&r.err),
+    )?;
+    ts.scalar(
+        "loss",
+        Role::State,
+        fw,
+        "0.5 mean((y_ - y)^2) over all rows, row 0 included",
+        r.loss.to_f64(),
+    )?;
+    ts.matrix_series(
+        "rflo.p",
+        Role::Trace,
+        "rflo",
+        0,
+        "recurrent trace p after step t",
+        (n, n),
+        &mats(&r.p),
+    )?;
+    ts.matrix_series(
+        "rflo.q",
+        Role::Trace,
+        "rflo",
+        0,
+        "input trace q after step t (q[0]: initial)",
+        (n, d),
+        &mats(&r.q),
+    )?;
+    ts.vector_series(
+        "bptt.z",
+        Role::Trace,
+        "bptt",
+        0,
+        "BPTT adjoint z[t]",
+        n,
+        &vecs(&r.z),
+    )?;
+    for (rule, steps, total) in [
+        ("rflo", &r.rflo_steps, &r.rflo),
+        ("bptt", &r.bptt_steps, &r.bptt),
+    ] {
+        let blocks: [(
+            &str,
+            (usize, usize),
+            fn(&murray2019::Deltas<T>) -> &DMatrix<T>,
+        ); 3] = [
             ("dw_in", (n, d), |u| &u.w_in),
             ("dw_rec", (n, n), |u| &u.w_rec),
             ("dw_out", (o, n), |u| &u.w_out),
@@ -413,9 +512,23 @@ fn murray_in<T: Real>(
         for (blk, shape, get) in blocks {
             let series: Vec<DMatrix<f64>> = steps.iter().map(|s| linalg::to_f64(get(s))).collect();
             let doc = format!("{rule}: increment of {blk} added at step t (row 0: none)");
-            ts.matrix_series(&format!("{rule}.{blk}_steps"), Role::Update, rule, 0, &doc, shape, &series)?;
+            ts.matrix_series(
+                &format!("{rule}.{blk}_steps"),
+                Role::Update,
+                rule,
+                0,
+                &doc,
+                shape,
+                &series,
+            )?;
             let doc = format!("{rule}: trial total {blk} (added to the weights)");
-            ts.matrix(&format!("{rule}.{blk}"), Role::Update, rule, &doc, &linalg::to_f64(get(total)))?;
+            ts.matrix(
+                &format!("{rule}.{blk}"),
+                Role::Update,
+                rule,
+                &doc,
+                &linalg::to_f64(get(total)),
+            )?;
         }
     }
     let mut settings = BTreeMap::new();
@@ -430,7 +543,10 @@ fn murray_in<T: Real>(
         ("eta_rec", c.eta[1]),
         ("eta_out", c.eta[2]),
         ("h0_scale", c.h0_scale),
-        ("clipped_derivative", (s.derivative == murray2019::Derivative::Clipped) as u8 as f64),
+        (
+            "clipped_derivative",
+            (s.derivative == murray2019::Derivative::Clipped) as u8 as f64,
+        ),
         ("input_trace_lag", c.input_trace_lag as u8 as f64),
         ("bptt_error_shift", c.bptt_error_shift as u8 as f64),
     ] {
@@ -453,8 +569,20 @@ fn build_murray(c: &MurrayConfig) -> Result<Fixture> {
 /// The drawn f64 values of a Marschall case: setup, inputs x_1..x_T, targets.
 pub fn marschall_draw(
     c: &MarschallConfig,
-) -> Result<(marschall2020::Setup<f64>, Vec<DVector<f64>>, Vec<DVector<f64>>)> {
-    check_dims(&c.name, &[("n_in", c.n_in), ("n_h", c.n_h), ("n_out", c.n_out), ("horizon", c.horizon)])?;
+) -> Result<(
+    marschall2020::Setup<f64>,
+    Vec<DVector<f64>>,
+    Vec<DVector<f64>>,
+)> {
+    check_dims(
+        &c.name,
+        &[
+            ("n_in", c.n_in),
+            ("n_h", c.n_h),
+            ("n_out", c.n_out),
+            ("horizon", c.horizon),
+        ],
+    )?;
     let mut rng = ChaCha8Rng::seed_from_u64(c.seed);
     let (d, n, o) = (c.n_in, c.n_h, c.n_out);
     let sn = (n as f64).sqrt();
@@ -475,7 +603,9 @@ pub fn marschall_draw(
     if c.random_feedback {
         student.w_fb = Some(normal(&mut rng, o, n, 1.0 / sn));
     }
-    let xs: Vec<DVector<f64>> = (0..c.horizon).map(|_| col(normal(&mut rng, d, 1, 1.0))).collect();
+    let xs: Vec<DVector<f64>> = (0..c.horizon)
+        .map(|_| col(normal(&mut rng, d, 1, 1.0)))
+        .collect();
     let zeros = vec![DVector::zeros(o); c.horizon];
     let ys = teacher.run(&xs, &zeros)?.z;
     Ok((student, xs, ys))
@@ -508,37 +638,167 @@ fn marschall_in<T: Real>(
     ts.matrix("W_rec", Role::Parameter, g, "W_rec (n_h x n_h)", &s.w_rec)?;
     ts.matrix("W_in", Role::Parameter, g, "W_in (n_h x n_in)", &s.w_in)?;
     ts.vector("b_rec", Role::Parameter, g, "b_rec (n_h)", &s.b_rec)?;
-    ts.matrix("W", Role::Parameter, g, "packed [W_rec | W_in | b_rec] (n_h x (n_h + n_in + 1))", &s.packed())?;
+    ts.matrix(
+        "W",
+        Role::Parameter,
+        g,
+        "packed [W_rec | W_in | b_rec] (n_h x (n_h + n_in + 1))",
+        &s.packed(),
+    )?;
     ts.matrix("W_out", Role::Parameter, g, "W_out (n_out x n_h)", &s.w_out)?;
     ts.vector("b_out", Role::Parameter, g, "b_out (n_out)", &s.b_out)?;
     if let Some(fb) = &s.w_fb {
-        ts.matrix("W_FB", Role::Parameter, g, "RFLO feedback W_FB (n_out x n_h): q = W_FB^T e", fb)?;
+        ts.matrix(
+            "W_FB",
+            Role::Parameter,
+            g,
+            "RFLO feedback W_FB (n_out x n_h): q = W_FB^T e",
+            fb,
+        )?;
     }
     ts.scalar("alpha", Role::Parameter, g, "network leak alpha", s.alpha)?;
-    ts.scalar("alpha_rflo", Role::Parameter, g, "RFLO trace rate alpha_R", s.alpha_rflo)?;
-    ts.vector("h0", Role::Parameter, g, "initial pre-activation h_0 (a_0 = phi(h_0))", &s.h0)?;
+    ts.scalar(
+        "alpha_rflo",
+        Role::Parameter,
+        g,
+        "RFLO trace rate alpha_R",
+        s.alpha_rflo,
+    )?;
+    ts.vector(
+        "h0",
+        Role::Parameter,
+        g,
+        "initial pre-activation h_0 (a_0 = phi(h_0))",
+        &s.h0,
+    )?;
     ts.vector_series("x", Role::Input, g, 1, "inputs x_t, t = 1..T", d, xs)?;
-    ts.vector_series("y_star", Role::Target, g, 1, "targets y*_t (teacher outputs z*_t)", o, ys)?;
-    ts.vector_series("h", Role::State, fw, 1, "pre-activations h_t", n, &vecs(&r.h))?;
+    ts.vector_series(
+        "y_star",
+        Role::Target,
+        g,
+        1,
+        "targets y*_t (teacher outputs z*_t)",
+        o,
+        ys,
+    )?;
+    ts.vector_series(
+        "h",
+        Role::State,
+        fw,
+        1,
+        "pre-activations h_t",
+        n,
+        &vecs(&r.h),
+    )?;
     ts.vector_series("a", Role::State, fw, 0, "states a_0..a_T", n, &vecs(&r.a))?;
     ts.vector_series("z", Role::State, fw, 1, "outputs z_t", o, &vecs(&r.z))?;
-    ts.vector_series("error", Role::State, fw, 1, "errors e_t = z_t - y*_t", o, &vecs(&r.error))?;
+    ts.vector_series(
+        "error",
+        Role::State,
+        fw,
+        1,
+        "errors e_t = z_t - y*_t",
+        o,
+        &vecs(&r.error),
+    )?;
     let losses: Vec<f64> = r.loss.iter().map(|l| l.to_f64()).collect();
-    ts.add("loss", Role::State, fw, Some(1), "logged losses 0.5 mean((z_t - y*_t)^2)", vec![r.loss.len()], losses)?;
+    ts.add(
+        "loss",
+        Role::State,
+        fw,
+        Some(1),
+        "logged losses 0.5 mean((z_t - y*_t)^2)",
+        vec![r.loss.len()],
+        losses,
+    )?;
     let og: Vec<DMatrix<f64>> = mats(&r.outer_grads);
     let total = |v: &[DMatrix<f64>]| v.iter().skip(1).fold(v[0].clone(), |acc, x| acc + x);
-    ts.matrix_series("outer.grads_steps", Role::Update, "outer", 1, "gradient of L_t w.r.t. [W_out | b_out]: e_t [a_t, 1]^T", (o, n + 1), &og)?;
-    ts.matrix("outer.grads", Role::Update, "outer", "sum over t of outer.grads_steps", &total(&og))?;
-    ts.vector_series("rflo.q", Role::Trace, "rflo", 1, "feedback q_t = W_FB^T e_t", n, &vecs(&r.rflo_q))?;
-    ts.matrix_series("rflo.B", Role::Trace, "rflo", 1, "RFLO trace B_t (n_h x m)", (n, m), &mats(&r.rflo_b))?;
+    ts.matrix_series(
+        "outer.grads_steps",
+        Role::Update,
+        "outer",
+        1,
+        "gradient of L_t w.r.t. [W_out | b_out]: e_t [a_t, 1]^T",
+        (o, n + 1),
+        &og,
+    )?;
+    ts.matrix(
+        "outer.grads",
+        Role::Update,
+        "outer",
+        "sum over t of outer.grads_steps",
+        &total(&og),
+    )?;
+    ts.vector_series(
+        "rflo.q",
+        Role::Trace,
+        "rflo",
+        1,
+        "feedback q_t = W_FB^T e_t",
+        n,
+        &vecs(&r.rflo_q),
+    )?;
+    ts.matrix_series(
+        "rflo.B",
+        Role::Trace,
+        "rflo",
+        1,
+        "RFLO trace B_t (n_h x m)",
+        (n, m),
+        &mats(&r.rflo_b),
+    )?;
     let rg = mats(&r.rflo_grads);
-    ts.matrix_series("rflo.rec_grads_steps", Role::Update, "rflo", 1, "RFLO gradient g_t = q_t[i] B_t[i,j] (packed)", (n, m), &rg)?;
-    ts.matrix("rflo.rec_grads", Role::Update, "rflo", "sum over t of rflo.rec_grads_steps", &total(&rg))?;
-    ts.vector_series("rtrl.q", Role::Trace, "rtrl", 1, "q_t = W_out^T e_t", n, &vecs(&r.rtrl_q))?;
-    ts.matrix_series("rtrl.dadw", Role::Trace, "rtrl", 1, "influence matrix M_t (n_h x n_h*m, column k = i + n_h*j)", (n, n * m), &mats(&r.rtrl_m))?;
+    ts.matrix_series(
+        "rflo.rec_grads_steps",
+        Role::Update,
+        "rflo",
+        1,
+        "RFLO gradient g_t = q_t[i] B_t[i,j] (packed)",
+        (n, m),
+        &rg,
+    )?;
+    ts.matrix(
+        "rflo.rec_grads",
+        Role::Update,
+        "rflo",
+        "sum over t of rflo.rec_grads_steps",
+        &total(&rg),
+    )?;
+    ts.vector_series(
+        "rtrl.q",
+        Role::Trace,
+        "rtrl",
+        1,
+        "q_t = W_out^T e_t",
+        n,
+        &vecs(&r.rtrl_q),
+    )?;
+    ts.matrix_series(
+        "rtrl.dadw",
+        Role::Trace,
+        "rtrl",
+        1,
+        "influence matrix M_t (n_h x n_h*m, column k = i + n_h*j)",
+        (n, n * m),
+        &mats(&r.rtrl_m),
+    )?;
     let tg = mats(&r.rtrl_grads);
-    ts.matrix_series("rtrl.rec_grads_steps", Role::Update, "rtrl", 1, "RTRL gradient dL_t/dW (packed)", (n, m), &tg)?;
-    ts.matrix("rtrl.rec_grads", Role::Update, "rtrl", "sum over t of rtrl.rec_grads_steps", &total(&tg))?;
+    ts.matrix_series(
+        "rtrl.rec_grads_steps",
+        Role::Update,
+        "rtrl",
+        1,
+        "RTRL gradient dL_t/dW (packed)",
+        (n, m),
+        &tg,
+    )?;
+    ts.matrix(
+        "rtrl.rec_grads",
+        Role::Update,
+        "rtrl",
+        "sum over t of rtrl.rec_grads_steps",
+        &total(&tg),
+    )?;
     let mut settings = BTreeMap::new();
     for (k, v) in [
         ("seed", c.seed as f64),

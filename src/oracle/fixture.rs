@@ -166,7 +166,15 @@ impl TensorSet {
         doc: &str,
         v: &DVector<f64>,
     ) -> Result<()> {
-        self.add(name, role, group, None, doc, vec![v.len()], v.iter().copied().collect())
+        self.add(
+            name,
+            role,
+            group,
+            None,
+            doc,
+            vec![v.len()],
+            v.iter().copied().collect(),
+        )
     }
 
     /// Adds a time series of vectors (shape `[len, dim]`); row k is model step `first_step + k`.
@@ -182,7 +190,15 @@ impl TensorSet {
         vs: &[DVector<f64>],
     ) -> Result<()> {
         let data: Vec<f64> = vs.iter().flat_map(|v| v.iter().copied()).collect();
-        self.add(name, role, group, Some(first_step), doc, vec![vs.len(), dim], data)
+        self.add(
+            name,
+            role,
+            group,
+            Some(first_step),
+            doc,
+            vec![vs.len(), dim],
+            data,
+        )
     }
 
     /// Adds a time series of matrices (shape `[len, rows, cols]`).
@@ -224,10 +240,12 @@ pub fn row_major(m: &DMatrix<f64>) -> Vec<f64> {
 impl Fixture {
     /// A tensor by name.
     pub fn tensor(&self, name: &str) -> Result<&Tensor> {
-        self.tensors.get(name).ok_or_else(|| LroError::InvalidParameter {
-            name: format!("tensor {name}"),
-            reason: format!("case {} has no tensor of that name", self.case),
-        })
+        self.tensors
+            .get(name)
+            .ok_or_else(|| LroError::InvalidParameter {
+                name: format!("tensor {name}"),
+                reason: format!("case {} has no tensor of that name", self.case),
+            })
     }
 
     /// A 2-D tensor as a matrix.

@@ -20,7 +20,11 @@ pub fn crc32(bytes: &[u8]) -> u32 {
     for (i, slot) in table.iter_mut().enumerate() {
         let mut c = i as u32;
         for _ in 0..8 {
-            c = if c & 1 == 1 { 0xEDB8_8320 ^ (c >> 1) } else { c >> 1 };
+            c = if c & 1 == 1 {
+                0xEDB8_8320 ^ (c >> 1)
+            } else {
+                c >> 1
+            };
         }
         *slot = c;
     }
@@ -167,7 +171,9 @@ pub fn read_zip(b: &[u8]) -> std::result::Result<Vec<(String, Vec<u8>)>, String>
         let extra_len = u16_at(b, p + 30)? as usize;
         let comment_len = u16_at(b, p + 32)? as usize;
         let mut local = u32_at(b, p + 42)? as u64;
-        let name_bytes = b.get(p + 46..p + 46 + name_len).ok_or("truncated zip archive")?;
+        let name_bytes = b
+            .get(p + 46..p + 46 + name_len)
+            .ok_or("truncated zip archive")?;
         let name = String::from_utf8_lossy(name_bytes).into_owned();
         // Zip64 extended information: present fields replace the 0xFFFFFFFF ones, in order.
         let mut e = p + 46 + name_len;
@@ -211,7 +217,9 @@ pub fn read_zip(b: &[u8]) -> std::result::Result<Vec<(String, Vec<u8>)>, String>
             m => return Err(format!("member {name} uses unsupported zip method {m}")),
         }
         if csize != usize_ || crc32(data) != crc {
-            return Err(format!("zip member {name} is corrupt (size or CRC-32 mismatch)"));
+            return Err(format!(
+                "zip member {name} is corrupt (size or CRC-32 mismatch)"
+            ));
         }
         out.push((name, data.to_vec()));
     }
@@ -279,7 +287,10 @@ pub fn parse_npy(b: &[u8]) -> std::result::Result<NpyArray, String> {
         let mut c = descr.chars();
         let order = c.next().ok_or("empty .npy dtype")?;
         let kind = c.next().ok_or("bad .npy dtype")?;
-        let width: usize = c.as_str().parse().map_err(|_| format!("bad .npy dtype {descr}"))?;
+        let width: usize = c
+            .as_str()
+            .parse()
+            .map_err(|_| format!("bad .npy dtype {descr}"))?;
         (order, kind, width)
     };
     let big = order == '>';
@@ -425,9 +436,13 @@ pub fn write_fixture(f: &Fixture) -> Result<Vec<u8>> {
             })
             .collect(),
     };
-    let meta_json = serde_json::to_string(&meta).map_err(|e| LroError::Unsupported(e.to_string()))?;
+    let meta_json =
+        serde_json::to_string(&meta).map_err(|e| LroError::Unsupported(e.to_string()))?;
     let mut members = vec![
-        ("schema_version.npy".to_string(), npy_i64_scalar(f.schema_version as i64)),
+        (
+            "schema_version.npy".to_string(),
+            npy_i64_scalar(f.schema_version as i64),
+        ),
         ("case.npy".to_string(), npy_str_scalar(&f.case)),
         ("meta.npy".to_string(), npy_str_scalar(&meta_json)),
     ];
@@ -483,7 +498,10 @@ pub fn read_fixture(bytes: &[u8]) -> Result<Fixture> {
             return Err(bad(format!("tensor {name} is not a float array")));
         };
         if arr.shape != mt.shape {
-            return Err(bad(format!("tensor {name} has shape {:?}, meta says {:?}", arr.shape, mt.shape)));
+            return Err(bad(format!(
+                "tensor {name} has shape {:?}, meta says {:?}",
+                arr.shape, mt.shape
+            )));
         }
         tensors.insert(
             name,

@@ -41,7 +41,9 @@ fn map_vec<T: Real>(v: &DVector<T>, f: impl Fn(&T) -> Result<T>) -> Result<DVect
 }
 
 fn scale_rows<T: Real>(rows: &DVector<T>, m: &DMatrix<T>) -> DMatrix<T> {
-    DMatrix::from_fn(m.nrows(), m.ncols(), |i, j| rows[i].clone() * m[(i, j)].clone())
+    DMatrix::from_fn(m.nrows(), m.ncols(), |i, j| {
+        rows[i].clone() * m[(i, j)].clone()
+    })
 }
 
 fn shape_err(context: &str, detail: String) -> LroError {
@@ -185,10 +187,16 @@ pub mod murray2019 {
             let (n, d, o) = (self.w_rec.nrows(), self.w_in.ncols(), self.w_out.nrows());
             let ctx = "murray2019 preset";
             if self.w_rec.ncols() != n || self.w_in.nrows() != n || self.w_out.ncols() != n {
-                return Err(shape_err(ctx, "w_rec must be n×n, w_in n×d, w_out o×n".into()));
+                return Err(shape_err(
+                    ctx,
+                    "w_rec must be n×n, w_in n×d, w_out o×n".into(),
+                ));
             }
             if self.b.shape() != (n, o) || self.h0.len() != n {
-                return Err(shape_err(ctx, format!("b must be {n}×{o} and h0 of length {n}")));
+                return Err(shape_err(
+                    ctx,
+                    format!("b must be {n}×{o} and h0 of length {n}"),
+                ));
             }
             if x.len() < 2 || x.len() != y_.len() {
                 return Err(shape_err(
@@ -201,7 +209,10 @@ pub mod murray2019 {
                 ));
             }
             if x.iter().any(|v| v.len() != d) || y_.iter().any(|v| v.len() != o) {
-                return Err(shape_err(ctx, format!("rows of x need length {d}, of y_ {o}")));
+                return Err(shape_err(
+                    ctx,
+                    format!("rows of x need length {d}, of y_ {o}"),
+                ));
             }
             if self.tau_m.to_f64() < 1.0 {
                 return Err(LroError::OutOfDomain {
@@ -254,7 +265,11 @@ pub mod murray2019 {
             for t in 1..t_max {
                 let g = df(&u[t])? / tau.clone();
                 p = &p * keep.clone() + &g * h[t - 1].transpose();
-                let x_in = if self.input_trace_lag { &x[t - 1] } else { &x[t] };
+                let x_in = if self.input_trace_lag {
+                    &x[t - 1]
+                } else {
+                    &x[t]
+                };
                 q = &q * keep.clone() + &g * x_in.transpose();
                 let fb = &self.b * &err[t];
                 rflo_steps.push(Deltas {
@@ -272,7 +287,11 @@ pub mod murray2019 {
             let scale = tm.clone() * tau.clone();
             for t in (1..t_max).rev() {
                 let zd = z[t].component_mul(&df(&u[t])?);
-                let inject = if self.bptt_error_shift { &err[t] } else { &err[t - 1] };
+                let inject = if self.bptt_error_shift {
+                    &err[t]
+                } else {
+                    &err[t - 1]
+                };
                 z[t - 1] = &z[t] * keep.clone()
                     + self.w_out.transpose() * inject
                     + self.w_rec.transpose() * &zd / tau.clone();
@@ -396,10 +415,16 @@ pub mod marschall2020 {
             let (n, d, o) = (self.w_rec.nrows(), self.w_in.ncols(), self.w_out.nrows());
             let ctx = "marschall2020 preset";
             if self.w_rec.ncols() != n || self.w_in.nrows() != n || self.w_out.ncols() != n {
-                return Err(shape_err(ctx, "W_rec must be n×n, W_in n×d, W_out o×n".into()));
+                return Err(shape_err(
+                    ctx,
+                    "W_rec must be n×n, W_in n×d, W_out o×n".into(),
+                ));
             }
             if self.b_rec.len() != n || self.b_out.len() != o || self.h0.len() != n {
-                return Err(shape_err(ctx, "b_rec and h0 need length n_h, b_out n_out".into()));
+                return Err(shape_err(
+                    ctx,
+                    "b_rec and h0 need length n_h, b_out n_out".into(),
+                ));
             }
             if let Some(f) = &self.w_fb
                 && f.shape() != (o, n)
@@ -407,10 +432,16 @@ pub mod marschall2020 {
                 return Err(shape_err(ctx, format!("W_FB must be {o}×{n}")));
             }
             if xs.is_empty() || xs.len() != ys.len() {
-                return Err(shape_err(ctx, "one target per input, at least one step".into()));
+                return Err(shape_err(
+                    ctx,
+                    "one target per input, at least one step".into(),
+                ));
             }
             if xs.iter().any(|v| v.len() != d) || ys.iter().any(|v| v.len() != o) {
-                return Err(shape_err(ctx, format!("inputs need length {d}, targets {o}")));
+                return Err(shape_err(
+                    ctx,
+                    format!("inputs need length {d}, targets {o}"),
+                ));
             }
             for (name, v) in [("alpha", &self.alpha), ("alpha_rflo", &self.alpha_rflo)] {
                 let f = v.to_f64();
@@ -465,7 +496,8 @@ pub mod marschall2020 {
                 let z = &self.w_out * &a + &self.b_out;
                 let e = &z - y;
                 let loss = e.dot(&e) * T::ratio(1, 2) / T::from_i64(o as i64);
-                let a1 = DVector::from_fn(n + 1, |i, _| if i < n { a[i].clone() } else { T::one() });
+                let a1 =
+                    DVector::from_fn(n + 1, |i, _| if i < n { a[i].clone() } else { T::one() });
                 let a_hat = DVector::from_fn(m, |j, _| {
                     if j < n {
                         a_prev[j].clone()
@@ -495,7 +527,8 @@ pub mod marschall2020 {
                 }
                 let qr = self.w_out.transpose() * &e;
                 let flat = mm.transpose() * &qr;
-                run.rtrl_grads.push(DMatrix::from_fn(n, m, |i, j| flat[i + n * j].clone()));
+                run.rtrl_grads
+                    .push(DMatrix::from_fn(n, m, |i, j| flat[i + n * j].clone()));
                 run.rtrl_q.push(qr);
                 run.rtrl_m.push(mm.clone());
                 run.outer_grads.push(&e * a1.transpose());

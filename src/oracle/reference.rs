@@ -129,32 +129,162 @@ pub fn fixture<T: Real>(
     let mut ts = TensorSet::default();
     let (g, f) = (GROUP_GIVEN, GROUP_FORWARD);
     let m = linalg::to_f64::<T>;
-    ts.matrix("A", Role::Parameter, g, "student readout A (o x n)", &m(net.a()))?;
-    ts.matrix("W", Role::Parameter, g, "student recurrence W (n x n)", &m(net.w()))?;
-    ts.matrix("B", Role::Parameter, g, "student input weights B (n x d)", &m(net.b()))?;
+    ts.matrix(
+        "A",
+        Role::Parameter,
+        g,
+        "student readout A (o x n)",
+        &m(net.a()),
+    )?;
+    ts.matrix(
+        "W",
+        Role::Parameter,
+        g,
+        "student recurrence W (n x n)",
+        &m(net.w()),
+    )?;
+    ts.matrix(
+        "B",
+        Role::Parameter,
+        g,
+        "student input weights B (n x d)",
+        &m(net.b()),
+    )?;
     let tch = &p.teacher;
-    ts.matrix("A_star", Role::Parameter, g, "teacher readout A*", &m(tch.a()))?;
-    ts.matrix("W_star", Role::Parameter, g, "teacher recurrence W*", &m(tch.w()))?;
-    ts.matrix("B_star", Role::Parameter, g, "teacher input weights B*", &m(tch.b()))?;
-    ts.matrix("R", Role::Parameter, g, "feedback R (o x n) of RFLO and random e-prop", &m(&p.feedback))?;
-    ts.scalar("alpha", Role::Parameter, g, "leak rate alpha (student and teacher)", net.alpha().to_f64())?;
-    ts.scalar("w_hat", Role::Parameter, g, "RFLO surrogate Jacobian (trace decay) w_hat", p.w_hat.to_f64())?;
-    ts.vector_series("x", Role::Input, g, 0, "inputs x_0..x_{T-1}", d, &f64s(&p.xs))?;
-    ts.vector_series("y_star", Role::Target, g, 1, "teacher outputs y*_1..y*_T", o, &f64s(&p.targets))?;
+    ts.matrix(
+        "A_star",
+        Role::Parameter,
+        g,
+        "teacher readout A*",
+        &m(tch.a()),
+    )?;
+    ts.matrix(
+        "W_star",
+        Role::Parameter,
+        g,
+        "teacher recurrence W*",
+        &m(tch.w()),
+    )?;
+    ts.matrix(
+        "B_star",
+        Role::Parameter,
+        g,
+        "teacher input weights B*",
+        &m(tch.b()),
+    )?;
+    ts.matrix(
+        "R",
+        Role::Parameter,
+        g,
+        "feedback R (o x n) of RFLO and random e-prop",
+        &m(&p.feedback),
+    )?;
+    ts.scalar(
+        "alpha",
+        Role::Parameter,
+        g,
+        "leak rate alpha (student and teacher)",
+        net.alpha().to_f64(),
+    )?;
+    ts.scalar(
+        "w_hat",
+        Role::Parameter,
+        g,
+        "RFLO surrogate Jacobian (trace decay) w_hat",
+        p.w_hat.to_f64(),
+    )?;
+    ts.vector_series(
+        "x",
+        Role::Input,
+        g,
+        0,
+        "inputs x_0..x_{T-1}",
+        d,
+        &f64s(&p.xs),
+    )?;
+    ts.vector_series(
+        "y_star",
+        Role::Target,
+        g,
+        1,
+        "teacher outputs y*_1..y*_T",
+        o,
+        &f64s(&p.targets),
+    )?;
 
-    ts.vector_series("h", Role::State, f, 0, "hidden states h_0..h_T", n, &f64s(&traj.h))?;
-    ts.vector_series("u", Role::State, f, 1, "pre-activations u_1..u_T", n, &f64s(&traj.u))?;
-    ts.vector_series("y", Role::State, f, 1, "outputs y_1..y_T", o, &f64s(&traj.y))?;
+    ts.vector_series(
+        "h",
+        Role::State,
+        f,
+        0,
+        "hidden states h_0..h_T",
+        n,
+        &f64s(&traj.h),
+    )?;
+    ts.vector_series(
+        "u",
+        Role::State,
+        f,
+        1,
+        "pre-activations u_1..u_T",
+        n,
+        &f64s(&traj.u),
+    )?;
+    ts.vector_series(
+        "y",
+        Role::State,
+        f,
+        1,
+        "outputs y_1..y_T",
+        o,
+        &f64s(&traj.y),
+    )?;
     let errs: Vec<DVector<T>> = traj.y.iter().zip(&p.targets).map(|(y, s)| y - s).collect();
-    ts.vector_series("err", Role::State, f, 1, "errors err_t = y_t - y*_t", o, &f64s(&errs))?;
+    ts.vector_series(
+        "err",
+        Role::State,
+        f,
+        1,
+        "errors err_t = y_t - y*_t",
+        o,
+        &f64s(&errs),
+    )?;
     let lf = online::loss(net, &p.xs, &p.targets, Loss::Final)?;
     let ls = online::loss(net, &p.xs, &p.targets, Loss::Sequence)?;
-    ts.scalar("loss_final", Role::State, f, "L_T = 1/2 |err_T|^2", lf.to_f64())?;
-    ts.scalar("loss_seq", Role::State, f, "L_seq = 1/(2T) sum_t |err_t|^2", ls.to_f64())?;
+    ts.scalar(
+        "loss_final",
+        Role::State,
+        f,
+        "L_T = 1/2 |err_T|^2",
+        lf.to_f64(),
+    )?;
+    ts.scalar(
+        "loss_seq",
+        Role::State,
+        f,
+        "L_seq = 1/(2T) sum_t |err_t|^2",
+        ls.to_f64(),
+    )?;
 
     let (eh, ex) = rflo_traces(net, &p.xs, &p.w_hat)?;
-    ts.matrix_series("rflo.trace_h", Role::Trace, "rflo", 1, "RFLO trace e^h_t (n x n), t = 1..T", (n, n), &mats(&eh))?;
-    ts.matrix_series("rflo.trace_x", Role::Trace, "rflo", 1, "RFLO input trace e^x_t (n x d), t = 1..T", (n, d), &mats(&ex))?;
+    ts.matrix_series(
+        "rflo.trace_h",
+        Role::Trace,
+        "rflo",
+        1,
+        "RFLO trace e^h_t (n x n), t = 1..T",
+        (n, n),
+        &mats(&eh),
+    )?;
+    ts.matrix_series(
+        "rflo.trace_x",
+        Role::Trace,
+        "rflo",
+        1,
+        "RFLO input trace e^x_t (n x d), t = 1..T",
+        (n, d),
+        &mats(&ex),
+    )?;
 
     for (name, rule) in p.rules() {
         let fin = online::update(&rule, net, &p.xs, &p.targets, Loss::Final)?;
@@ -163,7 +293,13 @@ pub fn fixture<T: Real>(
         for (loss, u) in [("final", &fin), ("seq", &seq)] {
             for (blk, mat) in [("dA", &u.a), ("dW", &u.w), ("dB", &u.b)] {
                 let doc = format!("{name} total update {blk} for the {loss} loss (gradient sign)");
-                ts.matrix(&format!("{name}.{loss}.{blk}"), Role::Update, &name, &doc, &m(mat))?;
+                ts.matrix(
+                    &format!("{name}.{loss}.{blk}"),
+                    Role::Update,
+                    &name,
+                    &doc,
+                    &m(mat),
+                )?;
             }
         }
         let blocks: [(&str, (usize, usize), fn(&Update<T>) -> &DMatrix<T>); 3] = [
@@ -176,7 +312,15 @@ pub fn fixture<T: Real>(
             let doc = format!(
                 "{name}: part of {name}.seq.{blk} due to the loss term at step t, t = 1..T"
             );
-            ts.matrix_series(&format!("{name}.seq.{blk}_steps"), Role::Update, &name, 1, &doc, shape, &series)?;
+            ts.matrix_series(
+                &format!("{name}.seq.{blk}_steps"),
+                Role::Update,
+                &name,
+                1,
+                &doc,
+                shape,
+                &series,
+            )?;
         }
     }
     settings.insert("o".into(), o as f64);
