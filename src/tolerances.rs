@@ -90,19 +90,6 @@ pub const EFFECTIVE_RANK_REL: f64 = 1e-2;
 /// direction on a random instance has a ratio of order 1e-3 to 1.
 pub const HIGHER_RANK_MIN_GAP: f64 = 1e-6;
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    #[test]
-    fn sigmas_grow_with_the_number_of_comparisons() {
-        let one = mc_sigmas_for(1);
-        let many = mc_sigmas_for(1000);
-        assert!(one > 4.8 && one < 5.1, "z(1) = {one}");
-        assert!(many > one + 1.0, "z(1000) = {many}");
-        assert!(MC_SIGMAS >= mc_sigmas_for(25));
-    }
-}
-
 // ---------------------------------------------------------------------------------------------
 // Oracle (`lro check`, issue 6)
 // ---------------------------------------------------------------------------------------------
@@ -128,3 +115,16 @@ pub const ORACLE_CHECK_ATOL: f64 = 1e-12;
 /// 18.9 %, so the stated 0.05 % is 23 % above the truth and 30 % is the smallest round slack that
 /// accepts the statement while still rejecting the unclipped derivative (0 %) or a factor-two error.
 pub const PEER_DF_STATED_REL: f64 = 0.3;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn sigmas_grow_with_the_number_of_comparisons() {
+        let one = mc_sigmas_for(1);
+        let many = mc_sigmas_for(1000);
+        assert!(one > 4.8 && one < 5.1, "z(1) = {one}");
+        assert!(many > one + 1.0, "z(1000) = {many}");
+        assert!(MC_SIGMAS >= mc_sigmas_for(25));
+    }
+}

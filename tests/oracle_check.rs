@@ -198,10 +198,13 @@ fn unusable_json(name: &str, edit: impl FnOnce(&mut Value)) -> (i32, String) {
     (code, err)
 }
 
+/// An edit of a candidate's JSON.
+type Edit<'a> = Box<dyn FnOnce(&mut Value) + 'a>;
+
 #[test]
 fn unusable_json_candidates_exit_2_naming_the_problem() {
     let t = |v: &mut Value| v["tensors"].as_object_mut().unwrap().clone();
-    let cases: Vec<(&str, Box<dyn FnOnce(&mut Value)>, Vec<&str>)> = vec![
+    let cases: Vec<(&str, Edit, Vec<&str>)> = vec![
         (
             "missing forward tensor",
             Box::new(|v: &mut Value| {
@@ -418,4 +421,52 @@ fn check_report_snapshot() {
     insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false}, {
         insta::assert_snapshot!("oracle_check_report", text)
     });
+}
+
+#[test]
+fn config_files_reproduce_the_builtins_and_reject_unknown_keys() {
+    for name in cases::builtin_names() {
+        let cfg = cases::builtin(name).unwrap();
+        let p = tmp(&format!("config-{name}.json"));
+        std::fs::write(&p, serde_json::to_string_pretty(&cfg).unwrap()).unwrap();
+        let out = tmp(&format!("config-{name}-fixture.json"));
+        let (code, _, err) = lro(&[
+            "export",
+            "--case",
+            p.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert_eq!(code, 0, "{err}");
+        let got = json::read_fixture(&std::fs::read_to_string(&out).unwrap()).unwrap();
+        assert_eq!(got, builtin(name), "{name}");
+    }
+    let p = tmp("config-bad.json");
+    std::fs::write(
+        &p,
+        r#"{"convention": "lro", "name": "x", "seed": 1, "o": 1, "n": 2, "d": 1, "horizon": 3, "leak": 0.5}"#,
+    )
+    .unwrap();
+    let (code, _, err) = lro(&[
+        "export",
+        "--case",
+        p.to_str().unwrap(),
+        "--out",
+        "/dev/null.json",
+    ]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("unknown field") && err.contains("leak"),
+        "{err}"
+    );
+    std::fs::write(&p, r#"{"convention": "pytorch", "name": "x"}"#).unwrap();
+    let (code, _, err) = lro(&[
+        "export",
+        "--case",
+        p.to_str().unwrap(),
+        "--out",
+        "/dev/null.json",
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("pytorch"), "{err}");
 }

@@ -88,7 +88,7 @@ fn crc32_has_the_standard_check_value() {
 
 fn npy_with_header(dict: &str, payload: &[u8]) -> Vec<u8> {
     let mut h = dict.to_string();
-    while (10 + h.len() + 1) % 64 != 0 {
+    while !(10 + h.len() + 1).is_multiple_of(64) {
         h.push(' ');
     }
     h.push('\n');

@@ -311,10 +311,14 @@ fn check_dims(name: &str, dims: &[(&str, usize)]) -> Result<()> {
     Ok(())
 }
 
+/// A drawn case: setup, inputs, targets.
+pub type Drawn<S> = (S, Vec<DVector<f64>>, Vec<DVector<f64>>);
+
+/// A named block of an update with its shape and accessor.
+type Block<'a, U, T> = (&'a str, (usize, usize), fn(&U) -> &DMatrix<T>);
+
 /// The drawn f64 values of a Murray case: setup, inputs x (t_max × n_in), targets y_.
-pub fn murray_draw(
-    c: &MurrayConfig,
-) -> Result<(murray2019::Setup<f64>, Vec<DVector<f64>>, Vec<DVector<f64>>)> {
+pub fn murray_draw(c: &MurrayConfig) -> Result<Drawn<murray2019::Setup<f64>>> {
     check_dims(
         &c.name,
         &[("n_in", c.n_in), ("n_rec", c.n_rec), ("n_out", c.n_out)],
@@ -500,11 +504,7 @@ fn murray_in<T: Real>(
         ("rflo", &r.rflo_steps, &r.rflo),
         ("bptt", &r.bptt_steps, &r.bptt),
     ] {
-        let blocks: [(
-            &str,
-            (usize, usize),
-            fn(&murray2019::Deltas<T>) -> &DMatrix<T>,
-        ); 3] = [
+        let blocks: [Block<murray2019::Deltas<T>, T>; 3] = [
             ("dw_in", (n, d), |u| &u.w_in),
             ("dw_rec", (n, n), |u| &u.w_rec),
             ("dw_out", (o, n), |u| &u.w_out),
@@ -567,13 +567,7 @@ fn build_murray(c: &MurrayConfig) -> Result<Fixture> {
 }
 
 /// The drawn f64 values of a Marschall case: setup, inputs x_1..x_T, targets.
-pub fn marschall_draw(
-    c: &MarschallConfig,
-) -> Result<(
-    marschall2020::Setup<f64>,
-    Vec<DVector<f64>>,
-    Vec<DVector<f64>>,
-)> {
+pub fn marschall_draw(c: &MarschallConfig) -> Result<Drawn<marschall2020::Setup<f64>>> {
     check_dims(
         &c.name,
         &[

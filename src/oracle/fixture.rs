@@ -95,6 +95,7 @@ pub struct TensorSet {
 
 impl TensorSet {
     /// Adds a tensor; fails if the name is taken or the data length does not fit the shape.
+    #[allow(clippy::too_many_arguments)]
     pub fn add(
         &mut self,
         name: &str,

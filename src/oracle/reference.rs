@@ -66,13 +66,12 @@ impl<T: Real> Problem<T> {
     }
 }
 
+/// Per-step recurrent and input traces.
+pub type Traces<T> = (Vec<DMatrix<T>>, Vec<DMatrix<T>>);
+
 /// RFLO eligibility traces `e^h_t` (n×n) and `e^x_t` (n×d) for t = 1..T (spec §3.3, with the
 /// foundation's leak/activation gain): `e_t[i, j] = ŵ e_{t-1}[i, j] + α φ'(u_t)_i pre_{t-1, j}`.
-pub fn rflo_traces<T: Real>(
-    net: &Rnn<T>,
-    xs: &[DVector<T>],
-    w_hat: &T,
-) -> Result<(Vec<DMatrix<T>>, Vec<DMatrix<T>>)> {
+pub fn rflo_traces<T: Real>(net: &Rnn<T>, xs: &[DVector<T>], w_hat: &T) -> Result<Traces<T>> {
     let traj = net.forward(xs)?;
     let (n, d) = (net.n(), net.d());
     let (mut eh, mut ex) = (DMatrix::<T>::zeros(n, n), DMatrix::<T>::zeros(n, d));
@@ -106,6 +105,8 @@ pub fn seq_steps<T: Real>(
         })
         .collect()
 }
+
+type Block<T> = (&'static str, (usize, usize), fn(&Update<T>) -> &DMatrix<T>);
 
 fn f64s<T: Real>(v: &[DVector<T>]) -> Vec<DVector<f64>> {
     v.iter().map(|x| x.map(|e| e.to_f64())).collect()
@@ -302,7 +303,7 @@ pub fn fixture<T: Real>(
                 )?;
             }
         }
-        let blocks: [(&str, (usize, usize), fn(&Update<T>) -> &DMatrix<T>); 3] = [
+        let blocks: [Block<T>; 3] = [
             ("dA", (o, n), |u| &u.a),
             ("dW", (n, n), |u| &u.w),
             ("dB", (n, d), |u| &u.b),
