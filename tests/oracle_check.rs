@@ -173,9 +173,10 @@ fn a_mismatch_exits_1_with_the_report_on_stdout() {
         "{out}"
     );
     assert!(
-        err.contains("first diverging step t = 3 (rflo.seq.dW_steps)"),
-        "{err}"
+        out.contains("first diverging step t = 3 (rflo.seq.dW_steps)"),
+        "{out}"
     );
+    assert!(err.contains("some checks failed"), "{err}");
     // A looser tolerance accepts it.
     let (code, _, _) = lro(&[
         "check",

@@ -1,13 +1,13 @@
 //! `lro check --case NAME|FILE --candidate THEIRS.(json|npz) [--rtol R] [--atol A]`.
 //!
-//! Prints the per-tensor report on stdout. Exit 0 when every supplied tensor matches, 1 on a
+//! Prints the per-tensor report (ending in the verdict and the first diverging step) on stdout. Exit 0 when every supplied tensor matches, 1 on a
 //! mismatch, 2 when the input is unusable (missing tensors, wrong shapes, NaN, unknown keys,
 //! wrong schema version: each named in the message).
 use super::CliError;
 use crate::oracle::{self, Tolerance, check};
 use std::path::Path;
 
-/// Runs the check. On a mismatch the report is printed here and the error carries the verdict.
+/// Runs the check; on a mismatch the error carries the report (exit code 1).
 pub fn run(
     case: &str,
     candidate: &Path,
@@ -32,15 +32,7 @@ pub fn run(
     if report.passed() {
         Ok(text)
     } else {
-        print!("{text}");
-        let failed = report.results.iter().filter(|r| !r.passed()).count();
-        let at = report
-            .first_divergence()
-            .map(|(t, names)| format!("; first diverging step t = {t} ({})", names.join(", ")))
-            .unwrap_or_default();
-        Err(CliError::Failed(format!(
-            "mismatch: {failed} tensor(s) differ from case {}{at}",
-            report.case
-        )))
+        // main prints a failure's text on stdout and "some checks failed" on stderr.
+        Err(CliError::Failed(text))
     }
 }

@@ -870,7 +870,10 @@ fn murray_conventions(settings: BTreeMap<String, f64>) -> Conventions {
             "Targets: the notebook trains a periodic output; here they are a teacher network's \
              outputs (project's choice)."
                 .into(),
-            "Online mode (updates applied every step) and the notebook's RTRL are not covered."
+            "Online mode (updates applied every step) and the notebook's RTRL are not covered. \
+             (Read from the code: that RTRL scales the recurrent Jacobian by df(u) per column, \
+             W diag(df), where the exact Jacobian has diag(df) W, and its input influence uses \
+             x[t], without the RFLO input lag.)"
                 .into(),
         ],
     }

@@ -75,6 +75,9 @@ pub mod murray2019 {
     //!   (no input lag here), `dw_out += η₁/t_max err[t] h[t]ᵀ`.
     //! - Logged loss: `0.5 · mean((y_ − y)²)` over all `t_max × n_out` entries, including row 0
     //!   where `y[0] = 0`.
+    //! - Not reproduced: online mode, and the notebook's RTRL, whose recurrent Jacobian reads
+    //!   `(1 − 1/τ) I + W diag(df(u))/τ` (numpy broadcasting scales columns; the exact Jacobian is
+    //!   `diag(df(u)) W`) and whose input influence uses `x[t]` (no lag).
     use super::*;
 
     /// Which derivative the rules use.
