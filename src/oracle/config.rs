@@ -175,7 +175,12 @@ impl CaseConfig {
     pub fn from_json(text: &str) -> Result<Self> {
         serde_json::from_str(text).map_err(|e| LroError::InvalidParameter {
             name: "case config".into(),
-            reason: format!("{e}; see `lro export --help` for the keys of each convention"),
+            reason: format!(
+                "{e}; a config names its \"convention\" (lro, murray2019 or marschall2020) and \
+                 that convention's keys, e.g. {{\"convention\": \"lro\", \"name\": \"c\", \
+                 \"seed\": 1, \"o\": 2, \"n\": 3, \"d\": 2, \"horizon\": 6}} (all keys: \
+                 rustdoc of lro::oracle::config)"
+            ),
         })
     }
 
