@@ -471,3 +471,37 @@ fn config_files_reproduce_the_builtins_and_reject_unknown_keys() {
     assert_eq!(code, 2);
     assert!(err.contains("pytorch"), "{err}");
 }
+
+#[test]
+fn nested_json_data_as_numpy_tolist_writes_it_is_accepted() {
+    let mut v = fixture_value("linear");
+    for name in ["h", "rflo.trace_h"] {
+        let t = &v["tensors"][name];
+        let shape: Vec<usize> = serde_json::from_value(t["shape"].clone()).unwrap();
+        let flat: Vec<f64> = serde_json::from_value(t["data"].clone()).unwrap();
+        let inner: usize = shape[1..].iter().product();
+        let nested: Vec<Value> = flat
+            .chunks(inner)
+            .map(|row| {
+                if shape.len() == 3 {
+                    Value::from(row.chunks(shape[2]).map(|r| r.to_vec()).collect::<Vec<_>>())
+                } else {
+                    Value::from(row.to_vec())
+                }
+            })
+            .collect();
+        v["tensors"][name]["data"] = Value::from(nested);
+    }
+    let (code, out, err) = check_file("linear", &write_value("nested.json", &v));
+    assert_eq!(code, 0, "{out}{err}");
+}
+
+#[test]
+fn export_lists_every_builtin_case() {
+    let (code, out, _) = lro(&["export", "--list"]);
+    assert_eq!(code, 0);
+    for name in cases::builtin_names() {
+        assert!(out.contains(name), "{out}");
+        assert!(out.contains(cases::description(name).unwrap()), "{out}");
+    }
+}
