@@ -27,6 +27,7 @@ pub mod linalg;
 pub mod lowrank;
 pub mod modes;
 pub mod ode;
+pub mod oracle;
 #[cfg(feature = "rug")]
 pub mod report;
 pub mod rnn;

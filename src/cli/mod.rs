@@ -1,7 +1,9 @@
 //! The `lro` command line, as library code so that it can be tested. `src/main.rs` only parses
 //! arguments and dispatches here.
 
+pub mod check;
 pub mod default_job;
+pub mod export;
 pub mod list;
 pub mod lowrank;
 pub mod modes;

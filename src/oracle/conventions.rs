@@ -1,0 +1,96 @@
+//! The conventions manifest every fixture carries: how to read each number (issue 6, item 3).
+//!
+//! Two implementations of "the same" rule disagree in every number when they differ in one
+//! convention (time indexing, the loss's normalisation, the update's sign, leak, trace timing,
+//! parameter packing). The manifest names each one in words, so that a reader can line up their
+//! own code, and lists what is known and unknown about a peer convention's source
+//! (`theory/peer-conventions.md`).
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The conventions manifest of a fixture.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Conventions {
+    /// Which convention produced the numbers: `lro` (spec `theory/linear-rnn.md`), `murray2019`
+    /// or `marschall2020`.
+    pub convention: String,
+    /// Time indexing: initial state, which input enters which step, how arrays are indexed.
+    pub indexing: String,
+    /// The loss, the error's definition and the loss's normalisation.
+    pub loss: String,
+    /// The sign of the stored updates and how they are applied.
+    pub sign: String,
+    /// Leak and activation (and which derivative the rules use).
+    pub leak_and_activation: String,
+    /// When traces are updated relative to the forward pass and the loss.
+    pub trace_timing: String,
+    /// How parameters are stored and packed.
+    pub parameter_packing: String,
+    /// What the per-step update tensors (`*_steps`) mean and how they sum to the totals.
+    pub per_step_updates: String,
+    /// The case's numeric settings (dimensions, horizon, seed, leak, surrogate, learning rates).
+    pub settings: BTreeMap<String, f64>,
+    /// What is known about the convention and where from.
+    pub known: Vec<String>,
+    /// What is not known (so the preset's choice is this project's).
+    pub unknown: Vec<String>,
+}
+
+/// The manifest text of the project's own convention (spec §2.2, §2.3, §3.3), for a network with
+/// leak `alpha` and the given activation name.
+pub fn lro(activation: &str, leaky: bool, settings: BTreeMap<String, f64>) -> Conventions {
+    Conventions {
+        convention: "lro".into(),
+        indexing: "h_0 = 0; for t = 1..T: u_t = W h_{t-1} + B x_{t-1}, \
+                   h_t = (1 - alpha) h_{t-1} + alpha phi(u_t), y_t = A h_t. Inputs x_0..x_{T-1} \
+                   are stored as x[0..T); h[0..=T] holds h_0..h_T; u, y, y_star and err hold step t \
+                   at row t-1 (first_step = 1). Every tensor with a time axis says its first_step."
+            .into(),
+        loss: "err_t = y_t - y*_t. Final-step loss L_T = 1/2 |err_T|^2 (updates under 'final'); \
+               sequence loss L_seq = 1/(2T) sum_{t=1..T} |err_t|^2 (updates under 'seq'). One \
+               sample, no batch factor."
+            .into(),
+        sign: "Every stored update Delta has the sign of the gradient: apply theta <- theta - \
+               eta Delta. RFLO and e-prop updates are their approximations of that gradient."
+            .into(),
+        leak_and_activation: if leaky {
+            format!(
+                "leak alpha (tensor alpha, 0 < alpha <= 1) on the post-activation state; \
+                 phi = {activation} with its exact derivative (phi' = 1 - tanh^2 for tanh)"
+            )
+        } else {
+            format!("no leak (alpha = 1); phi = {activation} (the linear RNN of the spec)")
+        },
+        trace_timing: "RFLO trace per synapse: e_t[i,j] = w_hat e_{t-1}[i,j] + alpha phi'(u_t)_i \
+                       pre_{t-1,j}, e_0 = 0, with pre = h for W (rflo.trace_h) and pre = x for B \
+                       (rflo.trace_x): the input trace uses x_{t-1}, the input that entered u_t, \
+                       with no lag. The trace is updated at step t before err_t is read; the loss \
+                       at step t contributes (R^T c_t err_t)_i e_t[i,j]. e-prop: the same with \
+                       decay 1 - alpha + alpha phi'(u_t)_i W_ii and feedback R (random) or A \
+                       (symmetric). tbptt<k> backpropagates each loss through k steps."
+            .into(),
+        parameter_packing: "Separate matrices A (o x n), W (n x n), B (n x d), feedback R (o x n; \
+                            R^T replaces A^T in RFLO), scalars alpha and w_hat; no biases. Teacher \
+                            A_star, W_star, B_star. Arrays are row-major (C order)."
+            .into(),
+        per_step_updates: "<rule>.seq.d<X>_steps[t-1] is the part of the sequence-loss update \
+                           <rule>.seq.d<X> due to the loss term at step t, 1/(2T)|err_t|^2; for \
+                           every rule here it equals (1/T) times the rule's final-step update on \
+                           the prefix x_0..x_{t-1} (all rules are causal). Summed over t it gives \
+                           <rule>.seq.d<X>. 'The first diverging step' of a candidate is the first \
+                           t whose contribution differs."
+            .into(),
+        settings,
+        known: vec![
+            "All conventions are this project's choices, written in theory/linear-rnn.md \
+             ('How to read this', §2.2, §2.3, §3.3) [assumed]."
+                .into(),
+        ],
+        unknown: vec![
+            "The paper's own code is not known; its RFLO w_hat and e-prop variant are not known \
+             (spec §10)."
+                .into(),
+        ],
+    }
+}

@@ -1,0 +1,547 @@
+//! Convention presets for peer implementations (issue 6, item 5; `theory/peer-conventions.md`).
+//!
+//! Each preset is a faithful reimplementation of one peer's conventions: it computes the numbers
+//! that peer's code would output for the same parameters and inputs, in that code's own layout,
+//! names, signs and normalisations, so that its outputs can be checked as they are. Every quirk is
+//! reproduced by default and can be switched off (the "ablations"); with all quirks off each preset
+//! equals the foundation's rules ([`crate::rules::online`]) up to a documented sign and scale, which
+//! the tests check.
+//!
+//! - [`murray2019`]: Murray 2019's RFLO reference notebook (leaky tanh RNN, lagged input trace,
+//!   clipped derivative, `err = target − y`, n×o feedback `b`, learning rates folded in with
+//!   `1/t_max`, and its BPTT backward pass).
+//! - [`marschall2020`]: Marschall, Cho & Savin 2020's online-learning framework (α-leak on the
+//!   post-activation state, no input lag, packed `[W_rec | W_in | b_rec]`, RFLO with its own trace
+//!   rate α_R, RTRL with a column-major (Fortran-order) influence matrix).
+//!
+//! The timing, indexing and quirks below were read from the public code of both projects (the
+//! RFLO notebook of murray-lab/rflo-learning; core/RNN.py and learning_algorithms/{RFLO,RTRL,
+//! Learning_Algorithm}.py of omarschall/vanilla-rtrl) and from peer-conventions.md; nothing of that
+//! code is copied here. Everything the sources leave open is the project's choice and listed in
+//! the fixture's `unknown` field.
+use crate::error::{LroError, Result};
+use crate::scalar::Real;
+use nalgebra::{DMatrix, DVector};
+
+fn tanh<T: Real>(x: &T) -> Result<T> {
+    x.try_tanh().ok_or_else(|| {
+        LroError::Unsupported(format!(
+            "tanh over {} numbers; the presets need f64, dual or mpfr numbers",
+            T::kind()
+        ))
+    })
+}
+
+fn map_vec<T: Real>(v: &DVector<T>, f: impl Fn(&T) -> Result<T>) -> Result<DVector<T>> {
+    let mut out = DVector::zeros(v.len());
+    for i in 0..v.len() {
+        out[i] = f(&v[i])?;
+    }
+    Ok(out)
+}
+
+fn scale_rows<T: Real>(rows: &DVector<T>, m: &DMatrix<T>) -> DMatrix<T> {
+    DMatrix::from_fn(m.nrows(), m.ncols(), |i, j| {
+        rows[i].clone() * m[(i, j)].clone()
+    })
+}
+
+fn shape_err(context: &str, detail: String) -> LroError {
+    LroError::ShapeMismatch {
+        context: context.into(),
+        detail,
+    }
+}
+
+pub mod murray2019 {
+    //! Murray 2019's RFLO reference notebook (`RFLO_Example.ipynb`), reimplemented.
+    //!
+    //! Conventions (code indices `t = 0 … t_max−1`, arrays with `t_max` rows):
+    //! - `u[0] = 0`, `h[0] = h0`, `y[0] = 0`, `err[0] = 0`; for `t = 1 … t_max−1`:
+    //!   `u[t] = w_rec h[t−1] + w_in x[t]`, `h[t] = h[t−1] + (−h[t−1] + tanh(u[t]))/τ_m`,
+    //!   `y[t] = w_out h[t]`, `err[t] = y_[t] − y[t]` (target minus output: updates are *added*).
+    //! - Derivative `df(x) = 1/cosh²(10 tanh(x/10))`, a clipped form of tanh' (the code's overflow
+    //!   guard), in every rule.
+    //! - RFLO (offline mode, weights frozen during the trial): `p ← (1 − 1/τ) p + df(u[t]) h[t−1]ᵀ/τ`;
+    //!   `q ← (1 − 1/τ) q + df(u[t]) x[t−1]ᵀ/τ` (the input trace lags the forward pass by one step)
+    //!   with `q` initialised to `df(u[0]) x[0]ᵀ/τ = x[0]ᵀ/τ` in every row; at each step
+    //!   `dw_out += η₁/t_max err[t] h[t]ᵀ`, `dw_rec += η₂/t_max (b err[t]) ⊙rows p`,
+    //!   `dw_in += η₃/t_max (b err[t]) ⊙rows q`, with `eta = [η₃, η₂, η₁]` for (w_in, w_rec, w_out).
+    //! - BPTT: `z[t_max−1] = w_outᵀ err[t_max−1]`; for `t = t_max−1 … 1`:
+    //!   `z[t−1] = (1 − 1/τ) z[t] + w_outᵀ err[t] + w_recᵀ (z[t] ⊙ df(u[t]))/τ` — the error injected
+    //!   into `z[t−1]` is `err[t]`, one step late compared with the exact adjoint (which injects
+    //!   `err[t−1]`); found by reading the code, not listed in peer-conventions.md. Updates
+    //!   `dw_rec += η₂/(t_max τ) (z[t] ⊙ df(u[t])) h[t−1]ᵀ`, `dw_in += η₃/(t_max τ) (z[t] ⊙ df(u[t])) x[t]ᵀ`
+    //!   (no input lag here), `dw_out += η₁/t_max err[t] h[t]ᵀ`.
+    //! - Logged loss: `0.5 · mean((y_ − y)²)` over all `t_max × n_out` entries, including row 0
+    //!   where `y[0] = 0`.
+    //! - Not reproduced: online mode, and the notebook's RTRL, whose recurrent Jacobian reads
+    //!   `(1 − 1/τ) I + W diag(df(u))/τ` (numpy broadcasting scales columns; the exact Jacobian is
+    //!   `diag(df(u)) W`) and whose input influence uses `x[t]` (no lag).
+    use super::*;
+
+    /// Which derivative the rules use.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub enum Derivative {
+        /// `1/cosh²(10 tanh(x/10))`, as in the notebook.
+        Clipped,
+        /// `1 − tanh²(x)`, the exact derivative (ablation).
+        Exact,
+    }
+
+    /// The derivative `df(x)`.
+    pub fn df<T: Real>(kind: Derivative, x: &T) -> Result<T> {
+        let t = match kind {
+            Derivative::Clipped => {
+                let ten = T::from_i64(10);
+                tanh(&(tanh(&(x.clone() / ten.clone()))? * ten))?
+            }
+            Derivative::Exact => tanh(x)?,
+        };
+        Ok(T::one() - t.clone() * t)
+    }
+
+    /// The network and the switches for each quirk.
+    #[derive(Clone, Debug)]
+    pub struct Setup<T: Real> {
+        /// Input weights `w_in` (n_rec × n_in).
+        pub w_in: DMatrix<T>,
+        /// Recurrent weights `w_rec` (n_rec × n_rec).
+        pub w_rec: DMatrix<T>,
+        /// Readout `w_out` (n_out × n_rec).
+        pub w_out: DMatrix<T>,
+        /// Random feedback `b` (n_rec × n_out; the spec's Rᵀ).
+        pub b: DMatrix<T>,
+        /// Initial state `h0`.
+        pub h0: DVector<T>,
+        /// Time constant τ_m in steps (≥ 1).
+        pub tau_m: T,
+        /// Learning rates `[η_in, η_rec, η_out]` (the code's `eta = [eta3, eta2, eta1]`).
+        pub eta: [T; 3],
+        /// Derivative used by the rules (default clipped).
+        pub derivative: Derivative,
+        /// Whether the input trace lags the forward pass and starts at `x[0]/τ` (default true).
+        pub input_trace_lag: bool,
+        /// Whether BPTT injects `err[t]` into `z[t−1]` as the notebook does (default true).
+        pub bptt_error_shift: bool,
+    }
+
+    /// Updates `(dw_in, dw_rec, dw_out)` with the code's sign (added to the weights).
+    #[derive(Clone, Debug, PartialEq)]
+    pub struct Deltas<T: Real> {
+        /// Change of `w_in`.
+        pub w_in: DMatrix<T>,
+        /// Change of `w_rec`.
+        pub w_rec: DMatrix<T>,
+        /// Change of `w_out`.
+        pub w_out: DMatrix<T>,
+    }
+
+    impl<T: Real> Deltas<T> {
+        fn zeros(n_in: usize, n_rec: usize, n_out: usize) -> Self {
+            Deltas {
+                w_in: DMatrix::zeros(n_rec, n_in),
+                w_rec: DMatrix::zeros(n_rec, n_rec),
+                w_out: DMatrix::zeros(n_out, n_rec),
+            }
+        }
+        fn sum(steps: &[Deltas<T>]) -> Self {
+            let mut acc = steps[0].clone();
+            for s in &steps[1..] {
+                acc.w_in += &s.w_in;
+                acc.w_rec += &s.w_rec;
+                acc.w_out += &s.w_out;
+            }
+            acc
+        }
+    }
+
+    /// Everything one trial of the notebook computes (arrays with `t_max` rows, index = code time).
+    #[derive(Clone, Debug)]
+    pub struct Run<T: Real> {
+        /// `u[t]` (u[0] = 0).
+        pub u: Vec<DVector<T>>,
+        /// `h[t]` (h[0] = h0).
+        pub h: Vec<DVector<T>>,
+        /// `y[t]` (y[0] = 0).
+        pub y: Vec<DVector<T>>,
+        /// `err[t] = y_[t] − y[t]` for t ≥ 1, `err[0] = 0`.
+        pub err: Vec<DVector<T>>,
+        /// `0.5 · mean((y_ − y)²)` over all entries.
+        pub loss: T,
+        /// RFLO recurrent trace `p` after step t (p[0] = 0).
+        pub p: Vec<DMatrix<T>>,
+        /// RFLO input trace `q` after step t (q[0] its initial value).
+        pub q: Vec<DMatrix<T>>,
+        /// RFLO per-step updates (index 0: zero).
+        pub rflo_steps: Vec<Deltas<T>>,
+        /// RFLO totals.
+        pub rflo: Deltas<T>,
+        /// BPTT adjoint `z[t]`.
+        pub z: Vec<DVector<T>>,
+        /// BPTT per-step updates (index t: the loop's terms at t; index 0: zero).
+        pub bptt_steps: Vec<Deltas<T>>,
+        /// BPTT totals.
+        pub bptt: Deltas<T>,
+    }
+
+    impl<T: Real> Setup<T> {
+        fn validate(&self, x: &[DVector<T>], y_: &[DVector<T>]) -> Result<(usize, usize, usize)> {
+            let (n, d, o) = (self.w_rec.nrows(), self.w_in.ncols(), self.w_out.nrows());
+            let ctx = "murray2019 preset";
+            if self.w_rec.ncols() != n || self.w_in.nrows() != n || self.w_out.ncols() != n {
+                return Err(shape_err(
+                    ctx,
+                    "w_rec must be n×n, w_in n×d, w_out o×n".into(),
+                ));
+            }
+            if self.b.shape() != (n, o) || self.h0.len() != n {
+                return Err(shape_err(
+                    ctx,
+                    format!("b must be {n}×{o} and h0 of length {n}"),
+                ));
+            }
+            if x.len() < 2 || x.len() != y_.len() {
+                return Err(shape_err(
+                    ctx,
+                    format!(
+                        "x and y_ need the same number t_max ≥ 2 of rows, got {} and {}",
+                        x.len(),
+                        y_.len()
+                    ),
+                ));
+            }
+            if x.iter().any(|v| v.len() != d) || y_.iter().any(|v| v.len() != o) {
+                return Err(shape_err(
+                    ctx,
+                    format!("rows of x need length {d}, of y_ {o}"),
+                ));
+            }
+            if self.tau_m.to_f64() < 1.0 {
+                return Err(LroError::OutOfDomain {
+                    name: "tau_m".into(),
+                    value: self.tau_m.to_f64(),
+                    reason: "the time constant is in steps and must be at least 1".into(),
+                });
+            }
+            Ok((n, d, o))
+        }
+
+        /// Runs one trial over inputs `x` (t_max × n_in) and targets `y_` (t_max × n_out).
+        pub fn run(&self, x: &[DVector<T>], y_: &[DVector<T>]) -> Result<Run<T>> {
+            let (n, d, o) = self.validate(x, y_)?;
+            let t_max = x.len();
+            let tau = self.tau_m.clone();
+            let keep = T::one() - T::one() / tau.clone();
+            let [eta_in, eta_rec, eta_out] = self.eta.clone();
+            let tm = T::from_i64(t_max as i64);
+            let df = |v: &DVector<T>| map_vec(v, |e| df(self.derivative, e));
+            // Forward pass.
+            let mut u = vec![DVector::zeros(n)];
+            let mut h = vec![self.h0.clone()];
+            let mut y = vec![DVector::zeros(o)];
+            let mut err = vec![DVector::zeros(o)];
+            for t in 1..t_max {
+                let ut = &self.w_rec * &h[t - 1] + &self.w_in * &x[t];
+                let ht = &h[t - 1] + (map_vec(&ut, tanh)? - &h[t - 1]) / tau.clone();
+                let yt = &self.w_out * &ht;
+                err.push(&y_[t] - &yt);
+                u.push(ut);
+                h.push(ht);
+                y.push(yt);
+            }
+            let mut sq = T::zero();
+            for t in 0..t_max {
+                let e = &y_[t] - &y[t];
+                sq += e.dot(&e);
+            }
+            let loss = sq * T::ratio(1, 2) / T::from_i64((t_max * o) as i64);
+            // RFLO.
+            let mut p = DMatrix::<T>::zeros(n, n);
+            let mut q = DMatrix::<T>::zeros(n, d);
+            if self.input_trace_lag {
+                let g = df(&u[0])? / tau.clone();
+                q = &g * x[0].transpose();
+            }
+            let (mut ps, mut qs) = (vec![p.clone()], vec![q.clone()]);
+            let mut rflo_steps = vec![Deltas::zeros(d, n, o)];
+            for t in 1..t_max {
+                let g = df(&u[t])? / tau.clone();
+                p = &p * keep.clone() + &g * h[t - 1].transpose();
+                let x_in = if self.input_trace_lag {
+                    &x[t - 1]
+                } else {
+                    &x[t]
+                };
+                q = &q * keep.clone() + &g * x_in.transpose();
+                let fb = &self.b * &err[t];
+                rflo_steps.push(Deltas {
+                    w_out: &err[t] * h[t].transpose() * (eta_out.clone() / tm.clone()),
+                    w_rec: scale_rows(&fb, &p) * eta_rec.clone() / tm.clone(),
+                    w_in: scale_rows(&fb, &q) * eta_in.clone() / tm.clone(),
+                });
+                ps.push(p.clone());
+                qs.push(q.clone());
+            }
+            // BPTT.
+            let mut z = vec![DVector::<T>::zeros(n); t_max];
+            z[t_max - 1] = self.w_out.transpose() * &err[t_max - 1];
+            let mut bptt_steps = vec![Deltas::zeros(d, n, o); t_max];
+            let scale = tm.clone() * tau.clone();
+            for t in (1..t_max).rev() {
+                let zd = z[t].component_mul(&df(&u[t])?);
+                let inject = if self.bptt_error_shift {
+                    &err[t]
+                } else {
+                    &err[t - 1]
+                };
+                z[t - 1] = &z[t] * keep.clone()
+                    + self.w_out.transpose() * inject
+                    + self.w_rec.transpose() * &zd / tau.clone();
+                bptt_steps[t] = Deltas {
+                    w_out: &err[t] * h[t].transpose() * (eta_out.clone() / tm.clone()),
+                    w_rec: &zd * h[t - 1].transpose() * (eta_rec.clone() / scale.clone()),
+                    w_in: &zd * x[t].transpose() * (eta_in.clone() / scale.clone()),
+                };
+            }
+            Ok(Run {
+                rflo: Deltas::sum(&rflo_steps),
+                bptt: Deltas::sum(&bptt_steps),
+                u,
+                h,
+                y,
+                err,
+                loss,
+                p: ps,
+                q: qs,
+                rflo_steps,
+                z,
+                bptt_steps,
+            })
+        }
+    }
+}
+
+pub mod marschall2020 {
+    //! Marschall, Cho & Savin 2020's framework (omarschall/vanilla-rtrl), reimplemented for a
+    //! vanilla RNN with weights frozen during the sequence (the per-step gradients its learning
+    //! algorithms return, before any optimiser step).
+    //!
+    //! Conventions (time t = 1 … T; `a_0 = φ(h_0)` from a given initial pre-activation `h_0`, as
+    //! the code's `reset_network`):
+    //! - `h_t = W_rec a_{t−1} + W_in x_t + b_rec`, `a_t = (1 − α) a_{t−1} + α φ(h_t)`,
+    //!   `z_t = W_out a_t + b_out`; error `e_t = z_t − y*_t` (the derivative of
+    //!   `L_t = ½‖z_t − y*_t‖²`); logged loss `½ mean((z_t − y*_t)²)` (divided by n_out).
+    //!   Gradients have the sign of the gradient (the optimiser subtracts).
+    //! - Packing: `W = [W_rec | W_in | b_rec]` (n_h × m, m = n_h + n_in + 1) against
+    //!   `â_t = [a_{t−1}, x_t, 1]`; output gradients `e_t [a_t, 1]ᵀ` (n_out × (n_h + 1)), the
+    //!   same for every algorithm.
+    //! - Feedback `q_t = W_FBᵀ e_t` with fixed `W_FB` (n_out × n_h) when given, else `W_outᵀ e_t`.
+    //! - RFLO: `B_t = (1 − α_R) B_{t−1} + α_R φ'(h_t) â_tᵀ` (its own rate α_R), gradient
+    //!   `g_t[i, j] = q_t[i] B_t[i, j]`.
+    //! - RTRL: `M_t = J_t M_{t−1} + α diag(φ'(h_t)) ⊗ â_t` with `J_t = α diag(φ'(h_t)) W_rec + (1 − α) I`;
+    //!   columns of M index the flattened W in column-major (Fortran) order, `k = i + n_h j`;
+    //!   gradient `q_t M_t` with symmetric feedback, reshaped in Fortran order: exactly `∂L_t/∂W`.
+    use super::*;
+    use crate::rnn::Activation;
+
+    /// The network, its feedback and its rates.
+    #[derive(Clone, Debug)]
+    pub struct Setup<T: Real> {
+        /// `W_rec` (n_h × n_h).
+        pub w_rec: DMatrix<T>,
+        /// `W_in` (n_h × n_in).
+        pub w_in: DMatrix<T>,
+        /// `b_rec` (n_h).
+        pub b_rec: DVector<T>,
+        /// `W_out` (n_out × n_h).
+        pub w_out: DMatrix<T>,
+        /// `b_out` (n_out).
+        pub b_out: DVector<T>,
+        /// RFLO's fixed feedback `W_FB` (n_out × n_h); `None`: symmetric (`W_out`).
+        pub w_fb: Option<DMatrix<T>>,
+        /// Network leak α ∈ (0, 1].
+        pub alpha: T,
+        /// RFLO trace rate α_R ∈ (0, 1].
+        pub alpha_rflo: T,
+        /// φ: identity or tanh (exact derivative).
+        pub activation: Activation,
+        /// Initial pre-activation `h_0` (`a_0 = φ(h_0)`).
+        pub h0: DVector<T>,
+    }
+
+    /// Everything one sequence computes (index t − 1 holds step t unless said otherwise).
+    #[derive(Clone, Debug)]
+    pub struct Run<T: Real> {
+        /// Pre-activations `h_t`.
+        pub h: Vec<DVector<T>>,
+        /// States `a_0 … a_T` (index t holds `a_t`).
+        pub a: Vec<DVector<T>>,
+        /// Outputs `z_t`.
+        pub z: Vec<DVector<T>>,
+        /// Errors `e_t = z_t − y*_t`.
+        pub error: Vec<DVector<T>>,
+        /// Logged losses `½ mean((z_t − y*_t)²)`.
+        pub loss: Vec<T>,
+        /// Output gradients `e_t [a_t, 1]ᵀ`.
+        pub outer_grads: Vec<DMatrix<T>>,
+        /// RFLO feedback `q_t`.
+        pub rflo_q: Vec<DVector<T>>,
+        /// RFLO traces `B_t` (n_h × m).
+        pub rflo_b: Vec<DMatrix<T>>,
+        /// RFLO gradients `g_t` (n_h × m).
+        pub rflo_grads: Vec<DMatrix<T>>,
+        /// RTRL feedback `q_t = W_outᵀ e_t`.
+        pub rtrl_q: Vec<DVector<T>>,
+        /// RTRL influence matrices `M_t` (n_h × n_h·m, Fortran-order columns).
+        pub rtrl_m: Vec<DMatrix<T>>,
+        /// RTRL gradients (n_h × m).
+        pub rtrl_grads: Vec<DMatrix<T>>,
+    }
+
+    impl<T: Real> Setup<T> {
+        /// The packed `[W_rec | W_in | b_rec]` (n_h × (n_h + n_in + 1)).
+        pub fn packed(&self) -> DMatrix<T> {
+            let (n, d) = (self.w_rec.nrows(), self.w_in.ncols());
+            DMatrix::from_fn(n, n + d + 1, |i, j| {
+                if j < n {
+                    self.w_rec[(i, j)].clone()
+                } else if j < n + d {
+                    self.w_in[(i, j - n)].clone()
+                } else {
+                    self.b_rec[i].clone()
+                }
+            })
+        }
+
+        fn validate(&self, xs: &[DVector<T>], ys: &[DVector<T>]) -> Result<(usize, usize, usize)> {
+            let (n, d, o) = (self.w_rec.nrows(), self.w_in.ncols(), self.w_out.nrows());
+            let ctx = "marschall2020 preset";
+            if self.w_rec.ncols() != n || self.w_in.nrows() != n || self.w_out.ncols() != n {
+                return Err(shape_err(
+                    ctx,
+                    "W_rec must be n×n, W_in n×d, W_out o×n".into(),
+                ));
+            }
+            if self.b_rec.len() != n || self.b_out.len() != o || self.h0.len() != n {
+                return Err(shape_err(
+                    ctx,
+                    "b_rec and h0 need length n_h, b_out n_out".into(),
+                ));
+            }
+            if let Some(f) = &self.w_fb
+                && f.shape() != (o, n)
+            {
+                return Err(shape_err(ctx, format!("W_FB must be {o}×{n}")));
+            }
+            if xs.is_empty() || xs.len() != ys.len() {
+                return Err(shape_err(
+                    ctx,
+                    "one target per input, at least one step".into(),
+                ));
+            }
+            if xs.iter().any(|v| v.len() != d) || ys.iter().any(|v| v.len() != o) {
+                return Err(shape_err(
+                    ctx,
+                    format!("inputs need length {d}, targets {o}"),
+                ));
+            }
+            for (name, v) in [("alpha", &self.alpha), ("alpha_rflo", &self.alpha_rflo)] {
+                let f = v.to_f64();
+                if !(f > 0.0 && f <= 1.0) {
+                    return Err(LroError::OutOfDomain {
+                        name: name.into(),
+                        value: f,
+                        reason: "rates must lie in (0, 1]".into(),
+                    });
+                }
+            }
+            Ok((n, d, o))
+        }
+
+        /// Runs the sequence `x_1 … x_T` with targets `y*_1 … y*_T`.
+        pub fn run(&self, xs: &[DVector<T>], ys: &[DVector<T>]) -> Result<Run<T>> {
+            let (n, d, o) = self.validate(xs, ys)?;
+            let m = n + d + 1;
+            let phi = |v: &DVector<T>| -> Result<(DVector<T>, DVector<T>)> {
+                let (mut f, mut g) = (DVector::zeros(v.len()), DVector::zeros(v.len()));
+                for i in 0..v.len() {
+                    let (a, b) = self.activation.apply(&v[i])?;
+                    f[i] = a;
+                    g[i] = b;
+                }
+                Ok((f, g))
+            };
+            let one = T::one();
+            let (al, ar) = (self.alpha.clone(), self.alpha_rflo.clone());
+            let fb = self.w_fb.clone().unwrap_or_else(|| self.w_out.clone());
+            let mut run = Run {
+                h: vec![],
+                a: vec![phi(&self.h0)?.0],
+                z: vec![],
+                error: vec![],
+                loss: vec![],
+                outer_grads: vec![],
+                rflo_q: vec![],
+                rflo_b: vec![],
+                rflo_grads: vec![],
+                rtrl_q: vec![],
+                rtrl_m: vec![],
+                rtrl_grads: vec![],
+            };
+            let mut b = DMatrix::<T>::zeros(n, m);
+            let mut mm = DMatrix::<T>::zeros(n, n * m);
+            for (x, y) in xs.iter().zip(ys) {
+                let a_prev = run.a.last().expect("a_0 exists").clone();
+                let h = &self.w_rec * &a_prev + &self.w_in * x + &self.b_rec;
+                let (f, dphi) = phi(&h)?;
+                let a = &a_prev * (one.clone() - al.clone()) + f * al.clone();
+                let z = &self.w_out * &a + &self.b_out;
+                let e = &z - y;
+                let loss = e.dot(&e) * T::ratio(1, 2) / T::from_i64(o as i64);
+                let a1 =
+                    DVector::from_fn(n + 1, |i, _| if i < n { a[i].clone() } else { T::one() });
+                let a_hat = DVector::from_fn(m, |j, _| {
+                    if j < n {
+                        a_prev[j].clone()
+                    } else if j < n + d {
+                        x[j - n].clone()
+                    } else {
+                        T::one()
+                    }
+                });
+                // RFLO.
+                b = &b * (one.clone() - ar.clone()) + (&dphi * ar.clone()) * a_hat.transpose();
+                let q = fb.transpose() * &e;
+                run.rflo_grads.push(scale_rows(&q, &b));
+                run.rflo_q.push(q);
+                run.rflo_b.push(b.clone());
+                // RTRL.
+                let gain = &dphi * al.clone();
+                let mut jac = scale_rows(&gain, &self.w_rec);
+                for i in 0..n {
+                    jac[(i, i)] += one.clone() - al.clone();
+                }
+                mm = &jac * &mm;
+                for j in 0..m {
+                    for i in 0..n {
+                        mm[(i, i + n * j)] += a_hat[j].clone() * gain[i].clone();
+                    }
+                }
+                let qr = self.w_out.transpose() * &e;
+                let flat = mm.transpose() * &qr;
+                run.rtrl_grads
+                    .push(DMatrix::from_fn(n, m, |i, j| flat[i + n * j].clone()));
+                run.rtrl_q.push(qr);
+                run.rtrl_m.push(mm.clone());
+                run.outer_grads.push(&e * a1.transpose());
+                run.h.push(h);
+                run.a.push(a);
+                run.z.push(z);
+                run.error.push(e);
+                run.loss.push(loss);
+            }
+            Ok(run)
+        }
+    }
+}

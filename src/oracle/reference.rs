@@ -1,0 +1,344 @@
+//! Fixtures in the project's own convention (spec `theory/linear-rnn.md` §2.2, §2.3, §3.3): the
+//! linear RNN (aligned or not) and the leaky tanh RNN, computed with the foundation's rules
+//! ([`crate::rules::online`]), written once generic over [`Real`].
+//!
+//! Exported fixtures of linear cases are computed over exact rationals (feature `rug`) and rounded
+//! once to f64, so every stored number is within one ulp of its exact value; tanh cases run at 256
+//! bits (MPFR). Without `rug` both fall back to f64.
+use super::conventions;
+use super::fixture::{Fixture, GROUP_FORWARD, GROUP_GIVEN, Role, SCHEMA_VERSION, TensorSet};
+use crate::error::Result;
+use crate::linalg;
+use crate::rnn::{Activation, Rnn, Sequence};
+use crate::rules::{Feedback, Loss, Rule, Update, online};
+use crate::scalar::Real;
+use nalgebra::{DMatrix, DVector};
+use std::collections::BTreeMap;
+
+/// A drawn problem in the project's convention: student, teacher, RFLO feedback and surrogate, one
+/// input sequence and its targets.
+#[derive(Clone, Debug)]
+pub struct Problem<T: Real> {
+    /// The network being trained (its leak and activation apply to the teacher too).
+    pub student: Rnn<T>,
+    /// The teacher producing `y*`.
+    pub teacher: Rnn<T>,
+    /// RFLO / random e-prop feedback R (o×n).
+    pub feedback: DMatrix<T>,
+    /// RFLO surrogate ŵ.
+    pub w_hat: T,
+    /// Inputs `x_0 … x_{T-1}`.
+    pub xs: Sequence<T>,
+    /// Targets `y*_1 … y*_T`.
+    pub targets: Sequence<T>,
+    /// Truncation lengths of the tBPTT rules to export.
+    pub tbptt_k: Vec<usize>,
+}
+
+impl<T: Real> Problem<T> {
+    /// The rules exported, with their group names.
+    pub fn rules(&self) -> Vec<(String, Rule<T>)> {
+        let mut v = vec![("bptt".to_string(), Rule::Bptt)];
+        for &k in &self.tbptt_k {
+            v.push((format!("tbptt{k}"), Rule::Tbptt { k }));
+        }
+        v.push(("rtrl".into(), Rule::Rtrl));
+        v.push((
+            "rflo".into(),
+            Rule::Rflo {
+                feedback: self.feedback.clone(),
+                w_hat: self.w_hat.clone(),
+            },
+        ));
+        v.push((
+            "eprop_random".into(),
+            Rule::Eprop {
+                feedback: Feedback::Random(self.feedback.clone()),
+            },
+        ));
+        v.push((
+            "eprop_symmetric".into(),
+            Rule::Eprop {
+                feedback: Feedback::Symmetric,
+            },
+        ));
+        v
+    }
+}
+
+/// Per-step recurrent and input traces.
+pub type Traces<T> = (Vec<DMatrix<T>>, Vec<DMatrix<T>>);
+
+/// RFLO eligibility traces `e^h_t` (n×n) and `e^x_t` (n×d) for t = 1..T (spec §3.3, with the
+/// foundation's leak/activation gain): `e_t[i, j] = ŵ e_{t-1}[i, j] + α φ'(u_t)_i pre_{t-1, j}`.
+pub fn rflo_traces<T: Real>(net: &Rnn<T>, xs: &[DVector<T>], w_hat: &T) -> Result<Traces<T>> {
+    let traj = net.forward(xs)?;
+    let (n, d) = (net.n(), net.d());
+    let (mut eh, mut ex) = (DMatrix::<T>::zeros(n, n), DMatrix::<T>::zeros(n, d));
+    let (mut hs, mut xs_out) = (Vec::new(), Vec::new());
+    for t in 1..=xs.len() {
+        let gain = &traj.dphi[t - 1] * net.alpha().clone();
+        eh = &eh * w_hat.clone() + &gain * traj.h[t - 1].transpose();
+        ex = &ex * w_hat.clone() + &gain * xs[t - 1].transpose();
+        hs.push(eh.clone());
+        xs_out.push(ex.clone());
+    }
+    Ok((hs, xs_out))
+}
+
+/// Per-step contributions of the sequence-loss update: element t − 1 is (1/T) × the final-step
+/// update on the prefix `x_0 … x_{t-1}` (the part due to the loss term at step t).
+pub fn seq_steps<T: Real>(
+    rule: &Rule<T>,
+    net: &Rnn<T>,
+    xs: &[DVector<T>],
+    targets: &[DVector<T>],
+) -> Result<Vec<Update<T>>> {
+    let horizon = xs.len();
+    let w = T::one() / T::from_i64(horizon as i64);
+    (1..=horizon)
+        .map(|t| {
+            let u = online::update(rule, net, &xs[..t], &targets[..t], Loss::Final)?;
+            let mut s = Update::zeros(net.o(), net.n(), net.d());
+            s.add_scaled(&u, w.clone());
+            Ok(s)
+        })
+        .collect()
+}
+
+type Block<T> = (&'static str, (usize, usize), fn(&Update<T>) -> &DMatrix<T>);
+
+fn f64s<T: Real>(v: &[DVector<T>]) -> Vec<DVector<f64>> {
+    v.iter().map(|x| x.map(|e| e.to_f64())).collect()
+}
+
+fn mats<T: Real>(v: &[DMatrix<T>]) -> Vec<DMatrix<f64>> {
+    v.iter().map(linalg::to_f64).collect()
+}
+
+/// The fixture of a problem in the project's convention.
+pub fn fixture<T: Real>(
+    case: &str,
+    description: &str,
+    p: &Problem<T>,
+    mut settings: BTreeMap<String, f64>,
+) -> Result<Fixture> {
+    let net = &p.student;
+    let (o, n, d, horizon) = (net.o(), net.n(), net.d(), p.xs.len());
+    p.teacher.check_inputs(&p.xs)?;
+    let traj = net.forward(&p.xs)?;
+    let mut ts = TensorSet::default();
+    let (g, f) = (GROUP_GIVEN, GROUP_FORWARD);
+    let m = linalg::to_f64::<T>;
+    ts.matrix(
+        "A",
+        Role::Parameter,
+        g,
+        "student readout A (o x n)",
+        &m(net.a()),
+    )?;
+    ts.matrix(
+        "W",
+        Role::Parameter,
+        g,
+        "student recurrence W (n x n)",
+        &m(net.w()),
+    )?;
+    ts.matrix(
+        "B",
+        Role::Parameter,
+        g,
+        "student input weights B (n x d)",
+        &m(net.b()),
+    )?;
+    let tch = &p.teacher;
+    ts.matrix(
+        "A_star",
+        Role::Parameter,
+        g,
+        "teacher readout A*",
+        &m(tch.a()),
+    )?;
+    ts.matrix(
+        "W_star",
+        Role::Parameter,
+        g,
+        "teacher recurrence W*",
+        &m(tch.w()),
+    )?;
+    ts.matrix(
+        "B_star",
+        Role::Parameter,
+        g,
+        "teacher input weights B*",
+        &m(tch.b()),
+    )?;
+    ts.matrix(
+        "R",
+        Role::Parameter,
+        g,
+        "feedback R (o x n) of RFLO and random e-prop",
+        &m(&p.feedback),
+    )?;
+    ts.scalar(
+        "alpha",
+        Role::Parameter,
+        g,
+        "leak rate alpha (student and teacher)",
+        net.alpha().to_f64(),
+    )?;
+    ts.scalar(
+        "w_hat",
+        Role::Parameter,
+        g,
+        "RFLO surrogate Jacobian (trace decay) w_hat",
+        p.w_hat.to_f64(),
+    )?;
+    ts.vector_series(
+        "x",
+        Role::Input,
+        g,
+        0,
+        "inputs x_0..x_{T-1}",
+        d,
+        &f64s(&p.xs),
+    )?;
+    ts.vector_series(
+        "y_star",
+        Role::Target,
+        g,
+        1,
+        "teacher outputs y*_1..y*_T",
+        o,
+        &f64s(&p.targets),
+    )?;
+
+    ts.vector_series(
+        "h",
+        Role::State,
+        f,
+        0,
+        "hidden states h_0..h_T",
+        n,
+        &f64s(&traj.h),
+    )?;
+    ts.vector_series(
+        "u",
+        Role::State,
+        f,
+        1,
+        "pre-activations u_1..u_T",
+        n,
+        &f64s(&traj.u),
+    )?;
+    ts.vector_series(
+        "y",
+        Role::State,
+        f,
+        1,
+        "outputs y_1..y_T",
+        o,
+        &f64s(&traj.y),
+    )?;
+    let errs: Vec<DVector<T>> = traj.y.iter().zip(&p.targets).map(|(y, s)| y - s).collect();
+    ts.vector_series(
+        "err",
+        Role::State,
+        f,
+        1,
+        "errors err_t = y_t - y*_t",
+        o,
+        &f64s(&errs),
+    )?;
+    let lf = online::loss(net, &p.xs, &p.targets, Loss::Final)?;
+    let ls = online::loss(net, &p.xs, &p.targets, Loss::Sequence)?;
+    ts.scalar(
+        "loss_final",
+        Role::State,
+        f,
+        "L_T = 1/2 |err_T|^2",
+        lf.to_f64(),
+    )?;
+    ts.scalar(
+        "loss_seq",
+        Role::State,
+        f,
+        "L_seq = 1/(2T) sum_t |err_t|^2",
+        ls.to_f64(),
+    )?;
+
+    let (eh, ex) = rflo_traces(net, &p.xs, &p.w_hat)?;
+    ts.matrix_series(
+        "rflo.trace_h",
+        Role::Trace,
+        "rflo",
+        1,
+        "RFLO trace e^h_t (n x n), t = 1..T",
+        (n, n),
+        &mats(&eh),
+    )?;
+    ts.matrix_series(
+        "rflo.trace_x",
+        Role::Trace,
+        "rflo",
+        1,
+        "RFLO input trace e^x_t (n x d), t = 1..T",
+        (n, d),
+        &mats(&ex),
+    )?;
+
+    for (name, rule) in p.rules() {
+        let fin = online::update(&rule, net, &p.xs, &p.targets, Loss::Final)?;
+        let seq = online::update(&rule, net, &p.xs, &p.targets, Loss::Sequence)?;
+        let steps = seq_steps(&rule, net, &p.xs, &p.targets)?;
+        for (loss, u) in [("final", &fin), ("seq", &seq)] {
+            for (blk, mat) in [("dA", &u.a), ("dW", &u.w), ("dB", &u.b)] {
+                let doc = format!("{name} total update {blk} for the {loss} loss (gradient sign)");
+                ts.matrix(
+                    &format!("{name}.{loss}.{blk}"),
+                    Role::Update,
+                    &name,
+                    &doc,
+                    &m(mat),
+                )?;
+            }
+        }
+        let blocks: [Block<T>; 3] = [
+            ("dA", (o, n), |u| &u.a),
+            ("dW", (n, n), |u| &u.w),
+            ("dB", (n, d), |u| &u.b),
+        ];
+        for (blk, shape, get) in blocks {
+            let series: Vec<DMatrix<f64>> = steps.iter().map(|s| m(get(s))).collect();
+            let doc = format!(
+                "{name}: part of {name}.seq.{blk} due to the loss term at step t, t = 1..T"
+            );
+            ts.matrix_series(
+                &format!("{name}.seq.{blk}_steps"),
+                Role::Update,
+                &name,
+                1,
+                &doc,
+                shape,
+                &series,
+            )?;
+        }
+    }
+    settings.insert("o".into(), o as f64);
+    settings.insert("n".into(), n as f64);
+    settings.insert("d".into(), d as f64);
+    settings.insert("T".into(), horizon as f64);
+    settings.insert("alpha".into(), net.alpha().to_f64());
+    settings.insert("w_hat".into(), p.w_hat.to_f64());
+    let act = match net.activation() {
+        Activation::Identity => "identity",
+        Activation::Tanh => "tanh",
+    };
+    Ok(Fixture {
+        schema_version: SCHEMA_VERSION,
+        case: case.into(),
+        description: description.into(),
+        conventions: conventions::lro(act, !net.alpha().is_one(), settings),
+        tensors: ts.tensors,
+    })
+}

@@ -1,0 +1,347 @@
+//! Convention presets (Murray 2019, Marschall et al. 2020) and the meaning of per-step updates.
+//!
+//! With every quirk switched off, each preset must equal the foundation's rules
+//! (`rules::online`) up to the sign and scale its manifest documents; each quirk switch must
+//! change exactly the tensors it is about; the clipped derivative must match what
+//! `theory/peer-conventions.md` states about it.
+use lro::linalg::rel_diff;
+use lro::oracle::config::{MarschallConfig, MurrayConfig, marschall_draw, murray_draw};
+use lro::oracle::presets::{marschall2020, murray2019};
+use lro::oracle::{cases, reference};
+use lro::rnn::{Activation, Rnn};
+use lro::rules::{Loss, Rule, Update, online};
+use lro::tolerances::{F64_IDENTITY_ABS_FLOOR, F64_IDENTITY_REL, PEER_DF_STATED_REL};
+use nalgebra::{DMatrix, DVector};
+
+fn close(a: &DMatrix<f64>, b: &DMatrix<f64>, what: &str) {
+    let r = rel_diff(a, b, F64_IDENTITY_ABS_FLOOR);
+    assert!(
+        r < F64_IDENTITY_REL,
+        "{what}: relative difference {r:e}\n{a}\n{b}"
+    );
+}
+
+fn differ(a: &DMatrix<f64>, b: &DMatrix<f64>, what: &str) {
+    let r = rel_diff(a, b, F64_IDENTITY_ABS_FLOOR);
+    assert!(
+        r > 1e3 * F64_IDENTITY_REL,
+        "{what} should differ, relative difference {r:e}"
+    );
+}
+
+fn col(v: &DVector<f64>) -> DMatrix<f64> {
+    DMatrix::from_column_slice(v.len(), 1, v.as_slice())
+}
+
+fn murray_cfg(seed: u64) -> MurrayConfig {
+    MurrayConfig {
+        name: "m".into(),
+        description: String::new(),
+        seed,
+        n_in: 2,
+        n_rec: 4,
+        n_out: 3,
+        t_max: 9,
+        tau_m: 3.0,
+        eta: [0.3, 0.2, 0.1],
+        h0_scale: 0.0,
+        derivative: "exact".into(),
+        input_trace_lag: false,
+        bptt_error_shift: false,
+    }
+}
+
+#[test]
+fn clipped_derivative_matches_the_stated_deviations_from_tanh_prime() {
+    // peer-conventions.md: df differs from sech^2 by about 0.05 % at 0.5, 0.5 % at 1, 5 % at 2,
+    // 19 % at 3.
+    for (x, stated) in [(0.5, 5e-4), (1.0, 5e-3), (2.0, 5e-2), (3.0, 0.19)] {
+        let clipped = murray2019::df(murray2019::Derivative::Clipped, &x).unwrap();
+        let exact = murray2019::df(murray2019::Derivative::Exact, &x).unwrap();
+        let sech2 = 1.0 / x.cosh().powi(2);
+        let (e, s2) = (
+            DMatrix::from_element(1, 1, exact),
+            DMatrix::from_element(1, 1, sech2),
+        );
+        close(&e, &s2, "exact derivative");
+        let dev = clipped / sech2 - 1.0;
+        assert!(
+            (dev - stated).abs() < PEER_DF_STATED_REL * stated,
+            "x = {x}: deviation {dev:e}, stated {stated:e}"
+        );
+    }
+    let at0 = murray2019::df(murray2019::Derivative::Clipped, &0.0).unwrap();
+    assert_eq!(at0, 1.0);
+}
+
+#[test]
+fn murray_without_quirks_is_the_foundations_rflo_and_bptt() {
+    for seed in 0..4 {
+        let c = murray_cfg(seed);
+        let (s, x, y_) = murray_draw(&c).unwrap();
+        let run = s.run(&x, &y_).unwrap();
+        let tau = s.tau_m;
+        let net = Rnn::new(s.w_out.clone(), s.w_rec.clone(), s.w_in.clone())
+            .unwrap()
+            .with_leak(1.0 / tau)
+            .unwrap()
+            .with_activation(Activation::Tanh);
+        let (xs, ys) = (x[1..].to_vec(), y_[1..].to_vec());
+        let traj = net.forward(&xs).unwrap();
+        for t in 0..xs.len() + 1 {
+            close(&col(&run.h[t]), &col(&traj.h[t]), "h");
+        }
+        // Murray adds eta/t_max * sum_t (b err_t) p_t with err = -eps: -eta (T/t_max) x the
+        // foundation's sequence-loss update (which carries 1/T).
+        let scale = -((x.len() - 1) as f64) / x.len() as f64;
+        let [eta_in, eta_rec, eta_out] = s.eta;
+        let rflo = Rule::Rflo {
+            feedback: s.b.transpose(),
+            w_hat: 1.0 - 1.0 / tau,
+        };
+        for (rule, got) in [(rflo, &run.rflo), (Rule::Bptt, &run.bptt)] {
+            let u = online::update(&rule, &net, &xs, &ys, Loss::Sequence).unwrap();
+            close(&got.w_rec, &(&u.w * (eta_rec * scale)), "w_rec");
+            close(&got.w_in, &(&u.b * (eta_in * scale)), "w_in");
+            close(&got.w_out, &(&u.a * (eta_out * scale)), "w_out");
+        }
+    }
+}
+
+#[test]
+fn each_murray_quirk_changes_exactly_its_own_tensors() {
+    let base = murray_cfg(7);
+    let run = |c: &MurrayConfig| {
+        let (s, x, y_) = murray_draw(c).unwrap();
+        s.run(&x, &y_).unwrap()
+    };
+    let r0 = run(&base);
+    let lag = run(&MurrayConfig {
+        input_trace_lag: true,
+        ..base.clone()
+    });
+    assert_eq!(lag.rflo.w_rec, r0.rflo.w_rec);
+    assert_eq!(lag.bptt, r0.bptt);
+    differ(&lag.rflo.w_in, &r0.rflo.w_in, "lagged input trace");
+    // The lag: q after step 1 is (1 - 1/tau) x[0]/tau + df(u[1]) x[0]/tau, built from x[0] only.
+    let shift = run(&MurrayConfig {
+        bptt_error_shift: true,
+        ..base.clone()
+    });
+    assert_eq!(shift.rflo, r0.rflo);
+    differ(&shift.bptt.w_rec, &r0.bptt.w_rec, "BPTT error shift");
+    differ(&shift.bptt.w_in, &r0.bptt.w_in, "BPTT error shift");
+    assert_eq!(shift.bptt.w_out, r0.bptt.w_out);
+    let clipped = run(&MurrayConfig {
+        derivative: "clipped".into(),
+        ..base.clone()
+    });
+    assert_eq!(clipped.h, r0.h);
+    differ(&clipped.rflo.w_rec, &r0.rflo.w_rec, "clipped derivative");
+    differ(&clipped.bptt.w_rec, &r0.bptt.w_rec, "clipped derivative");
+}
+
+#[test]
+fn murray_lagged_input_trace_starts_from_x0() {
+    let c = MurrayConfig {
+        input_trace_lag: true,
+        ..murray_cfg(3)
+    };
+    let (s, x, y_) = murray_draw(&c).unwrap();
+    let r = s.run(&x, &y_).unwrap();
+    let keep = 1.0 - 1.0 / s.tau_m;
+    let x0 = x[0].transpose() / s.tau_m;
+    let q0 = DMatrix::from_fn(4, 2, |_, j| x0[j]);
+    close(&r.q[0], &q0, "initial input trace");
+    // Step 1 adds df(u[1]) x[0]/tau, not x[1].
+    let q1 = DMatrix::from_fn(4, 2, |i, j| {
+        let d1 = murray2019::df(s.derivative, &r.u[1][i]).unwrap();
+        keep * q0[(i, j)] + d1 * x0[j]
+    });
+    close(&r.q[1], &q1, "input trace after step 1");
+}
+
+fn marschall_cfg(seed: u64, activation: Activation) -> MarschallConfig {
+    MarschallConfig {
+        name: "s".into(),
+        description: String::new(),
+        seed,
+        n_in: 2,
+        n_h: 3,
+        n_out: 2,
+        horizon: 7,
+        alpha: 0.6,
+        alpha_rflo: None,
+        activation,
+        random_feedback: true,
+        h0_scale: 0.0,
+    }
+}
+
+#[test]
+fn marschall_with_equal_rates_is_the_foundations_rflo_and_rtrl() {
+    for (seed, act) in [
+        (0, Activation::Tanh),
+        (1, Activation::Identity),
+        (2, Activation::Tanh),
+    ] {
+        let c = marschall_cfg(seed, act);
+        let (s, xs, ys) = marschall_draw(&c).unwrap();
+        let run = s.run(&xs, &ys).unwrap();
+        let (n, d) = (3, 2);
+        // Foundation: bias as an input column of constant 1, output bias moved into the targets.
+        let bp = DMatrix::from_fn(
+            n,
+            d + 1,
+            |i, j| if j < d { s.w_in[(i, j)] } else { s.b_rec[i] },
+        );
+        let net = Rnn::new(s.w_out.clone(), s.w_rec.clone(), bp)
+            .unwrap()
+            .with_leak(s.alpha)
+            .unwrap()
+            .with_activation(act);
+        let xa: Vec<DVector<f64>> = xs
+            .iter()
+            .map(|x| DVector::from_fn(d + 1, |j, _| if j < d { x[j] } else { 1.0 }))
+            .collect();
+        let ya: Vec<DVector<f64>> = ys.iter().map(|y| y - &s.b_out).collect();
+        let traj = net.forward(&xa).unwrap();
+        for t in 0..xs.len() {
+            close(&col(&run.a[t + 1]), &col(&traj.h[t + 1]), "a");
+            close(&col(&run.z[t]), &col(&(&traj.y[t] + &s.b_out)), "z");
+        }
+        let packed = |u: &Update<f64>| {
+            DMatrix::from_fn(n, n + d + 1, |i, j| {
+                if j < n { u.w[(i, j)] } else { u.b[(i, j - n)] }
+            })
+        };
+        let horizon = xs.len() as f64;
+        let sum = |v: &[DMatrix<f64>]| v.iter().skip(1).fold(v[0].clone(), |a, b| a + b);
+        let rflo = Rule::Rflo {
+            feedback: s.w_fb.clone().unwrap(),
+            w_hat: 1.0 - s.alpha,
+        };
+        let f_rflo = online::update(&rflo, &net, &xa, &ya, Loss::Sequence).unwrap();
+        close(&sum(&run.rflo_grads), &(packed(&f_rflo) * horizon), "RFLO");
+        let f_bptt = online::update(&Rule::Bptt, &net, &xa, &ya, Loss::Sequence).unwrap();
+        close(&sum(&run.rtrl_grads), &(packed(&f_bptt) * horizon), "RTRL");
+        let og = sum(&run.outer_grads);
+        close(
+            &og.columns(0, n).into_owned(),
+            &(&f_bptt.a * horizon),
+            "W_out grads",
+        );
+        // Per step: RTRL's gradient at t is the exact gradient of L_t (final-step loss on the prefix).
+        for t in 1..=xs.len() {
+            let u = online::update(&Rule::Bptt, &net, &xa[..t], &ya[..t], Loss::Final).unwrap();
+            close(&run.rtrl_grads[t - 1], &packed(&u), "RTRL step");
+        }
+    }
+}
+
+#[test]
+fn marschall_rflo_rate_changes_rflo_only() {
+    let c = marschall_cfg(4, Activation::Tanh);
+    let (s, xs, ys) = marschall_draw(&c).unwrap();
+    let r0 = s.run(&xs, &ys).unwrap();
+    let s2 = marschall2020::Setup {
+        alpha_rflo: 0.25,
+        ..s.clone()
+    };
+    let r2 = s2.run(&xs, &ys).unwrap();
+    assert_eq!(r0.rtrl_grads, r2.rtrl_grads);
+    assert_eq!(r0.outer_grads, r2.outer_grads);
+    differ(&r2.rflo_grads[3], &r0.rflo_grads[3], "alpha_R");
+    // With alpha_R != alpha the trace is B_t = (1 - alpha_R) B_{t-1} + alpha_R phi'(h_t) a_hat^T:
+    // the foundation's RFLO trace with w_hat = 1 - alpha_R, whose gain is the network's alpha,
+    // scaled by alpha_R / alpha.
+    let (n, d) = (3, 2);
+    let bp = DMatrix::from_fn(
+        n,
+        d + 1,
+        |i, j| if j < d { s.w_in[(i, j)] } else { s.b_rec[i] },
+    );
+    let net = Rnn::new(s.w_out.clone(), s.w_rec.clone(), bp)
+        .unwrap()
+        .with_leak(s.alpha)
+        .unwrap()
+        .with_activation(Activation::Tanh);
+    let xa: Vec<DVector<f64>> = xs
+        .iter()
+        .map(|x| DVector::from_fn(d + 1, |j, _| if j < d { x[j] } else { 1.0 }))
+        .collect();
+    let ya: Vec<DVector<f64>> = ys.iter().map(|y| y - &s.b_out).collect();
+    let rule = Rule::Rflo {
+        feedback: s2.w_fb.clone().unwrap(),
+        w_hat: 1.0 - s2.alpha_rflo,
+    };
+    for t in 1..=xs.len() {
+        let u = online::update(&rule, &net, &xa[..t], &ya[..t], Loss::Final).unwrap();
+        let want = DMatrix::from_fn(n, n + d + 1, |i, j| {
+            let v = if j < n { u.w[(i, j)] } else { u.b[(i, j - n)] };
+            v * s2.alpha_rflo / s2.alpha
+        });
+        close(&r2.rflo_grads[t - 1], &want, "RFLO with its own rate");
+    }
+    // The packing: W = [W_rec | W_in | b_rec].
+    let w = s.packed();
+    assert_eq!(w.ncols(), 3 + 2 + 1);
+    assert_eq!(w.columns(0, 3).into_owned(), s.w_rec);
+    assert_eq!(w.columns(3, 2).into_owned(), s.w_in);
+    assert_eq!(w.column(5).into_owned(), s.b_rec);
+}
+
+#[test]
+fn per_step_updates_sum_to_the_totals_in_every_builtin() {
+    for name in cases::builtin_names() {
+        let f = cases::builtin(name).unwrap().build().unwrap();
+        let mut found = 0;
+        for (k, t) in &f.tensors {
+            let Some(total) = k.strip_suffix("_steps") else {
+                continue;
+            };
+            let tot = &f.tensors[total];
+            let rows = t.shape[0];
+            let len = tot.data.len();
+            let sum = DMatrix::from_fn(len, 1, |i, _| (0..rows).map(|r| t.data[r * len + i]).sum());
+            close(&sum, &DMatrix::from_column_slice(len, 1, &tot.data), k);
+            found += 1;
+        }
+        assert!(found >= 3, "{name}: {found} per-step tensors");
+    }
+}
+
+#[cfg(feature = "rug")]
+#[test]
+fn per_step_contributions_sum_exactly_to_the_sequence_update() {
+    use lro::rnn::InstanceSpec;
+    use lro::scalar::Rational;
+    let inst = InstanceSpec {
+        seed: 9,
+        o: 2,
+        n: 3,
+        n_teacher: 2,
+        d: 2,
+        horizon: 5,
+    }
+    .draw()
+    .unwrap()
+    .cast::<Rational>();
+    let net = &inst.st.student;
+    for rule in [
+        Rule::Bptt,
+        Rule::Tbptt { k: 2 },
+        Rule::Rflo {
+            feedback: inst.feedback.clone(),
+            w_hat: inst.w_hat.clone(),
+        },
+    ] {
+        let steps = reference::seq_steps(&rule, net, &inst.xs, &inst.targets).unwrap();
+        let mut acc = Update::zeros(2, 3, 2);
+        for s in &steps {
+            acc.add_scaled(s, <Rational as lro::scalar::Real>::from_i64(1));
+        }
+        let total = online::update(&rule, net, &inst.xs, &inst.targets, Loss::Sequence).unwrap();
+        assert_eq!(acc, total, "{}", rule.name());
+    }
+}
