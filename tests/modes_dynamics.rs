@@ -68,22 +68,6 @@ fn aligned_matrix_flow_equals_the_per_mode_flow() {
     }
 }
 
-/// Largest deviation allowed between the student's effective (c_i, w_i) of its two dominant modes
-/// and the per-mode ODE started from them at τ0, the first time the student's impulse-response
-/// alignment reaches 0.95. Why this size: the per-mode ODE ignores the non-aligned remainder (≤ 5 %
-/// of the impulse-response energy at τ0), which shifts the timing of each mode's sigmoidal rise;
-/// during the rise c changes by O(1) per unit τ, and an effective w_i = u_iᵀAWBv_i/c_i of a mode whose
-/// c_i is still small is a ratio of small numbers. Measured worst over seeds 1–8: 0.061 in c
-/// (c* = 2 and 1.2) and 0.092 in w, within 4 time units of τ0. 0.15 and 0.2 leave a ~2× margin and
-/// are still far below the mismatch of a wrong prediction: starting the ODE from the diagonal of the
-/// τ = 0 init instead gives 0.44–1.7 in c, and a wrong teacher-mode pairing or a sign error in Δw
-/// gives O(1).
-const EARLY_C_TOL: f64 = 0.15;
-const EARLY_W_TOL: f64 = 0.2;
-/// From τ0 + 4 on, the dominant modes have converged and the deviation is set by the slow decay of
-/// the off-diagonal remainder (measured ≤ 0.0018 in c and 0.0061 in w over seeds 1–8).
-const LATE_TOL: f64 = 0.015;
-
 #[test]
 fn non_aligned_student_becomes_aligned_and_the_ode_predicts_its_dominant_modes() {
     for seed in 1..=8 {
@@ -97,7 +81,7 @@ fn non_aligned_student_becomes_aligned_and_the_ode_predicts_its_dominant_modes()
             rep.initial_impulse_alignment
         );
         assert!(
-            last.impulse_alignment > 0.9999,
+            last.impulse_alignment > 1.0 - tol::MODES_FINAL_MISALIGNMENT,
             "seed {seed}: {}",
             last.impulse_alignment
         );
@@ -108,9 +92,9 @@ fn non_aligned_student_becomes_aligned_and_the_ode_predicts_its_dominant_modes()
                 let (cp_, wp) = cp.predicted[i];
                 let late = cp.tau - rep.at_ode_start.tau >= 4.0;
                 let (tc, tw) = if late {
-                    (LATE_TOL, LATE_TOL)
+                    (tol::MODES_PREDICT_LATE, tol::MODES_PREDICT_LATE)
                 } else {
-                    (EARLY_C_TOL, EARLY_W_TOL)
+                    (tol::MODES_PREDICT_EARLY_C, tol::MODES_PREDICT_EARLY_W)
                 };
                 assert!(
                     (ce - cp_).abs() <= tc,

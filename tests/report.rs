@@ -100,6 +100,12 @@ fn list_names_every_entry() {
     for e in lro::catalogue::all() {
         assert!(text.contains(e.id), "lro list lacks {}", e.id);
     }
+    for case in lro::oracle::cases::builtin_names() {
+        assert!(
+            text.contains(case),
+            "lro list lacks the built-in case {case}"
+        );
+    }
 }
 
 #[test]

@@ -3,6 +3,7 @@
 //! Every id has a `proofs/ID.md` file explaining it (a test keeps the two in step).
 
 pub mod compare;
+pub mod experiments;
 pub mod lowrank;
 pub mod modes;
 pub mod rnn;
@@ -179,8 +180,9 @@ impl fmt::Debug for Entry {
 pub fn all() -> Vec<Entry> {
     let mut v = Vec::new();
     v.extend(rnn::entries());
-    v.extend(lowrank::entries());
     v.extend(modes::entries());
+    v.extend(experiments::entries());
+    v.extend(lowrank::entries());
     v
 }
 

@@ -1,11 +1,12 @@
-//! `lro list`: the catalogue.
+//! `lro list`: the catalogue and the built-in oracle cases.
 use crate::catalogue;
 use std::fmt::Write;
 
-/// One line per catalogue entry: id, provenance, statement.
+/// One line per catalogue entry (id, provenance, statement), then the built-in cases of
+/// `lro export` / `lro check`.
 pub fn run() -> String {
     let mut out =
-        String::from("Catalogue (id, provenance, statement); explained in proofs/ID.md:\n");
+        String::from("Catalogue (id, provenance, statement); each is explained in proofs/ID.md:\n");
     for e in catalogue::all() {
         let _ = writeln!(
             out,
@@ -15,5 +16,7 @@ pub fn run() -> String {
             e.statement
         );
     }
+    out.push('\n');
+    out.push_str(&super::export::list_cases());
     out
 }

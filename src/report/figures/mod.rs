@@ -4,9 +4,11 @@
 //! [`render_svg`]; the data is testable without looking at pictures.
 mod gradcheck;
 mod lowrank;
+mod modes;
 
 pub use gradcheck::gradcheck_steps;
 pub use lowrank::rank_spectra;
+pub use modes::{detour_loss, phase_portrait, rates_vs_s};
 
 use crate::catalogue::Budget;
 use crate::error::Result;
@@ -198,5 +200,11 @@ pub type Builder = fn(Budget) -> Result<Figure>;
 
 /// Every figure of the report, in order.
 pub fn builders() -> Vec<Builder> {
-    vec![gradcheck_steps, rank_spectra]
+    vec![
+        gradcheck_steps,
+        rates_vs_s,
+        phase_portrait,
+        detour_loss,
+        rank_spectra,
+    ]
 }
