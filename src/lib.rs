@@ -21,6 +21,7 @@ pub mod catalogue;
 pub mod certify;
 #[cfg(feature = "rug")]
 pub mod cli;
+pub mod contrastive;
 pub mod error;
 pub mod gradcheck;
 pub mod linalg;

@@ -1,0 +1,92 @@
+//! Contrastive learning with flexible phase dynamics (spec `theory/contrastive.md`, after Williams,
+//! Bredenberg & Lajoie, ICML 2023).
+//!
+//! The paper's body was not available. The estimators [`estimators::eq2r_update`] (Eq.2-R),
+//! [`estimators::eq3r_step`] (Eq.3-R) and [`estimators::isr_update`] (IS-R) are **after Williams et
+//! al. 2023, reconstructed for this project**; they are never the paper's Equation N. The theorem
+//! names CL-T1 … CL-T4 are the project's.
+//!
+//! Layout, following the spec:
+//!
+//! | module | spec |
+//! |---|---|
+//! | [`phases`] | §2.4: phase processes P1–P4, time fractions, sojourns |
+//! | [`estimators`] | §2.2–2.6: Eq.2-R, Eq.3-R with phase weights, IS-R per phase and per step; IS variance, `p*`, Neyman |
+//! | [`driver`] | §4: stochastic-approximation drivers (constant and Robbins–Monro rates) |
+//! | [`models`] | §3: EP (quadratic, Hopfield), CHL, Boltzmann machine, Gaussian toy, wake-sleep |
+//! | [`stats`] | batch means and least-squares slopes used by the statistical checks |
+//! | [`solve`] | a small generic linear solver (exact over `Rational`, differentiable over `Dual`) |
+
+pub mod driver;
+pub mod estimators;
+pub mod models;
+pub mod phases;
+pub mod solve;
+pub mod stats;
+
+/// The phase of contrastive learning (spec conventions): `Plus` is clamped / nudged / wake /
+/// data-driven, `Minus` is free / sleep / model-driven.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Phase {
+    /// Positive phase, phase sign σ = +1.
+    Plus,
+    /// Negative phase, phase sign σ = −1.
+    Minus,
+}
+
+impl Phase {
+    /// The phase sign σ: +1 for `Plus`, −1 for `Minus`.
+    pub fn sigma(self) -> f64 {
+        match self {
+            Phase::Plus => 1.0,
+            Phase::Minus => -1.0,
+        }
+    }
+    /// The other phase.
+    pub fn other(self) -> Phase {
+        match self {
+            Phase::Plus => Phase::Minus,
+            Phase::Minus => Phase::Plus,
+        }
+    }
+}
+
+/// Phase weights `(ω_+, ω_−)` of Eq.3-R (spec §2.3, §2.5).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Weights {
+    /// Weight of positive-phase steps, ω_+.
+    pub plus: f64,
+    /// Weight of negative-phase steps, ω_−.
+    pub minus: f64,
+}
+
+impl Weights {
+    /// The plain estimator, `ω_+ = ω_− = 1`.
+    pub fn unit() -> Self {
+        Weights {
+            plus: 1.0,
+            minus: 1.0,
+        }
+    }
+    /// Importance weights `ω_z = c/π^z` (spec §2.5); with `c = ½` the mean field is exactly `Δ/2`
+    /// (P-CL-7), with `c = 1` it is `Δ`.
+    pub fn inverse_fraction(pi_plus: f64, c: f64) -> Self {
+        Weights {
+            plus: c / pi_plus,
+            minus: c / (1.0 - pi_plus),
+        }
+    }
+    /// The weight of a phase.
+    pub fn of(&self, z: Phase) -> f64 {
+        match z {
+            Phase::Plus => self.plus,
+            Phase::Minus => self.minus,
+        }
+    }
+    /// Whether `π⁺ω_+ = π⁻ω_−` up to a relative `tol` (the balance condition of spec §2.5).
+    pub fn is_balanced(&self, pi_plus: f64, tol: f64) -> bool {
+        let a = pi_plus * self.plus;
+        let b = (1.0 - pi_plus) * self.minus;
+        (a - b).abs() <= tol * a.abs().max(b.abs())
+    }
+}

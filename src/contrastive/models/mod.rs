@@ -1,0 +1,9 @@
+//! The contrastive models of spec §3, each with its dynamics, its statistic `f(a, θ)` and its
+//! exact target gradient where one exists.
+
+pub mod boltzmann;
+pub mod chl;
+pub mod ep_hopfield;
+pub mod ep_quadratic;
+pub mod gaussian;
+pub mod wake_sleep;
