@@ -216,6 +216,65 @@ pub const MODES_PREDICT_LATE: f64 = 0.015;
 /// (diagonal energy share of Uᵀ A Wᵏ B V over the lags) exceeds 1 − this; measured ≥ 0.99999 on seeds 1–8.
 pub const MODES_FINAL_MISALIGNMENT: f64 = 1e-4;
 
+// ---------------------------------------------------------------------------------------------
+// Contrastive learning (spec `theory/contrastive.md`, §7).
+// ---------------------------------------------------------------------------------------------
+
+/// Number of standard errors for `m` simultaneous comparisons of batch-means averages over
+/// `batches` batches: the Student-t (ν = batches − 1) critical value with union-bound failure
+/// probability below 1e-6 (the batch means are treated as i.i.d. normal, which holds when each batch
+/// is much longer than the integrated autocorrelation time; callers state their batch length).
+pub fn batch_sigmas_for(m: usize, batches: usize) -> f64 {
+    let nu = (batches.max(3) - 1) as f64;
+    let target = 1e-6 / (m.max(1) as f64);
+    let mut z: f64 = mc_sigmas_for(m);
+    while crate::contrastive::stats::student_t_two_sided_tail(z, nu) > target {
+        z += 0.05;
+    }
+    z
+}
+
+/// Slack on least-squares log–log slopes of error laws whose exact order is an integer k (EP
+/// one-sided k = 1, symmetric k = 2, CHL k = 1): the fits use step sizes where the next Taylor
+/// term is below 5 % of the leading one, so the fitted slope lies within 0.1 of k; a wrong order
+/// (0 or k ± 1) is at distance ≥ 0.9.
+pub const CL_SLOPE_ABS: f64 = 0.1;
+
+/// Central finite-difference step for the exact Boltzmann log-likelihood (spec P-CL-17: h = 1e-5).
+pub const BM_FD_STEP: f64 = 1e-5;
+
+/// Absolute tolerance of P-CL-17 (spec: "about 1e-6"). Truncation error h²|ℓ'''|/6 ≤ 1e-10 for the
+/// |θ| ≤ 1 machines used, rounding ε|ℓ|/h ≈ 1e-10; 1e-8 keeps two orders of margin and is tighter
+/// than the spec's 1e-6.
+pub const BM_FD_ABS: f64 = 1e-8;
+
+/// Relative tolerance for f64 results that come from Newton-polished equilibria and dual-number
+/// derivatives of the nonlinear Hopfield network (EP gradient theorem, P-CL-8's nonlinear part):
+/// Newton stops at steps below 1e-15 relative, and the implicit-function derivative is then
+/// accurate to a few hundred ulps for the small, well-conditioned networks used.
+pub const EP_NEWTON_REL: f64 = 1e-9;
+
+/// Residual `‖F‖∞` below which a Newton zero of an exact (enumerated) mean field is accepted.
+pub const CL_NEWTON_RESIDUAL: f64 = 1e-11;
+
+/// Finite-difference step for the Jacobians used by Newton on mean fields (ε^(1/3) scale).
+pub const CL_NEWTON_FD_STEP: f64 = 1e-6;
+
+/// P-CL-10: the Euler simulation of alternating relaxation has O(dt) error against κ; halving dt
+/// must shrink the gap by a factor near 2, so each halving must give ratio ≤ 0.6 (a wrong κ formula
+/// leaves a constant gap, ratio → 1).
+pub const KAPPA_EULER_HALVING_RATIO: f64 = 0.6;
+
+/// P-CL-14: the spec's AR(1) approximation `ηV/(2 − η)` of the stationary IS variance must be within
+/// 10 % of the exact value (spec: "about 10 %").
+pub const IS_VARIANCE_APPROX_REL: f64 = 0.1;
+
+/// P-CL-15: relative agreement between the measured exponential rate of the exact mean recursion
+/// and the mean-field rate `η(1 − ρc_T)/2`. The mean-field approximation neglects the motion of θ
+/// within a cycle (relative size η·T ≤ 1e-4·100 = 1 %) and the discreteness of the cycle, so 3 % is
+/// the margin; a missing transient factor changes the rate by (ρc_T) ≥ 10 % in the cases used.
+pub const AR1_RATE_REL: f64 = 0.03;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,6 +3,7 @@
 //! Every id has a `proofs/ID.md` file explaining it (a test keeps the two in step).
 
 pub mod compare;
+pub mod contrastive;
 pub mod experiments;
 pub mod lowrank;
 pub mod modes;
@@ -183,6 +184,7 @@ pub fn all() -> Vec<Entry> {
     v.extend(modes::entries());
     v.extend(experiments::entries());
     v.extend(lowrank::entries());
+    v.extend(contrastive::entries());
     v
 }
 

@@ -79,8 +79,7 @@ pub fn isr_second_moment_enumerated<T: Real>(g_plus: &[T], g_minus: &[T], p: &T)
 
 /// The exact total variance `E‖G‖² − ‖E G‖²` of IS-R with deterministic `f̂`, by enumeration.
 pub fn isr_variance_enumerated<T: Real>(g_plus: &[T], g_minus: &[T], p: &T) -> T {
-    isr_second_moment_enumerated(g_plus, g_minus, p)
-        - norm_sq(&isr_expectation(g_plus, g_minus, p))
+    isr_second_moment_enumerated(g_plus, g_minus, p) - norm_sq(&isr_expectation(g_plus, g_minus, p))
 }
 
 /// The closed form `Var(G) = M⁺/p + M⁻/(1 − p) − ‖Δ‖²` (spec §2.6, `[derived]`).

@@ -19,6 +19,7 @@
 
 pub mod driver;
 pub mod estimators;
+pub mod experiments;
 pub mod models;
 pub mod phases;
 pub mod solve;

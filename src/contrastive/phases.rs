@@ -29,7 +29,7 @@ impl LengthDist {
     /// Checks the parameters.
     pub fn validate(&self) -> Result<()> {
         match *self {
-            LengthDist::Fixed(t) if t == 0 => Err(LroError::InvalidParameter {
+            LengthDist::Fixed(0) => Err(LroError::InvalidParameter {
                 name: "phase length".into(),
                 reason: "a fixed phase length must be at least 1 step".into(),
             }),
@@ -41,10 +41,12 @@ impl LengthDist {
                         .into(),
                 })
             }
-            LengthDist::Uniform { lo, hi } if lo == 0 || lo > hi => Err(LroError::InvalidParameter {
-                name: "uniform phase length".into(),
-                reason: format!("need 1 ≤ lo ≤ hi (got lo = {lo}, hi = {hi})"),
-            }),
+            LengthDist::Uniform { lo, hi } if lo == 0 || lo > hi => {
+                Err(LroError::InvalidParameter {
+                    name: "uniform phase length".into(),
+                    reason: format!("need 1 ≤ lo ≤ hi (got lo = {lo}, hi = {hi})"),
+                })
+            }
             _ => Ok(()),
         }
     }

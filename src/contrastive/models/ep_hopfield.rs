@@ -45,9 +45,9 @@ impl Hopfield {
         (0..self.n)
             .map(|i| {
                 let mut drive = self.b(theta, i);
-                for j in 0..self.n {
+                for (j, rj) in r.iter().enumerate() {
                     if j != i {
-                        drive += self.w(theta, i, j) * r[j].clone();
+                        drive += self.w(theta, i, j) * rj.clone();
                     }
                 }
                 let dr = T::one() - r[i].clone() * r[i].clone();
@@ -154,16 +154,31 @@ impl Hopfield {
     }
 
     /// One-sided EP estimate `(1/β)[∂E/∂θ(u^β) − ∂E/∂θ(u⁰)]`.
-    pub fn ep_one_sided(&self, theta: &[f64], beta: f64, dt: f64, steps: usize) -> Result<Vec<f64>> {
+    pub fn ep_one_sided(
+        &self,
+        theta: &[f64],
+        beta: f64,
+        dt: f64,
+        steps: usize,
+    ) -> Result<Vec<f64>> {
         let a = self.de_dtheta(&self.equilibrium(theta, &beta, dt, steps)?);
         let b = self.de_dtheta(&self.equilibrium(theta, &0.0, dt, steps)?);
         Ok(a.iter().zip(&b).map(|(x, y)| (x - y) / beta).collect())
     }
 
     /// Symmetric EP estimate `(1/2β)[∂E/∂θ(u^β) − ∂E/∂θ(u^{−β})]`.
-    pub fn ep_symmetric(&self, theta: &[f64], beta: f64, dt: f64, steps: usize) -> Result<Vec<f64>> {
+    pub fn ep_symmetric(
+        &self,
+        theta: &[f64],
+        beta: f64,
+        dt: f64,
+        steps: usize,
+    ) -> Result<Vec<f64>> {
         let a = self.de_dtheta(&self.equilibrium(theta, &beta, dt, steps)?);
         let b = self.de_dtheta(&self.equilibrium(theta, &-beta, dt, steps)?);
-        Ok(a.iter().zip(&b).map(|(x, y)| (x - y) / (2.0 * beta)).collect())
+        Ok(a.iter()
+            .zip(&b)
+            .map(|(x, y)| (x - y) / (2.0 * beta))
+            .collect())
     }
 }

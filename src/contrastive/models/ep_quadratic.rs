@@ -5,6 +5,7 @@
 //! `E(W, s) = ½‖s‖² − sᵀWx`, `C(s) = ½‖s − y‖²`, `F = E + βC`; `s⁰ = Wx`,
 //! `s^β = (Wx + βy)/(1 + β)`, `L(W) = ½‖Wx − y‖²`, `∇L = (Wx − y)xᵀ`, `∂E/∂W(s) = −sxᵀ`.
 //! Coupled generalisation (P-CL-9): `E = ½sᵀHs − sᵀVx`, `s^β = (H + βI)⁻¹(Vx + βy)`.
+use crate::contrastive::Phase;
 use crate::contrastive::solve::solve;
 use crate::error::{LroError, Result};
 use crate::scalar::{Real, RealFn};
@@ -166,33 +167,32 @@ pub fn relax_step<T: Real>(toy: &EpQuadratic<T>, s: &DMatrix<T>, beta: &T, dt: &
     s - grad * dt.clone()
 }
 
-/// Time-averaged states `(s̄⁺, s̄⁻)` of strict alternation (nudged `n_plus` Euler steps, free
-/// `n_minus` steps) in the exact periodic steady state: the start state is the fixed point of the
-/// affine cycle map, found by a linear solve (the map is built by running it on basis vectors), and
-/// each phase averages the states after each of its steps. Exact over rationals.
-pub fn alternating_phase_means<T: Real>(
+/// The states of one cycle of strict alternation (nudged `n_plus` Euler steps, then free `n_minus`
+/// steps) in the exact periodic steady state, each with its phase: the start state is the fixed
+/// point of the affine cycle map, found by a linear solve (the map is built by running it on basis
+/// vectors). The listed states are the states *after* each step, as Eq.3-R sees them. Exact over
+/// rationals.
+pub fn alternating_orbit<T: Real>(
     toy: &EpQuadratic<T>,
     beta: &T,
     dt: &T,
     n_plus: u32,
     n_minus: u32,
-) -> Result<(DMatrix<T>, DMatrix<T>)> {
+) -> Result<Vec<(Phase, DMatrix<T>)>> {
     let m = toy.y.nrows();
     let cycle = |s0: &DMatrix<T>| {
         let mut s = s0.clone();
-        let mut sum_p = DMatrix::<T>::zeros(m, 1);
-        let mut sum_m = DMatrix::<T>::zeros(m, 1);
+        let mut out = Vec::with_capacity((n_plus + n_minus) as usize);
         for _ in 0..n_plus {
             s = relax_step(toy, &s, beta, dt);
-            sum_p += &s;
+            out.push((Phase::Plus, s.clone()));
         }
         for _ in 0..n_minus {
             s = relax_step(toy, &s, &T::zero(), dt);
-            sum_m += &s;
+            out.push((Phase::Minus, s.clone()));
         }
-        (s, sum_p, sum_m)
+        (s, out)
     };
-    // Affine cycle map s ↦ A s + b.
     let b = cycle(&DMatrix::<T>::zeros(m, 1)).0;
     let mut a = DMatrix::<T>::zeros(m, m);
     for j in 0..m {
@@ -202,7 +202,27 @@ pub fn alternating_phase_means<T: Real>(
         a.set_column(j, &col.column(0));
     }
     let start = solve(&(DMatrix::<T>::identity(m, m) - a), &b)?;
-    let (_, sp, sm) = cycle(&start);
+    Ok(cycle(&start).1)
+}
+
+/// Time-averaged states `(s̄⁺, s̄⁻)` over the phases of [`alternating_orbit`].
+pub fn alternating_phase_means<T: Real>(
+    toy: &EpQuadratic<T>,
+    beta: &T,
+    dt: &T,
+    n_plus: u32,
+    n_minus: u32,
+) -> Result<(DMatrix<T>, DMatrix<T>)> {
+    let m = toy.y.nrows();
+    let orbit = alternating_orbit(toy, beta, dt, n_plus, n_minus)?;
+    let mut sp = DMatrix::<T>::zeros(m, 1);
+    let mut sm = DMatrix::<T>::zeros(m, 1);
+    for (z, s) in orbit {
+        match z {
+            Phase::Plus => sp += s,
+            Phase::Minus => sm += s,
+        }
+    }
     Ok((
         sp / T::from_i64(n_plus as i64),
         sm / T::from_i64(n_minus as i64),

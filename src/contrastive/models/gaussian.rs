@@ -65,8 +65,7 @@ impl ClModel for GaussianToy {
 /// Fixed point of the Eq.3-R mean field, `θ* = π⁺ω_+ m/(π⁻ω_−)` (spec §3.5.3); also the exact
 /// stationary conditional mean `E[θ_t | z_t = −]` at any constant η for fresh negative samples.
 pub fn eq3r_fixed_point<T: Real>(m: &T, pi_plus: &T, w_plus: &T, w_minus: &T) -> T {
-    pi_plus.clone() * w_plus.clone() * m.clone()
-        / ((T::one() - pi_plus.clone()) * w_minus.clone())
+    pi_plus.clone() * w_plus.clone() * m.clone() / ((T::one() - pi_plus.clone()) * w_minus.clone())
 }
 
 /// Per-step IS noise second moment at `θ = m`: `V(p) = (m² + v)/p + (m² + 1)/(1 − p)`.
@@ -80,8 +79,7 @@ pub fn is_noise_second_moment<T: Real>(m: &T, v: &T, p: &T) -> T {
 /// approximation, see P-CL-14), valid for `η < 2(1 − p)`.
 pub fn is_stationary_variance_exact<T: Real>(m: &T, v: &T, p: &T, eta: &T) -> T {
     let two = T::from_i64(2);
-    eta.clone() * is_noise_second_moment(m, v, p)
-        / (two - eta.clone() / (T::one() - p.clone()))
+    eta.clone() * is_noise_second_moment(m, v, p) / (two - eta.clone() / (T::one() - p.clone()))
 }
 
 /// One step of the exact second-moment recursion of `u = θ − m` under per-step IS with fresh
@@ -91,7 +89,8 @@ pub fn is_moment_step(m: f64, v: f64, p: f64, eta: f64, mean_u: f64, msq_u: f64)
     let vv = is_noise_second_moment(&m, &v, &p);
     let q = 1.0 - p;
     let new_mean = (1.0 - eta) * mean_u;
-    let new_msq = (1.0 - 2.0 * eta + eta * eta / q) * msq_u + eta * eta * (vv + 2.0 * m * mean_u / q);
+    let new_msq =
+        (1.0 - 2.0 * eta + eta * eta / q) * msq_u + eta * eta * (vv + 2.0 * m * mean_u / q);
     (new_mean, new_msq)
 }
 

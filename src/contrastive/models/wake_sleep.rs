@@ -96,7 +96,6 @@ impl Helmholtz {
     }
 }
 
-
 impl ClModel for Helmholtz {
     type State = (usize, f64, Phase);
     fn dim(&self) -> usize {
