@@ -50,7 +50,9 @@ impl Boltzmann {
             });
         }
         let total: f64 = data.iter().sum();
-        if data.len() != 1 << n_v || data.iter().any(|p| p.is_nan() || *p < 0.0) || (total - 1.0).abs() > 1e-9
+        if data.len() != 1 << n_v
+            || data.iter().any(|p| p.is_nan() || *p < 0.0)
+            || (total - 1.0).abs() > 1e-9
         {
             return Err(LroError::InvalidParameter {
                 name: "data distribution".into(),
