@@ -1439,7 +1439,7 @@ pub fn check_p20(b: Budget) -> Result<Evidence> {
     let n = b.instances(6);
     let mut rng = ChaCha8Rng::seed_from_u64(2020);
     let mut worst: f64 = 0.0;
-    let gammas: Vec<f64> = (6..12).map(|k| 2f64.powi(-k)).collect();
+    let gammas: Vec<f64> = (12..18).map(|k| 2f64.powi(-k)).collect();
     for _ in 0..n {
         let net = ChlTwoLayer {
             w1: rand_qmat(&mut rng, 3, 2),
@@ -1448,7 +1448,7 @@ pub fn check_p20(b: Budget) -> Result<Evidence> {
             y: rand_qmat(&mut rng, 2, 1),
         };
         let (mut e1, mut e2) = (Vec::new(), Vec::new());
-        for k in 6..12 {
+        for k in 12..18 {
             let (a, c) = chl_rel_errors(&net, &q(1, 1 << k))?;
             e1.push(a);
             e2.push(c);
@@ -1461,7 +1461,7 @@ pub fn check_p20(b: Budget) -> Result<Evidence> {
         n,
         worst,
         Some(CL_SLOPE_ABS),
-        "exact rationals, γ = 2⁻⁶ … 2⁻¹¹; |slope − 1|",
+        "exact rationals, γ = 2⁻¹² … 2⁻¹⁷; |slope − 1|",
     ))
 }
 
