@@ -364,3 +364,206 @@ pub fn fisher(bm: &Boltzmann, theta: &[f64]) -> DMatrix<f64> {
     }
     f
 }
+
+/// One row of the summary table.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SummaryRow {
+    /// Model name.
+    pub model: &'static str,
+    /// Estimator name (reconstructed estimators, see the module docs).
+    pub estimator: String,
+    /// Phase process name.
+    pub process: String,
+    /// Long-run positive-time fraction.
+    pub pi_plus: f64,
+    /// The outcome.
+    pub outcome: Outcome,
+}
+
+/// The exact zero of the Eq.2-R mean field on a fully visible Boltzmann machine with phase
+/// length `t`: `g⁺ − E_{μ₊K₋^t}[f]`, with `μ₊` the clamped law (CD-t-like).
+pub fn bm_eq2r_zero(bm: &Boltzmann, t: u32, start: &[f64]) -> Result<Vec<f64>> {
+    let ns = 1usize << bm.n;
+    let field = |th: &[f64]| {
+        let clamped = bm.clamped_distribution(th);
+        let mut mu = DMatrix::from_row_slice(1, ns, &clamped);
+        let k = bm.kernel_matrix(th, Phase::Minus);
+        for _ in 0..t {
+            mu = &mu * &k;
+        }
+        let gm = bm.expected_stat(&mu.iter().cloned().collect::<Vec<f64>>());
+        let gp = bm.expected_stat(&clamped);
+        gp.iter().zip(&gm).map(|(a, b)| a - b).collect::<Vec<f64>>()
+    };
+    let (z, r) = newton_zero(field, start, CL_NEWTON_FD_STEP, 100)?;
+    if r > CL_NEWTON_RESIDUAL {
+        return Err(LroError::Unsupported(format!(
+            "Eq.2-R zero: Newton residual {r:.1e}"
+        )));
+    }
+    Ok(z)
+}
+
+/// The rows of the summary table (settings chosen by the project): Gaussian toy (m = 1.5, v = 2,
+/// fresh samples, η = 0.01) and the 4-unit Boltzmann machine (η = 0.01, Fisher metric), under
+/// Eq.2-R (P1), IS-R (P3, per phase) and Eq.3-R with ω = 1 and with ω = 1/(2π) under P1–P4.
+/// `z` multiplies the standard errors in the bounds.
+pub fn summary_rows(z: f64) -> Result<Vec<SummaryRow>> {
+    let procs = [
+        PhaseProcess::P1 {
+            t_plus: 3,
+            t_minus: 5,
+        },
+        PhaseProcess::P2 {
+            plus: LengthDist::Geometric { mean: 4.0 },
+            minus: LengthDist::Uniform { lo: 1, hi: 9 },
+        },
+        PhaseProcess::P3 {
+            p: 0.3,
+            plus: LengthDist::Uniform { lo: 1, hi: 9 },
+            minus: LengthDist::Fixed(3),
+        },
+        PhaseProcess::P4 {
+            alpha_plus: 0.3,
+            alpha_minus: 0.2,
+        },
+    ];
+    let mut rows = Vec::new();
+    let toy = GaussianToy::new(1.5, 2.0, 0.0)?;
+    // Gaussian: Eq.2-R (T = 5) and IS-R (p = ½, geometric lengths, phase averages).
+    let (m, se) = eq2r_tail_average(&toy, 5, 0.01, &[0.0], &0.0, 400_000, 100, 31)?;
+    rows.push(SummaryRow {
+        model: "gaussian",
+        estimator: "Eq.2-R".into(),
+        process: "P1 T=5".into(),
+        pi_plus: 0.5,
+        outcome: Outcome {
+            estimate: m.clone(),
+            reference: vec![toy.m],
+            error: (m[0] - toy.m).abs(),
+            predicted_bias: 0.0,
+            bound: z * se[0],
+        },
+    });
+    let (m, se) = isr_tail_average(
+        &toy,
+        0.5,
+        LengthDist::Geometric { mean: 4.0 },
+        0.01,
+        &[0.0],
+        &0.0,
+        400_000,
+        100,
+        32,
+    )?;
+    rows.push(SummaryRow {
+        model: "gaussian",
+        estimator: "IS-R p=0.5".into(),
+        process: "P3 geom(4)".into(),
+        pi_plus: 0.5,
+        outcome: Outcome {
+            estimate: m.clone(),
+            reference: vec![toy.m],
+            error: (m[0] - toy.m).abs(),
+            predicted_bias: 0.0,
+            bound: z * se[0],
+        },
+    });
+    for (k, p) in procs.iter().enumerate() {
+        let pi = p.pi_plus();
+        for (name, w) in [
+            ("Eq.3-R w=1", Weights::unit()),
+            ("Eq.3-R w=1/(2pi)", Weights::inverse_fraction(pi, 0.5)),
+        ] {
+            let o = gaussian_flex(
+                &toy,
+                *p,
+                &w,
+                0.01,
+                2_000_000,
+                100_000,
+                100,
+                z,
+                40 + k as u64,
+            )?;
+            rows.push(SummaryRow {
+                model: "gaussian",
+                estimator: name.into(),
+                process: p.name().into(),
+                pi_plus: pi,
+                outcome: o,
+            });
+        }
+    }
+    // Boltzmann machine.
+    let bm = demo_boltzmann();
+    for (k, p) in procs.iter().enumerate() {
+        let pi = p.pi_plus();
+        for (name, w) in [
+            ("Eq.3-R w=1", Weights::unit()),
+            ("Eq.3-R w=1/(2pi)", Weights::inverse_fraction(pi, 0.5)),
+        ] {
+            let o = bm_flex(&bm, *p, &w, 0.01, 600_000, 30, z, 50 + k as u64)?;
+            rows.push(SummaryRow {
+                model: "boltzmann",
+                estimator: name.into(),
+                process: p.name().into(),
+                pi_plus: pi,
+                outcome: o,
+            });
+        }
+    }
+    // Boltzmann Eq.2-R with T = 5 (CD-5-like): its exact zero vs ML, Fisher metric.
+    let t = bm_targets(&bm, &procs[0], &Weights::unit())?;
+    let f = fisher(&bm, &t.ml);
+    let z2 = bm_eq2r_zero(&bm, 5, &t.ml)?;
+    let (m, se) = eq2r_tail_average(&bm, 5, 0.02, &z2, &0usize, 200_000, 30, 60)?;
+    let fm = |v: &[f64]| {
+        (&f * DMatrix::from_column_slice(v.len(), 1, v))
+            .iter()
+            .cloned()
+            .collect::<Vec<f64>>()
+    };
+    let (fm_m, fm_ml, fm_z2) = (fm(&m), fm(&t.ml), fm(&z2));
+    let fse: Vec<f64> = (0..se.len())
+        .map(|i| (0..se.len()).map(|j| (f[(i, j)] * se[j]).abs()).sum())
+        .collect();
+    let bias = max_abs_diff(&fm_z2, &fm_ml);
+    let bound = bias + z * fse.iter().cloned().fold(0.0, f64::max);
+    rows.push(SummaryRow {
+        model: "boltzmann",
+        estimator: "Eq.2-R".into(),
+        process: "P1 T=5".into(),
+        pi_plus: 0.5,
+        outcome: Outcome {
+            estimate: fm_m.clone(),
+            reference: fm_ml.clone(),
+            error: max_abs_diff(&fm_m, &fm_ml),
+            predicted_bias: bias,
+            bound,
+        },
+    });
+    Ok(rows)
+}
+
+/// The summary table as Markdown, values rounded (errors and bounds to 3 decimals).
+pub fn summary_table(z: f64) -> Result<String> {
+    let rows = summary_rows(z)?;
+    let mut out = String::from(
+        "| model | estimator | process | pi+ | final error | predicted bias | bound | within |\n|---|---|---|---|---|---|---|---|\n",
+    );
+    for r in rows {
+        out.push_str(&format!(
+            "| {} | {} | {} | {:.3} | {:.3} | {:.3} | {:.3} | {} |\n",
+            r.model,
+            r.estimator,
+            r.process,
+            r.pi_plus,
+            r.outcome.error,
+            r.outcome.predicted_bias,
+            r.outcome.bound,
+            if r.outcome.passed() { "yes" } else { "NO" }
+        ));
+    }
+    Ok(out)
+}
