@@ -88,14 +88,16 @@ fn eq2r_gaussian_stationary_mean_is_m() {
 }
 
 /// IS-R (per phase, phase averages, fresh samples) on the Gaussian toy: E[G | θ] = θ − m, so the
-/// stationary mean is m. p = 0.3 (not ½) and geometric lengths with mean 4.
+/// stationary mean is m. p = 0.3 (not ½), geometric positive lengths (mean 2) and fixed negative
+/// lengths 6, so that a statistic biased by the phase length would move the stationary point.
 #[test]
 fn isr_gaussian_stationary_mean_is_m() {
     let toy = GaussianToy::new(-0.7, 1.5, 0.0).unwrap();
     let (mean, se) = isr_tail_average(
         &toy,
         0.3,
-        LengthDist::Geometric { mean: 4.0 },
+        LengthDist::Geometric { mean: 2.0 },
+        LengthDist::Fixed(6),
         0.02,
         &[0.0],
         &0.0,

@@ -54,6 +54,15 @@ fn to_dual(m: &DMatrix<Q>) -> DMatrix<DQ> {
     m.map(DQ::constant)
 }
 
+/// `max` that propagates NaN (a NaN error must fail a check, never be skipped).
+pub fn worse(a: f64, b: f64) -> f64 {
+    if a.is_nan() || b.is_nan() {
+        f64::NAN
+    } else {
+        a.max(b)
+    }
+}
+
 fn mismatches(flags: impl IntoIterator<Item = bool>) -> f64 {
     flags.into_iter().filter(|ok| !ok).count() as f64
 }
@@ -115,7 +124,10 @@ pub fn check_p2(b: Budget) -> Result<Evidence> {
         }
         let delta = theta - m;
         let var = isr_variance_formula(&(m * m + v), &(theta * theta + 1.0), &(delta * delta), &p);
-        worst = worst.max((sum / n as f64 - delta).abs() / (var / n as f64).sqrt());
+        worst = worse(
+            worst,
+            (sum / n as f64 - delta).abs() / (var / n as f64).sqrt(),
+        );
     }
     Ok(Evidence::from_worst(
         cases.len() * n,
@@ -266,7 +278,7 @@ pub fn check_p5(b: Budget) -> Result<Evidence> {
     let mut worst: f64 = 0.0;
     for (k, p) in procs.iter().enumerate() {
         let (pi_hat, se, _) = simulated_fraction(*p, cycles, 500 + k as u64)?;
-        worst = worst.max((pi_hat - p.pi_plus()).abs() / se);
+        worst = worse(worst, (pi_hat - p.pi_plus()).abs() / se);
     }
     // P4 sojourns, from the per-step chain.
     let (ap, am) = (0.1, 0.25);
@@ -285,7 +297,10 @@ pub fn check_p5(b: Budget) -> Result<Evidence> {
         .map(|r| r.len as f64)
         .collect();
     let sd = (1.0 - ap).sqrt() / ap;
-    worst = worst.max((mean(&plus_lens) - 1.0 / ap).abs() / (sd / (plus_lens.len() as f64).sqrt()));
+    worst = worse(
+        worst,
+        (mean(&plus_lens) - 1.0 / ap).abs() / (sd / (plus_lens.len() as f64).sqrt()),
+    );
     // P1 exact.
     let mut s1 = PhaseSampler::new(
         PhaseProcess::P1 {
@@ -378,7 +393,7 @@ pub fn check_p6(b: Budget) -> Result<Evidence> {
         for &lag in &lags {
             let (m, se) = sigma_product_mean(&st, lag, batches);
             let exact = sbar * sbar + (1.0 - sbar * sbar) * lambda.powi(lag as i32);
-            worst = worst.max((m - exact).abs() / se);
+            worst = worse(worst, (m - exact).abs() / se);
         }
     }
     Ok(exact.and(Evidence::from_worst(
@@ -518,10 +533,10 @@ pub fn check_p7_ws(b: Budget) -> Result<Evidence> {
     let (z_bal, r1) = newton_zero(field(0.5), &vec![0.1; d], CL_NEWTON_FD_STEP, 200)?;
     let r2 = field(0.25)(&z_bal)
         .iter()
-        .fold(0.0f64, |m, v| m.max(v.abs()));
+        .fold(0.0, |m, v| worse(m, v.abs()));
     let num = Evidence::from_worst(
         2,
-        r1.max(r2),
+        worse(r1, r2),
         Some(CL_NEWTON_RESIDUAL),
         "2-visible, 1-hidden Helmholtz machine: the Newton zero of the balanced field is a zero of the π⁺ = ¼ unweighted field (max residual)",
     );
@@ -605,12 +620,12 @@ pub fn hopfield_ep_measure(net: &Hopfield, theta: &[f64]) -> Result<(f64, f64, f
     let lhs: Vec<f64> = net.de_dtheta(&u).iter().map(|v| v.eps).collect();
     // RHS: ∇L by dual numbers in θ (an independent implicit differentiation).
     let rhs = dual_gradient(theta, |t| net.loss(t, dt, steps))?;
-    let scale = rhs.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    let scale = rhs.iter().fold(0.0, |m, v| worse(m, v.abs()));
     let rel = lhs
         .iter()
         .zip(&rhs)
         .map(|(a, b)| (a - b).abs())
-        .fold(0.0, f64::max)
+        .fold(0.0, worse)
         / scale;
     let betas = [0.04, 0.02, 0.01, 0.005, 0.0025];
     let err = |est: Vec<f64>| {
@@ -638,8 +653,8 @@ pub fn check_p8b(b: Budget) -> Result<Evidence> {
     for _ in 0..n {
         let (net, theta) = rand_hopfield(&mut rng);
         let (rel, s1, s2) = hopfield_ep_measure(&net, &theta)?;
-        worst_rel = worst_rel.max(rel);
-        worst_slope = worst_slope.max((s1 - 1.0).abs()).max((s2 - 2.0).abs());
+        worst_rel = worse(worst_rel, rel);
+        worst_slope = worse(worse(worst_slope, (s1 - 1.0).abs()), (s2 - 2.0).abs());
     }
     Ok(Evidence::from_worst(
         n,
@@ -762,10 +777,10 @@ pub fn check_p10(b: Budget) -> Result<Evidence> {
                 (tp * steps_per_unit) as u32,
                 (tm * steps_per_unit) as u32,
             )?;
-            worst_orth = worst_orth.max(orth);
+            worst_orth = worse(worst_orth, orth);
             let gap = (ks - k).abs();
             if let Some(p) = prev {
-                worst_ratio = worst_ratio.max(gap / p);
+                worst_ratio = worse(worst_ratio, gap / p);
             }
             prev = Some(gap);
         }
@@ -842,13 +857,13 @@ pub fn check_p11(b: Budget) -> Result<Evidence> {
         if let Some((k0, se0)) = prev {
             // Monotone: the increase exceeds z combined standard errors.
             let sd = (se * se + se0 * se0).sqrt();
-            worst = worst.max(z * sd / (k - k0).max(1e-300));
+            worst = worse(worst, z * sd / (k - k0).max(1e-300));
         }
         if mu >= 16.0 {
             let pred = 1.0 - 1.0 / (kp * mu) - 1.0 / (km * mu);
             let remainder =
                 2.0 * (-km.min(kp) * mu / 2.0).exp() * (1.0 / (kp * mu) + 1.0 / (km * mu));
-            worst = worst.max((k - pred).abs() / (z * se + remainder));
+            worst = worse(worst, (k - pred).abs() / (z * se + remainder));
         }
         prev = Some((k, se));
     }
@@ -953,7 +968,7 @@ pub fn check_p13(b: Budget) -> Result<Evidence> {
         )?;
         let target = eq3r_fixed_point(&toy.m, &pi, &w.plus, &w.minus);
         let se = (o.bound - o.predicted_bias) / z;
-        worst = worst.max((o.estimate[0] - target).abs() / se);
+        worst = worse(worst, (o.estimate[0] - target).abs() / se);
     }
     Ok(Evidence::from_worst(
         2,
@@ -1141,7 +1156,7 @@ pub fn check_p15(b: Budget) -> Result<Evidence> {
             ys.push((path[k] - limit).abs().ln());
         }
         let rate = -crate::contrastive::stats::slope(&xs, &ys);
-        worst_rate = worst_rate.max((rate / pred - 1.0).abs());
+        worst_rate = worse(worst_rate, (rate / pred - 1.0).abs());
         rates.push(rate);
         // The periodic orbit stays within the sawtooth amplitude ηT(|m| + 1) of m.
         final_ok &= (limit - toy.m).abs() <= eta * t as f64 * (toy.m.abs() + 1.0);
@@ -1266,7 +1281,10 @@ pub fn check_p16(b: Budget) -> Result<Evidence> {
     let z = mc_sigmas_for(ks.len());
     let mut worst: f64 = 0.0;
     for (i, e) in exact.iter().enumerate() {
-        worst = worst.max((mean(&sq[i]) - e).abs() / (variance(&sq[i]) / reps as f64).sqrt());
+        worst = worse(
+            worst,
+            (mean(&sq[i]) - e).abs() / (variance(&sq[i]) / reps as f64).sqrt(),
+        );
     }
     let (gx, gy): (Vec<f64>, Vec<f64>) = grid.into_iter().unzip();
     let slope = log_log_slope(&gx, &gy);
@@ -1321,11 +1339,12 @@ pub fn check_p17(b: Budget) -> Result<Evidence> {
         let (bm, theta) = rand_bm(&mut rng, nu, nv);
         let fd = central_difference_gradient(&theta, BM_FD_STEP, |t| Ok(bm.log_likelihood(t)))?;
         let d = bm.delta(&theta);
-        worst = worst.max(
+        worst = worse(
+            worst,
             fd.iter()
                 .zip(&d)
                 .map(|(a, b)| (a + b).abs())
-                .fold(0.0, f64::max),
+                .fold(0.0, worse),
         );
     }
     Ok(Evidence::from_worst(
@@ -1365,7 +1384,7 @@ pub fn check_p18(b: Budget) -> Result<Evidence> {
         .iter()
         .zip(ft.iter())
         .map(|(a, b)| (a - b).abs())
-        .fold(0.0, f64::max);
+        .fold(0.0, worse);
     let radius = unb.bound - unb.predicted_bias;
     // Power: θ_π lies outside the balanced run's radius around ML.
     let far = unb.predicted_bias > bal.bound;
@@ -1453,9 +1472,8 @@ pub fn check_p20(b: Budget) -> Result<Evidence> {
             e1.push(a);
             e2.push(c);
         }
-        worst = worst
-            .max((log_log_slope(&gammas, &e1) - 1.0).abs())
-            .max((log_log_slope(&gammas, &e2) - 1.0).abs());
+        worst = worse(worst, (log_log_slope(&gammas, &e1) - 1.0).abs());
+        worst = worse(worst, (log_log_slope(&gammas, &e2) - 1.0).abs());
     }
     Ok(Evidence::from_worst(
         n,
@@ -1510,7 +1528,7 @@ pub fn check_clt2(b: Budget) -> Result<Evidence> {
             2100 + i as u64,
         )?;
         let o = bm_flex(&bm, *p, &w, 0.02, steps, batches_bm, z_bm, 2200 + i as u64)?;
-        worst = worst.max(g.error / g.bound).max(o.error / o.bound);
+        worst = worse(worse(worst, g.error / g.bound), o.error / o.bound);
     }
     // Transient bias × mean length is roughly constant (spec: O(τ_mix / mean length)).
     let mut prod = Vec::new();
@@ -1524,7 +1542,7 @@ pub fn check_clt2(b: Budget) -> Result<Evidence> {
             t.ml.iter()
                 .zip(&t.transient)
                 .map(|(a, b)| (a - b).abs())
-                .fold(0.0, f64::max);
+                .fold(0.0, worse);
         prod.push(bias * mu);
     }
     let spread = (prod[2] / prod[0] - 1.0).abs();

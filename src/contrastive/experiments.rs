@@ -36,7 +36,7 @@ fn max_abs_diff(a: &[f64], b: &[f64]) -> f64 {
     a.iter()
         .zip(b)
         .map(|(x, y)| (x - y).abs())
-        .fold(0.0, f64::max)
+        .fold(0.0, crate::catalogue::contrastive::worse)
 }
 
 /// Gaussian toy with fresh negative-phase samples under Eq.3-R with weights `w` and constant η.
@@ -233,7 +233,7 @@ pub fn bm_flex(
         let err = (m2[i] - fml[i]).abs();
         slack_min = slack_min.min(radius - err);
         bound = bound.max(radius);
-        error = error.max(err);
+        error = crate::catalogue::contrastive::worse(error, err);
     }
     let bound = if slack_min < 0.0 {
         error + slack_min
@@ -311,7 +311,8 @@ pub fn eq2r_tail_average<M: ClModel>(
 pub fn isr_tail_average<M: ClModel>(
     model: &M,
     p: f64,
-    lengths: LengthDist,
+    plus: LengthDist,
+    minus: LengthDist,
     eta: f64,
     theta0: &[f64],
     a0: &M::State,
@@ -324,8 +325,8 @@ pub fn isr_tail_average<M: ClModel>(
     run_isr(
         model,
         p,
-        lengths,
-        lengths,
+        plus,
+        minus,
         PhaseStatistic::Average,
         Rate::Constant(eta),
         theta0,
@@ -449,6 +450,7 @@ pub fn summary_rows(z: f64) -> Result<Vec<SummaryRow>> {
         &toy,
         0.5,
         LengthDist::Geometric { mean: 4.0 },
+        LengthDist::Geometric { mean: 4.0 },
         0.01,
         &[0.0],
         &0.0,
@@ -529,7 +531,11 @@ pub fn summary_rows(z: f64) -> Result<Vec<SummaryRow>> {
         .map(|i| (0..se.len()).map(|j| (f[(i, j)] * se[j]).abs()).sum())
         .collect();
     let bias = max_abs_diff(&fm_z2, &fm_ml);
-    let bound = bias + z * fse.iter().cloned().fold(0.0, f64::max);
+    let bound = bias
+        + z * fse
+            .iter()
+            .cloned()
+            .fold(0.0, crate::catalogue::contrastive::worse);
     rows.push(SummaryRow {
         model: "boltzmann",
         estimator: "Eq.2-R".into(),
