@@ -14,7 +14,7 @@ use crate::contrastive::models::ep_quadratic::*;
 use crate::contrastive::models::gaussian::*;
 use crate::contrastive::models::wake_sleep::Helmholtz;
 use crate::contrastive::phases::{LengthDist, PhaseProcess, PhaseSampler, runs};
-use crate::contrastive::stats::{batch_means, log_log_slope, mean, variance};
+use crate::contrastive::stats::{batch_means, log_log_slope, mean, variance, worse};
 use crate::contrastive::{Phase, Weights};
 use crate::error::Result;
 use crate::gradcheck::{central_difference_gradient, dual_gradient};
@@ -52,15 +52,6 @@ fn norm_sq(v: &[Q]) -> Q {
 
 fn to_dual(m: &DMatrix<Q>) -> DMatrix<DQ> {
     m.map(DQ::constant)
-}
-
-/// `max` that propagates NaN (a NaN error must fail a check, never be skipped).
-pub fn worse(a: f64, b: f64) -> f64 {
-    if a.is_nan() || b.is_nan() {
-        f64::NAN
-    } else {
-        a.max(b)
-    }
 }
 
 fn mismatches(flags: impl IntoIterator<Item = bool>) -> f64 {

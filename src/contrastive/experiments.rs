@@ -36,7 +36,7 @@ fn max_abs_diff(a: &[f64], b: &[f64]) -> f64 {
     a.iter()
         .zip(b)
         .map(|(x, y)| (x - y).abs())
-        .fold(0.0, crate::catalogue::contrastive::worse)
+        .fold(0.0, super::stats::worse)
 }
 
 /// Gaussian toy with fresh negative-phase samples under Eq.3-R with weights `w` and constant η.
@@ -233,7 +233,7 @@ pub fn bm_flex(
         let err = (m2[i] - fml[i]).abs();
         slack_min = slack_min.min(radius - err);
         bound = bound.max(radius);
-        error = crate::catalogue::contrastive::worse(error, err);
+        error = super::stats::worse(error, err);
     }
     let bound = if slack_min < 0.0 {
         error + slack_min
@@ -531,11 +531,7 @@ pub fn summary_rows(z: f64) -> Result<Vec<SummaryRow>> {
         .map(|i| (0..se.len()).map(|j| (f[(i, j)] * se[j]).abs()).sum())
         .collect();
     let bias = max_abs_diff(&fm_z2, &fm_ml);
-    let bound = bias
-        + z * fse
-            .iter()
-            .cloned()
-            .fold(0.0, crate::catalogue::contrastive::worse);
+    let bound = bias + z * fse.iter().cloned().fold(0.0, super::stats::worse);
     rows.push(SummaryRow {
         model: "boltzmann",
         estimator: "Eq.2-R".into(),
