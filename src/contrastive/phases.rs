@@ -170,13 +170,14 @@ impl PhaseProcess {
                 alpha_minus,
             } => {
                 // α = 1 is allowed (deterministic switching); α = 0 is not (absorbing).
-                prob("alpha_plus", alpha_plus.min(0.5))?;
-                prob("alpha_minus", alpha_minus.min(0.5))?;
-                if alpha_plus > 1.0 || alpha_minus > 1.0 {
-                    return Err(LroError::InvalidParameter {
-                        name: "alpha".into(),
-                        reason: "switching probabilities must be ≤ 1".into(),
-                    });
+                for (name, a) in [("alpha_plus", alpha_plus), ("alpha_minus", alpha_minus)] {
+                    if !(a > 0.0 && a <= 1.0) {
+                        return Err(LroError::OutOfDomain {
+                            name: name.into(),
+                            value: a,
+                            reason: "a switching probability must lie in (0, 1]".into(),
+                        });
+                    }
                 }
                 Ok(())
             }
