@@ -3,6 +3,16 @@ use crate::scalar::Real;
 use nalgebra::DMatrix;
 use rand::Rng;
 
+/// `max(a, b)` that propagates NaN: a NaN error must fail a check, never be skipped the way
+/// `f64::max` skips it.
+pub fn worse(a: f64, b: f64) -> f64 {
+    if a.is_nan() || b.is_nan() {
+        f64::NAN
+    } else {
+        a.max(b)
+    }
+}
+
 /// Converts an `f64` matrix entrywise (exactly, for rationals).
 pub fn from_f64<T: Real>(m: &DMatrix<f64>) -> DMatrix<T> {
     m.map(T::from_f64)
@@ -34,7 +44,7 @@ pub fn frob_sq<T: Real>(m: &DMatrix<T>) -> T {
 
 /// Largest absolute entry, in f64.
 pub fn max_abs<T: Real>(m: &DMatrix<T>) -> f64 {
-    m.iter().map(|x| x.to_f64().abs()).fold(0.0, f64::max)
+    m.iter().map(|x| x.to_f64().abs()).fold(0.0, worse)
 }
 
 /// Whether every entry is finite.
@@ -52,7 +62,7 @@ pub fn rel_diff<T: Real>(a: &DMatrix<T>, b: &DMatrix<T>, floor: f64) -> f64 {
         .iter()
         .zip(b.iter())
         .map(|(x, y)| (x.to_f64() - y.to_f64()).abs())
-        .fold(0.0, f64::max);
+        .fold(0.0, worse);
     diff / (max_abs(a).max(max_abs(b)) + floor)
 }
 
@@ -62,7 +72,7 @@ pub fn max_off_diagonal<T: Real>(m: &DMatrix<T>) -> f64 {
     for i in 0..m.nrows() {
         for j in 0..m.ncols() {
             if i != j {
-                worst = worst.max(m[(i, j)].to_f64().abs());
+                worst = worse(worst, m[(i, j)].to_f64().abs());
             }
         }
     }
@@ -139,4 +149,19 @@ pub fn singular_values(m: &DMatrix<f64>) -> Vec<f64> {
         .collect();
     s.sort_by(|a, b| b.total_cmp(a));
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nan_errors_are_never_skipped() {
+        assert!(worse(0.5, f64::NAN).is_nan() && worse(f64::NAN, 0.5).is_nan());
+        assert_eq!(worse(0.5, 2.0), 2.0);
+        let a = DMatrix::from_row_slice(1, 2, &[1.0, f64::NAN]);
+        let b = DMatrix::from_row_slice(1, 2, &[1.0, 2.0]);
+        assert!(rel_diff(&a, &b, 0.0).is_nan(), "a NaN entry must make the difference NaN");
+        assert!(max_abs(&a).is_nan());
+    }
 }

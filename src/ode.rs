@@ -343,7 +343,7 @@ pub fn dormand_prince<T: Real, S: System<T>>(
                 .sum::<f64>()
                 * h;
             let sc = opts.atol + opts.rtol * y[i].to_f64().abs().max(y5[i].to_f64().abs());
-            err = err.max((e / sc).abs());
+            err = crate::linalg::worse(err, (e / sc).abs());
         }
         if !err.is_finite() {
             err = 1e10;

@@ -434,7 +434,7 @@ pub fn train<T: Real>(st: &StudentTeacher<T>, cfg: &TrainConfig<T>) -> Result<Tr
         net = next;
         steps_done = k + 1;
         let max_abs = params_max_abs(&net);
-        peak = peak.max(max_abs);
+        peak = crate::linalg::worse(peak, max_abs);
         if max_abs > cfg.divergence_bound {
             divergence = Some(Divergence {
                 step: k + 1,

@@ -29,7 +29,10 @@ fn exp_rnn_5(budget: Budget) -> Result<Evidence> {
                 "no checkpoints",
             ));
         };
-        worst = worst.max((1.0 - last.impulse_alignment) / MODES_FINAL_MISALIGNMENT);
+        worst = crate::linalg::worse(
+            worst,
+            (1.0 - last.impulse_alignment) / MODES_FINAL_MISALIGNMENT,
+        );
         for cp in &rep.checkpoints {
             let late = cp.tau - rep.at_ode_start.tau >= 4.0;
             let (tc, tw) = if late {

@@ -116,8 +116,14 @@ fn containment_evidence(
         ),
     );
     let diverged = long.iter().filter(|(_, m)| m.diverged).count();
-    let gap = long.iter().map(|(_, m)| m.gap[i]).fold(0.0, f64::max);
-    let res = long.iter().map(|(_, m)| m.residual[i]).fold(0.0, f64::max);
+    let gap = long
+        .iter()
+        .map(|(_, m)| m.gap[i])
+        .fold(0.0, crate::linalg::worse);
+    let res = long
+        .iter()
+        .map(|(_, m)| m.residual[i])
+        .fold(0.0, crate::linalg::worse);
     let g = Evidence::from_worst(
         long.len(),
         gap,
@@ -272,7 +278,11 @@ fn eprop_krylov(budget: Budget) -> Result<Evidence> {
 fn experiment_entry(budget: Budget) -> Result<Evidence> {
     let s = Settings::at(budget);
     let sum = experiment::run(&s)?;
-    let rflo_gap = sum.of("rflo").iter().map(|r| r.gap).fold(0.0, f64::max);
+    let rflo_gap = sum
+        .of("rflo")
+        .iter()
+        .map(|r| r.gap)
+        .fold(0.0, crate::linalg::worse);
     let (bptt_conv, _, _) = sum.counts("bptt");
     let counts: Vec<String> = RULES
         .iter()

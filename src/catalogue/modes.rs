@@ -273,7 +273,7 @@ fn worst_abs(xs: &[Q]) -> f64 {
     xs.iter()
         .filter(|x| !x.is_zero())
         .map(|x| x.to_f64().abs().max(1e-300))
-        .fold(0.0, f64::max)
+        .fold(0.0, crate::linalg::worse)
 }
 
 fn diff_modes(x: &Mode<Q>, y: &Mode<Q>) -> Vec<Q> {
@@ -450,20 +450,20 @@ pub fn flow_vs_modes(seed: u64, n: usize, horizon: usize, tau: f64) -> Result<(f
                 .iter()
                 .zip(ym)
                 .map(|(x, y)| (x - y).abs())
-                .fold(0.0, f64::max);
+                .fold(0.0, crate::linalg::worse);
             Ok(d / scale)
         };
         let steps = 2000;
         let y = ode::rk4(&flow, &pack_net(&net0), tau, steps, &mut |_, _| {})?.into_final()?;
         let ym =
             ode::rk4(&mflow, &pack_modes(&student), tau, steps, &mut |_, _| {})?.into_final()?;
-        worst.0 = worst.0.max(cmp(&y, &ym)?);
+        worst.0 = crate::linalg::worse(worst.0, cmp(&y, &ym)?);
         let o = DpOptions::default();
         let y =
             ode::dormand_prince(&flow, &pack_net(&net0), tau, &o, &mut |_, _| {})?.into_final()?;
         let ym = ode::dormand_prince(&mflow, &pack_modes(&student), tau, &o, &mut |_, _| {})?
             .into_final()?;
-        worst.1 = worst.1.max(cmp(&y, &ym)?);
+        worst.1 = crate::linalg::worse(worst.1, cmp(&y, &ym)?);
     }
     Ok(worst)
 }
@@ -479,7 +479,7 @@ fn p13(b: Budget) -> Result<Evidence> {
         for seed in 0..seeds {
             for t in [1, 3, 5] {
                 let (w, c) = matrix_vs_modes(1300 + seed, n, t)?;
-                worst = worst.max(w);
+                worst = crate::linalg::worse(worst, w);
                 count += c;
             }
         }
@@ -495,8 +495,8 @@ fn p13(b: Budget) -> Result<Evidence> {
     let (mut rk, mut dp) = (0.0f64, 0.0f64);
     for seed in 0..b.instances(2) as u64 {
         let (a, c) = flow_vs_modes(1310 + seed, 3, 5, 0.5)?;
-        rk = rk.max(a);
-        dp = dp.max(c);
+        rk = crate::linalg::worse(rk, a);
+        dp = crate::linalg::worse(dp, c);
     }
     let rk_ev = Evidence::from_worst(
         b.instances(2) * 2,
@@ -529,12 +529,12 @@ fn p14(b: Budget) -> Result<Evidence> {
             let inf = modes::update(&rule, &m, &t, Horizon::Infinite)?;
             let scale = inf.a.abs().max(inf.b.abs()).max(inf.w.abs()) + 1.0;
             for (x, y) in [(fin.a, inf.a), (fin.b, inf.b), (fin.w, inf.w)] {
-                worst = worst.max((x - y).abs() / scale);
+                worst = crate::linalg::worse(worst, (x - y).abs() / scale);
             }
         }
         let lf = modes::loss(&m, &t, Horizon::Finite(tol::MODES_LONG_HORIZON))?;
         let li = modes::loss(&m, &t, Horizon::Infinite)?;
-        worst = worst.max((lf - li).abs() / (li.abs() + 1.0));
+        worst = crate::linalg::worse(worst, (lf - li).abs() / (li.abs() + 1.0));
     }
     Ok(Evidence::from_worst(
         n,
@@ -607,7 +607,7 @@ fn p16(b: Budget) -> Result<Evidence> {
         let bp = modes::update(&ModeRule::Bptt, &mf, &tf, Horizon::Infinite)?;
         let scale = bp.a.abs().max(bp.b.abs()).max(bp.w.abs()) + 1.0;
         for (x, y) in [(big.b, bp.b), (big.w, bp.w)] {
-            worst = worst.max((x - y).abs() / scale);
+            worst = crate::linalg::worse(worst, (x - y).abs() / scale);
         }
     }
     Ok(Evidence::from_worst(
@@ -861,7 +861,7 @@ fn p22(b: Budget) -> Result<Evidence> {
         let sym = nalgebra::Matrix3::from_fn(|i, j| mf[i][j]);
         let scale = sym.abs().max();
         let min_eig = sym.symmetric_eigenvalues().min();
-        psd_worst = psd_worst.max(-min_eig / scale);
+        psd_worst = crate::linalg::worse(psd_worst, -min_eig / scale);
     }
     Ok(Evidence::from_worst(
         n,
@@ -1081,7 +1081,7 @@ fn p27(b: Budget) -> Result<Evidence> {
             let sq = Q::from_f64(s);
             let exact = manifold::rate_on_manifold(&ModeRule::Bptt, &sq, &t)?;
             let closed = manifold::bptt_rate_closed_form(s, cs, ws);
-            worst = worst.max(rel(exact, closed));
+            worst = crate::linalg::worse(worst, rel(exact, closed));
             rates.push((s * s + cs * cs / (s * s), closed));
         }
         // increasing in X (strictly iff w* ≠ 0; at w* = 0 non-decreasing, see proofs/P-RNN-27.md)
@@ -1177,7 +1177,7 @@ fn p28(b: Budget) -> Result<Evidence> {
         {
             bad += 1;
         }
-        worst = worst.max(e[2]);
+        worst = crate::linalg::worse(worst, e[2]);
         // faster than BPTT for small |s| on the stable branch
         let s = 1e-3 * a_hat.signum();
         let rule = ModeRule::Rflo {
@@ -1226,7 +1226,7 @@ pub fn run_mode(
         &DpOptions::default(),
         &mut |_, y| {
             if let (Some(f), Some(i0)) = (inv, i0) {
-                drift = drift.max((f(&unpack_modes(y)[0]) - i0).abs());
+                drift = crate::linalg::worse(drift, (f(&unpack_modes(y)[0]) - i0).abs());
             }
         },
     )?;
@@ -1247,7 +1247,7 @@ fn conservation_check(
         let t: Mode<f64> = sample::teacher(&mut r);
         let y0: Mode<f64> = sample::mode(&mut r);
         let (out, d) = run_mode(&rule, &t, &y0, tol::MODES_CONVERGENCE_TIME, Some(inv))?;
-        drift = drift.max(d / (inv(&y0).abs() + 1.0));
+        drift = crate::linalg::worse(drift, d / (inv(&y0).abs() + 1.0));
         if let Outcome::Reached { y, .. } = out {
             let m = &unpack_modes(&y)[0];
             let u = modes::update(&rule, m, &t, Horizon::Infinite)?;
@@ -1257,7 +1257,7 @@ fn conservation_check(
             {
                 conv += 1;
                 let s2 = manifold::bptt_limit_s2(d_of(&y0, &t), cs);
-                end_err = end_err.max(rel(m.a * m.a, s2)).max((m.w - t.w).abs());
+                end_err = crate::linalg::worse(end_err, rel(m.a * m.a, s2)).max((m.w - t.w).abs());
             }
         }
     }

@@ -93,11 +93,5 @@ pub fn student_t_two_sided_tail(z: f64, nu: f64) -> f64 {
     2.0 * s * h / 3.0
 }
 
-/// `max` that propagates NaN (a NaN error must fail a check, never be skipped by `f64::max`).
-pub fn worse(a: f64, b: f64) -> f64 {
-    if a.is_nan() || b.is_nan() {
-        f64::NAN
-    } else {
-        a.max(b)
-    }
-}
+/// `max` that propagates NaN (shared with the rest of the crate).
+pub use crate::linalg::worse;

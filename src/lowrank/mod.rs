@@ -122,7 +122,11 @@ pub fn orthonormal_basis(m: &DMatrix<f64>) -> DMatrix<f64> {
     }
     let svd = m.clone().svd(true, false);
     let u = svd.u.expect("requested U");
-    let s1 = svd.singular_values.iter().copied().fold(0.0, f64::max);
+    let s1 = svd
+        .singular_values
+        .iter()
+        .copied()
+        .fold(0.0, crate::linalg::worse);
     let keep: Vec<usize> = (0..svd.singular_values.len())
         .filter(|&i| s1 > 0.0 && svd.singular_values[i] > tolerances::RANK_REL_GAP * s1)
         .collect();
@@ -179,5 +183,5 @@ pub fn param_scale<T: Real>(before: &Rnn<T>, after: &Rnn<T>) -> f64 {
                 .max(linalg::max_abs(n.w()))
                 .max(linalg::max_abs(n.b()))
         })
-        .fold(0.0, f64::max)
+        .fold(0.0, crate::linalg::worse)
 }

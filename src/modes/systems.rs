@@ -143,7 +143,7 @@ pub fn spectral_radius(w: &DMatrix<f64>) -> f64 {
     w.complex_eigenvalues()
         .iter()
         .map(|z| z.norm())
-        .fold(0.0, f64::max)
+        .fold(0.0, crate::linalg::worse)
 }
 
 impl<T: Real> System<T> for MatrixFlow<T> {

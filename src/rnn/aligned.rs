@@ -98,7 +98,7 @@ impl<T: Real> AlignedBasis<T> {
         [&self.u, &self.v, &self.p]
             .iter()
             .map(|m| linalg::max_abs(&(m.transpose() * *m - linalg::identity::<T>(m.nrows()))))
-            .fold(0.0, f64::max)
+            .fold(0.0, crate::linalg::worse)
     }
 
     /// The aligned network with the given modes (spec §2.4). `modes.len()` must be n; modes with
@@ -205,7 +205,7 @@ impl<T: Real> AlignedBasis<T> {
         let off = [&ar, &wr, &br]
             .iter()
             .map(|m| linalg::max_off_diagonal(m))
-            .fold(0.0, f64::max);
+            .fold(0.0, crate::linalg::worse);
         Ok(ModeReadout {
             modes,
             off_diagonal: off,

@@ -88,7 +88,7 @@ fn exact_and_f64(
     let large = instances(budget, 12, seed0 + 1_000, float_size)?;
     let mut worst = 0.0f64;
     for inst in &large {
-        worst = worst.max(f(inst)?.rel);
+        worst = crate::linalg::worse(worst, f(inst)?.rel);
     }
     let float = Evidence::from_worst(
         large.len(),
@@ -172,7 +172,7 @@ fn p2(budget: Budget) -> Result<Evidence> {
     let mut worst = 0.0f64;
     for inst in &large {
         for loss in props::LOSSES {
-            worst = worst.max(props::bptt_is_gradient_central(inst, loss)?);
+            worst = crate::linalg::worse(worst, props::bptt_is_gradient_central(inst, loss)?);
         }
     }
     Ok(exact.and(Evidence::from_worst(
@@ -294,7 +294,7 @@ fn p11(budget: Budget) -> Result<Evidence> {
     let (mut worst, mut count) = (0.0f64, 0usize);
     for (i, inst) in mc.iter().enumerate() {
         let (z, c) = props::online_mean_monte_carlo(inst, samples, 1_190 + i as u64)?;
-        worst = worst.max(z);
+        worst = crate::linalg::worse(worst, z);
         count += c;
     }
     Ok(exact.and(statistical(
@@ -330,7 +330,10 @@ fn p12(budget: Budget) -> Result<Evidence> {
     let mut worst = 0.0f64;
     for i in 0..n_float as u64 {
         let (inst, basis) = aligned_spec(100 + i, Size::Large).draw_aligned::<f64>()?;
-        worst = worst.max(props::alignment_preserved(&inst, &basis, 20, 0.01)?.rel);
+        worst = crate::linalg::worse(
+            worst,
+            props::alignment_preserved(&inst, &basis, 20, 0.01)?.rel,
+        );
     }
     Ok(exact.and(Evidence::from_worst(
         n_float,

@@ -204,7 +204,7 @@ pub fn bptt_is_gradient_central(inst: &Instance<f64>, loss: Loss) -> Result<f64>
         .iter()
         .zip(&upd)
         .map(|(a, b)| (a - b).abs())
-        .fold(0.0, f64::max)
+        .fold(0.0, crate::linalg::worse)
         / scale)
 }
 
@@ -488,7 +488,7 @@ pub fn online_mean_monte_carlo(
             for (j, c) in closed.iter().enumerate() {
                 let mean = ups.iter().map(|u| u[j]).sum::<f64>() / n;
                 let var = ups.iter().map(|u| (u[j] - mean).powi(2)).sum::<f64>() / (n - 1.0);
-                worst = worst.max(z_score(mean - c, var, n));
+                worst = crate::linalg::worse(worst, z_score(mean - c, var, n));
                 count += 1;
             }
         }
