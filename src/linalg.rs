@@ -161,7 +161,10 @@ mod tests {
         assert_eq!(worse(0.5, 2.0), 2.0);
         let a = DMatrix::from_row_slice(1, 2, &[1.0, f64::NAN]);
         let b = DMatrix::from_row_slice(1, 2, &[1.0, 2.0]);
-        assert!(rel_diff(&a, &b, 0.0).is_nan(), "a NaN entry must make the difference NaN");
+        assert!(
+            rel_diff(&a, &b, 0.0).is_nan(),
+            "a NaN entry must make the difference NaN"
+        );
         assert!(max_abs(&a).is_nan());
     }
 }

@@ -275,6 +275,15 @@ pub const IS_VARIANCE_APPROX_REL: f64 = 0.1;
 /// the margin; a missing transient factor changes the rate by (ρc_T) ≥ 10 % in the cases used.
 pub const AR1_RATE_REL: f64 = 0.03;
 
+// ---- Report figures ----
+
+/// Band around the predicted end value of a plotted Eq.3-R running mean (report figure
+/// `cl_trajectories`): a sanity check that the picture shows what its caption says. The statistics
+/// are carried by P-CL-13 and the headline test; this band only has to separate the two predictions
+/// (1 and 0.5), and the running means over ≥ 10⁴ negative-phase steps at η = 0.01 have standard
+/// deviations of a few hundredths.
+pub const FIGURE_TRAJECTORY_BAND: f64 = 0.15;
+
 #[cfg(test)]
 mod tests {
     use super::*;

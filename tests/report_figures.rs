@@ -54,3 +54,45 @@ fn rank_spectrum_of_rflo_is_one() {
     );
     assert!(series(&fig, "bptt")[1].1 > lro::tolerances::HIGHER_RANK_MIN_GAP);
 }
+
+#[test]
+fn ep_errors_fall_like_beta_and_beta_squared() {
+    let fig = figures::ep_bias_vs_beta(Budget::Quick).unwrap();
+    let slope = |pts: &[(f64, f64)]| {
+        // Fit over the small-β half of the grid (β ≤ 0.3/2⁶), where the leading order dominates.
+        let small: Vec<_> = pts.iter().filter(|p| p.0 <= 0.3 / 64.0).collect();
+        let (a, b) = (small.first().unwrap(), small.last().unwrap());
+        (a.1.ln() - b.1.ln()) / (a.0.ln() - b.0.ln())
+    };
+    let one = slope(series(&fig, "one-sided (slope 1)"));
+    let sym = slope(series(&fig, "symmetric ±β (slope 2)"));
+    assert!(
+        (one - 1.0).abs() < lro::tolerances::CL_SLOPE_ABS,
+        "one-sided slope {one}"
+    );
+    assert!(
+        (sym - 2.0).abs() < lro::tolerances::CL_SLOPE_ABS,
+        "symmetric slope {sym}"
+    );
+}
+
+#[test]
+fn local_learning_trajectories_end_at_their_predictions() {
+    let fig = figures::cl_trajectories(Budget::Quick).unwrap();
+    // Importance-weighted runs end near m = 1, the unit-weight P4 run near (π⁺/π⁻)·m = 0.5. The
+    // band is loose (a picture, not a test statistic; P-CL-13 and the headline test carry the
+    // statistics) but separates the two predictions.
+    for s in fig.series.iter().filter(|s| s.label.starts_with('P')) {
+        let end = s.points.last().unwrap().1;
+        let want = if s.label.contains("unit weights") {
+            0.5
+        } else {
+            1.0
+        };
+        assert!(
+            (end - want).abs() < 0.15,
+            "{}: ends at {end}, predicted {want}",
+            s.label
+        );
+    }
+}

@@ -2,10 +2,12 @@
 //!
 //! Each figure is data ([`Figure`]) built by a function of the budget, then rendered by
 //! [`render_svg`]; the data is testable without looking at pictures.
+mod contrastive;
 mod gradcheck;
 mod lowrank;
 mod modes;
 
+pub use contrastive::{cl_trajectories, ep_bias_vs_beta};
 pub use gradcheck::gradcheck_steps;
 pub use lowrank::rank_spectra;
 pub use modes::{detour_loss, phase_portrait, rates_vs_s};
@@ -77,13 +79,15 @@ fn bounds(fig: &Figure, pick: impl Fn(&(f64, f64)) -> f64, log: bool) -> (f64, f
     }
 }
 
-const PALETTE: [RGBColor; 6] = [
+const PALETTE: [RGBColor; 8] = [
     RGBColor(31, 119, 180),
     RGBColor(214, 39, 40),
     RGBColor(44, 160, 44),
     RGBColor(148, 103, 189),
     RGBColor(255, 127, 14),
     RGBColor(23, 190, 207),
+    RGBColor(0, 0, 0),
+    RGBColor(127, 127, 127),
 ];
 
 macro_rules! draw_series {
@@ -206,5 +210,7 @@ pub fn builders() -> Vec<Builder> {
         phase_portrait,
         detour_loss,
         rank_spectra,
+        ep_bias_vs_beta,
+        cl_trajectories,
     ]
 }
