@@ -7,62 +7,31 @@ use lro::scalar::Rational;
 use lro::tolerances::{CENTRAL_DIFF_REL, F64_IDENTITY_REL};
 use proptest::prelude::*;
 
-fn large() -> impl Strategy<Value = InstanceSpec> {
-    (
-        any::<u64>(),
-        1usize..=8,
-        1usize..=8,
-        1usize..=8,
-        1usize..=8,
-        1usize..=30,
-    )
-        .prop_map(|(seed, o, n, n_teacher, d, horizon)| InstanceSpec {
+/// Instance specs with dimensions up to the given bounds (o, n, n_teacher, d, T).
+fn specs(o: usize, n: usize, nt: usize, d: usize, t: usize) -> impl Strategy<Value = InstanceSpec> {
+    (any::<u64>(), 1..=o, 1..=n, 1..=nt, 1..=d, 1..=t).prop_map(
+        |(seed, o, n, n_teacher, d, horizon)| InstanceSpec {
             seed,
             o,
             n,
             n_teacher,
             d,
             horizon,
-        })
+        },
+    )
+}
+
+fn large() -> impl Strategy<Value = InstanceSpec> {
+    specs(8, 8, 8, 8, 30)
 }
 
 fn small() -> impl Strategy<Value = InstanceSpec> {
-    (
-        any::<u64>(),
-        1usize..=3,
-        1usize..=5,
-        1usize..=4,
-        1usize..=3,
-        1usize..=8,
-    )
-        .prop_map(|(seed, o, n, n_teacher, d, horizon)| InstanceSpec {
-            seed,
-            o,
-            n,
-            n_teacher,
-            d,
-            horizon,
-        })
+    specs(3, 5, 4, 3, 8)
 }
 
 /// d·T ≤ 8, so that all 2^(dT) Rademacher inputs can be enumerated.
 fn enumerable() -> impl Strategy<Value = InstanceSpec> {
-    (
-        any::<u64>(),
-        1usize..=3,
-        1usize..=4,
-        1usize..=3,
-        1usize..=2,
-        1usize..=4,
-    )
-        .prop_map(|(seed, o, n, n_teacher, d, horizon)| InstanceSpec {
-            seed,
-            o,
-            n,
-            n_teacher,
-            d,
-            horizon,
-        })
+    specs(3, 4, 3, 2, 4)
 }
 
 proptest! {

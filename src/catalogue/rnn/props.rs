@@ -377,32 +377,23 @@ pub fn readout_update_is_shared<T: Real>(inst: &Instance<T>) -> Result<Compariso
         .map(|x| x.map(|v| Dual::constant(v)))
         .collect();
     let teacher = lift(&st.teacher);
+    let rest: Vec<Dual<T>> = p[na..].iter().map(|v| Dual::constant(v.clone())).collect();
+    let with_readout = |pa: &[Dual<T>]| {
+        let mut v = pa.to_vec();
+        v.extend(rest.iter().cloned());
+        s.with_params_flat(&v)
+    };
     for loss in LOSSES {
-        let mut online_grad = Vec::with_capacity(na);
-        let mut expected_grad = Vec::with_capacity(na);
-        for i in 0..na {
-            let seeded: Vec<Dual<T>> = p
-                .iter()
-                .enumerate()
-                .map(|(j, v)| {
-                    if i == j {
-                        Dual::variable(v.clone())
-                    } else {
-                        Dual::constant(v.clone())
-                    }
-                })
-                .collect();
-            let net = s.with_params_flat(&seeded)?;
-            online_grad.push(online::loss(&net, &xs_d, &ys_d, loss)?.eps);
-            expected_grad.push(
-                expected::loss(
-                    &StudentTeacher::new(net, teacher.clone())?,
-                    inst.horizon,
-                    loss,
-                )?
-                .eps,
-            );
-        }
+        let online_grad = gradcheck::dual_gradient(&p[..na], |pa| {
+            online::loss(&with_readout(pa)?, &xs_d, &ys_d, loss)
+        })?;
+        let expected_grad = gradcheck::dual_gradient(&p[..na], |pa| {
+            expected::loss(
+                &StudentTeacher::new(with_readout(pa)?, teacher.clone())?,
+                inst.horizon,
+                loss,
+            )
+        })?;
         let as_matrix = |v: Vec<T>| DMatrix::from_fn(s.o(), s.n(), |i, j| v[i * s.n() + j].clone());
         let (og, eg) = (as_matrix(online_grad), as_matrix(expected_grad));
         for rule in all_rules(inst) {
