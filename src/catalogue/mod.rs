@@ -182,8 +182,8 @@ pub fn all() -> Vec<Entry> {
     let mut v = Vec::new();
     v.extend(rnn::entries());
     v.extend(modes::entries());
-    v.extend(experiments::entries());
     v.extend(lowrank::entries());
+    v.extend(experiments::entries());
     v.extend(contrastive::entries());
     v
 }
