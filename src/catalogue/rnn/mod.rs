@@ -339,7 +339,7 @@ fn p12(budget: Budget) -> Result<Evidence> {
         n_float,
         worst,
         Some(F64_IDENTITY_REL),
-        "f64: 20 training steps, η = 0.01, max off-diagonal / max entry",
+        "f64: 20 training steps, η = 0.01, max off-diagonal / largest entry of the three rotated blocks",
     )))
 }
 

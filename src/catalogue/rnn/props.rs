@@ -506,11 +506,17 @@ pub fn alignment_preserved<T: Real>(
             w_hat: inst.w_hat.clone(),
         },
     ];
+    // One scale for the three blocks: a block that is zero in exact arithmetic (e.g. tBPTT(1)'s ΔB
+    // when G_0 = 0) holds only rounding noise, which must be judged against the update's size.
     let diag = |a: &DMatrix<T>, w: &DMatrix<T>, b: &DMatrix<T>| -> Comparison {
         let (ar, wr, br) = basis.rotate(a, w, b);
+        let scale = [&ar, &wr, &br]
+            .iter()
+            .map(|m| linalg::max_abs(m))
+            .fold(0.0, linalg::worse)
+            + crate::tolerances::F64_IDENTITY_ABS_FLOOR;
         let mut c = Comparison::identical();
         for m in [&ar, &wr, &br] {
-            let scale = linalg::max_abs(m) + crate::tolerances::F64_IDENTITY_ABS_FLOOR;
             c = c.and(Comparison {
                 equal: linalg::is_exactly_diagonal(m),
                 rel: linalg::max_off_diagonal(m) / scale,
