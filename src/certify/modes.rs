@@ -54,6 +54,18 @@ fn v(name: &'static str, domain: VarDomain, degree: u32) -> Var {
     Var::new(name, domain, degree)
 }
 
+/// Variables of a finite-horizon per-mode identity: `(a, b, w, c*, w*)` with degree bounds 2, 2,
+/// 2T, 1, T (the finite-T sums are polynomials of these degrees in each variable).
+fn finite_horizon_vars(tt: u32) -> Vec<Var> {
+    vec![
+        v("a", Any, 2),
+        v("b", Any, 2),
+        v("w", Any, 2 * tt),
+        v("c*", Any, 1),
+        v("w*", Any, tt),
+    ]
+}
+
 /// The largest horizon used by the finite-T certificates at a budget.
 pub fn max_horizon(budget: Budget) -> usize {
     match budget {
@@ -195,13 +207,7 @@ pub fn p15a(budget: Budget) -> Vec<Identity<'static>> {
         let tt = t as u32;
         out.push(Identity {
             name: format!("bptt Δ = ∇L_T at T = {t}"),
-            vars: vec![
-                v("a", Any, 2),
-                v("b", Any, 2),
-                v("w", Any, 2 * tt),
-                v("c*", Any, 1),
-                v("w*", Any, tt),
-            ],
+            vars: finite_horizon_vars(tt),
             denominator: Box::new(|_| q(1)),
             residual: Box::new(move |x| {
                 let (m, th) = mode_and_teacher(x);
@@ -247,13 +253,7 @@ pub fn p16a(budget: Budget) -> Vec<Identity<'static>> {
         let tt = t as u32;
         out.push(Identity {
             name: format!("tbptt:k (k ≥ T) = bptt at T = {t}"),
-            vars: vec![
-                v("a", Any, 2),
-                v("b", Any, 2),
-                v("w", Any, 2 * tt),
-                v("c*", Any, 1),
-                v("w*", Any, tt),
-            ],
+            vars: finite_horizon_vars(tt),
             denominator: Box::new(|_| q(1)),
             residual: Box::new(move |x| {
                 let (m, th) = mode_and_teacher(x);
@@ -589,13 +589,7 @@ pub fn p29a(budget: Budget) -> Vec<Identity<'static>> {
         let tt = t as u32;
         out.push(Identity {
             name: format!("bptt: aΔa − bΔb = 0 at T = {t}"),
-            vars: vec![
-                v("a", Any, 2),
-                v("b", Any, 2),
-                v("w", Any, 2 * tt),
-                v("c*", Any, 1),
-                v("w*", Any, tt),
-            ],
+            vars: finite_horizon_vars(tt),
             denominator: Box::new(|_| q(1)),
             residual: Box::new(move |x| {
                 let (m, th) = mode_and_teacher(x);

@@ -138,59 +138,38 @@ pub fn render_svg(fig: &Figure, path: &Path) -> std::result::Result<(), String> 
         .margin(12)
         .x_label_area_size(40)
         .y_label_area_size(70);
+    // Log axes label in powers of ten; linear axes with up to three decimals.
+    let tick = |log: bool| {
+        move |v: &f64| {
+            if log {
+                format!("{v:.0e}")
+            } else {
+                format!("{}", (v * 1e3).round() / 1e3)
+            }
+        }
+    };
+    let (fx, fy) = (tick(fig.log_x), tick(fig.log_y));
+    macro_rules! chart {
+        ($xr:expr, $yr:expr) => {{
+            let mut chart = builder
+                .build_cartesian_2d($xr, $yr)
+                .map_err(|e| e.to_string())?;
+            chart
+                .configure_mesh()
+                .x_desc(&fig.x_label)
+                .y_desc(&fig.y_label)
+                .x_label_formatter(&fx)
+                .y_label_formatter(&fy)
+                .draw()
+                .map_err(|e| e.to_string())?;
+            draw_series!(chart, fig, fig.log_x, fig.log_y);
+        }};
+    }
     match (fig.log_x, fig.log_y) {
-        (true, true) => {
-            let mut chart = builder
-                .build_cartesian_2d((x0..x1).log_scale(), (y0..y1).log_scale())
-                .map_err(|e| e.to_string())?;
-            chart
-                .configure_mesh()
-                .x_desc(&fig.x_label)
-                .y_desc(&fig.y_label)
-                .x_label_formatter(&|v| format!("{v:.0e}"))
-                .y_label_formatter(&|v| format!("{v:.0e}"))
-                .draw()
-                .map_err(|e| e.to_string())?;
-            draw_series!(chart, fig, true, true);
-        }
-        (false, true) => {
-            let mut chart = builder
-                .build_cartesian_2d(x0..x1, (y0..y1).log_scale())
-                .map_err(|e| e.to_string())?;
-            chart
-                .configure_mesh()
-                .x_desc(&fig.x_label)
-                .y_desc(&fig.y_label)
-                .y_label_formatter(&|v| format!("{v:.0e}"))
-                .draw()
-                .map_err(|e| e.to_string())?;
-            draw_series!(chart, fig, false, true);
-        }
-        (true, false) => {
-            let mut chart = builder
-                .build_cartesian_2d((x0..x1).log_scale(), y0..y1)
-                .map_err(|e| e.to_string())?;
-            chart
-                .configure_mesh()
-                .x_desc(&fig.x_label)
-                .y_desc(&fig.y_label)
-                .x_label_formatter(&|v| format!("{v:.0e}"))
-                .draw()
-                .map_err(|e| e.to_string())?;
-            draw_series!(chart, fig, true, false);
-        }
-        (false, false) => {
-            let mut chart = builder
-                .build_cartesian_2d(x0..x1, y0..y1)
-                .map_err(|e| e.to_string())?;
-            chart
-                .configure_mesh()
-                .x_desc(&fig.x_label)
-                .y_desc(&fig.y_label)
-                .draw()
-                .map_err(|e| e.to_string())?;
-            draw_series!(chart, fig, false, false);
-        }
+        (true, true) => chart!((x0..x1).log_scale(), (y0..y1).log_scale()),
+        (false, true) => chart!(x0..x1, (y0..y1).log_scale()),
+        (true, false) => chart!((x0..x1).log_scale(), y0..y1),
+        (false, false) => chart!(x0..x1, y0..y1),
     }
     root.present().map_err(|e| e.to_string())?;
     Ok(())
