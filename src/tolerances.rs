@@ -281,6 +281,11 @@ pub const AR1_RATE_REL: f64 = 0.03;
 /// a definition of "strongly", not a statistical tolerance (the runs are deterministic).
 pub const RANK_PERFORMANCE_MAX_SPEARMAN: f64 = -0.5;
 
+/// P-RNN-27: BPTT's rate at s = 1e±4·s₀ against its limit Q³c*² as s → 0 or ∞. The gap is O(1/X)
+/// with X ≥ 1e8·min(s², c*²/s²) on the test's draws, far below 1e-3 relative; a wrong power of Q
+/// changes the limit by the factor 1/(1 − w*²), which exceeds 1 + 1e-3 whenever |w*| > 0.032.
+pub const MODES_RATE_LIMIT_REL: f64 = 1e-3;
+
 // ---- Report figures ----
 
 /// Band around the predicted end value of a plotted Eq.3-R running mean (report figure

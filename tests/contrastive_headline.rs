@@ -57,10 +57,10 @@ proptest! {
     ) {
         let toy = GaussianToy::new(m, v, 0.0).unwrap();
         let w = Weights::inverse_fraction(p.pi_plus(), c);
-        prop_assume!(w.is_balanced(p.pi_plus(), 1e-12));
+        prop_assume!(w.is_balanced(p.pi_plus(), lro::tolerances::F64_IDENTITY_ABS_FLOOR));
         let z = batch_sigmas_for(GAUSS_CASES as usize, 100);
         let o = gaussian_flex(&toy, p, &w, eta, 2_000_000, 100_000, 100, z, seed).unwrap();
-        prop_assert!(o.predicted_bias < 1e-12);
+        prop_assert!(o.predicted_bias < lro::tolerances::F64_IDENTITY_ABS_FLOOR);
         prop_assert!(o.passed(), "{p:?} η = {eta}: error {} > bound {}", o.error, o.bound);
     }
 }

@@ -47,7 +47,7 @@ proptest! {
         let pi = process.pi_plus();
         if se == 0.0 {
             // Deterministic alternation (both lengths fixed): exact.
-            prop_assert!((pi_hat - pi).abs() < 1e-12);
+            prop_assert!((pi_hat - pi).abs() < lro::tolerances::F64_IDENTITY_ABS_FLOOR);
         } else {
             prop_assert!((pi_hat - pi).abs() <= z * se, "π̂ = {pi_hat}, π = {pi}, se = {se}, {process:?}");
         }

@@ -101,8 +101,7 @@ proptest! {
         let lim = q * q * q * cs * cs;
         for far in [1e-4 * s, 1e4 * s] {
             let l = manifold::bptt_rate_closed_form(far, cs, t.w);
-            // the gap is O(1/X) with X ≥ 1e8·min(s², c*²/s²)…; 1e-3 relative is ample
-            prop_assert!((l / lim - 1.0).abs() < 1e-3, "λ({far}) = {l}, limit {lim}");
+            prop_assert!((l / lim - 1.0).abs() < tol::MODES_RATE_LIMIT_REL, "λ({far}) = {l}, limit {lim}");
         }
     }
 
