@@ -101,6 +101,14 @@ fn check_args<T: Real>(y0: &[T], tau_end: f64) -> Result<()> {
     Ok(())
 }
 
+/// A trial state: an error if it is not finite, `None` if it lies outside the domain.
+fn checked<T: Real, S: System<T>>(sys: &S, y: Vec<T>, tau: f64) -> Result<Option<Vec<T>>> {
+    if !finite(&y) {
+        return Err(blew_up(tau));
+    }
+    Ok(sys.in_domain(&y).then_some(y))
+}
+
 /// Classical fourth-order Runge–Kutta with `steps` equal steps from τ = 0 to `tau_end`. Calls
 /// `observe(τ, y)` at τ = 0 and after every step.
 pub fn rk4<T: Real, S: System<T>>(
@@ -132,46 +140,35 @@ pub fn rk4<T: Real, S: System<T>>(
     for i in 0..steps {
         let tau = i as f64 * hf;
         let k1 = sys.rhs(&y)?;
-        let s2 = axpy(&y, &h, &[(&k1, 0.5)]);
-        if !finite(&s2) {
-            return Err(blew_up(tau));
-        }
-        if !sys.in_domain(&s2) {
+        let Some(s2) = checked(sys, axpy(&y, &h, &[(&k1, 0.5)]), tau)? else {
             return Ok(left(tau, &y));
-        }
+        };
         let k2 = sys.rhs(&s2)?;
-        let s3 = axpy(&y, &h, &[(&k2, 0.5)]);
-        if !finite(&s3) {
-            return Err(blew_up(tau));
-        }
-        if !sys.in_domain(&s3) {
+        let Some(s3) = checked(sys, axpy(&y, &h, &[(&k2, 0.5)]), tau)? else {
             return Ok(left(tau, &y));
-        }
+        };
         let k3 = sys.rhs(&s3)?;
-        let s4 = axpy(&y, &h, &[(&k3, 1.0)]);
-        if !finite(&s4) {
-            return Err(blew_up(tau));
-        }
-        if !sys.in_domain(&s4) {
+        let Some(s4) = checked(sys, axpy(&y, &h, &[(&k3, 1.0)]), tau)? else {
             return Ok(left(tau, &y));
-        }
+        };
         let k4 = sys.rhs(&s4)?;
-        let next = axpy(
-            &y,
-            &h,
-            &[
-                (&k1, 1.0 / 6.0),
-                (&k2, 1.0 / 3.0),
-                (&k3, 1.0 / 3.0),
-                (&k4, 1.0 / 6.0),
-            ],
-        );
-        if !finite(&next) {
-            return Err(blew_up(tau));
-        }
-        if !sys.in_domain(&next) {
+        let next = checked(
+            sys,
+            axpy(
+                &y,
+                &h,
+                &[
+                    (&k1, 1.0 / 6.0),
+                    (&k2, 1.0 / 3.0),
+                    (&k3, 1.0 / 3.0),
+                    (&k4, 1.0 / 6.0),
+                ],
+            ),
+            tau,
+        )?;
+        let Some(next) = next else {
             return Ok(left(tau, &y));
-        }
+        };
         y = next;
         observe((i + 1) as f64 * hf, &y);
     }

@@ -44,7 +44,7 @@ impl Comparison {
     pub fn and(self, o: Comparison) -> Comparison {
         Comparison {
             equal: self.equal && o.equal,
-            rel: self.rel.max(o.rel),
+            rel: crate::linalg::worse(self.rel, o.rel),
         }
     }
 

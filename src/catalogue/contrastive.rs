@@ -1479,25 +1479,7 @@ pub fn check_p20(b: Budget) -> Result<Evidence> {
 /// transient bias, on the Gaussian toy and the 4-unit Boltzmann machine; and the transient bias
 /// of the BM scales like 1/(mean phase length).
 pub fn check_clt2(b: Budget) -> Result<Evidence> {
-    let procs = [
-        PhaseProcess::P1 {
-            t_plus: 3,
-            t_minus: 5,
-        },
-        PhaseProcess::P2 {
-            plus: LengthDist::Geometric { mean: 4.0 },
-            minus: LengthDist::Uniform { lo: 1, hi: 9 },
-        },
-        PhaseProcess::P3 {
-            p: 0.3,
-            plus: LengthDist::Uniform { lo: 1, hi: 9 },
-            minus: LengthDist::Fixed(3),
-        },
-        PhaseProcess::P4 {
-            alpha_plus: 0.3,
-            alpha_minus: 0.2,
-        },
-    ];
+    let procs = crate::contrastive::experiments::demo_processes();
     let bm = demo_boltzmann();
     let toy = GaussianToy::new(1.5, 2.0, 0.0)?;
     let batches_bm = 30;

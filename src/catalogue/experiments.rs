@@ -42,9 +42,8 @@ fn exp_rnn_5(budget: Budget) -> Result<Evidence> {
                 (MODES_PREDICT_EARLY_C, MODES_PREDICT_EARLY_W)
             };
             for (eff, pred) in cp.effective.iter().zip(&cp.predicted).take(2) {
-                worst = worst
-                    .max((eff.0 - pred.0).abs() / tc)
-                    .max((eff.1 - pred.1).abs() / tw);
+                worst = crate::linalg::worse(worst, (eff.0 - pred.0).abs() / tc);
+                worst = crate::linalg::worse(worst, (eff.1 - pred.1).abs() / tw);
             }
         }
     }

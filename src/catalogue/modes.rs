@@ -681,7 +681,7 @@ fn p18(b: Budget) -> Result<Evidence> {
     }
     Ok(Evidence::from_worst(
         n,
-        worst_abs(&res).max(zero as f64),
+        crate::linalg::worse(worst_abs(&res), zero as f64),
         None,
         "exact over Q: RFLO Δ at (0, 0, w) = (0, −âc*/(1−ŵw*), 0), with Δb ≠ 0 (â, c* ≠ 0)",
     ))
@@ -865,7 +865,7 @@ fn p22(b: Budget) -> Result<Evidence> {
     }
     Ok(Evidence::from_worst(
         n,
-        worst_abs(&res).max(bad as f64),
+        crate::linalg::worse(worst_abs(&res), bad as f64),
         None,
         "exact over Q: ∂Δ_BPTT/∂θ = Hess L_∞ and symmetric at random points; on the manifold tr > 0, E2 > 0, tr² ≥ 4E2",
     )
@@ -904,7 +904,7 @@ fn p23(b: Budget) -> Result<Evidence> {
     }
     Ok(Evidence::from_worst(
         n,
-        worst_abs(&res).max(bad as f64),
+        crate::linalg::worse(worst_abs(&res), bad as f64),
         None,
         "exact over Q: tBPTT(k=1) on the manifold has tr > 0, E2 > 0, tr² ≥ 4E2; M_tBPTT = M_BPTT at w* = 0",
     ))
@@ -1038,12 +1038,15 @@ fn p26(b: Budget) -> Result<Evidence> {
             let im = rep
                 .eigenvalues
                 .iter()
-                .fold(0.0f64, |a, e| a.max(e.im.abs()));
-            worst = worst
-                .max(rel(ev[0], -lam))
-                .max(ev[1].abs() / lam)
-                .max(rel(ev[2], lam))
-                .max(im / lam);
+                .fold(0.0f64, |a, e| crate::linalg::worse(a, e.im.abs()));
+            for e in [
+                rel(ev[0], -lam),
+                ev[1].abs() / lam,
+                rel(ev[2], lam),
+                im / lam,
+            ] {
+                worst = crate::linalg::worse(worst, e);
+            }
             if rep.class != StabilityClass::Saddle {
                 bad += 1;
             }
@@ -1257,7 +1260,10 @@ fn conservation_check(
             {
                 conv += 1;
                 let s2 = manifold::bptt_limit_s2(d_of(&y0, &t), cs);
-                end_err = crate::linalg::worse(end_err, rel(m.a * m.a, s2)).max((m.w - t.w).abs());
+                end_err = crate::linalg::worse(
+                    crate::linalg::worse(end_err, rel(m.a * m.a, s2)),
+                    (m.w - t.w).abs(),
+                );
             }
         }
     }

@@ -407,10 +407,10 @@ pub fn bm_eq2r_zero(bm: &Boltzmann, t: u32, start: &[f64]) -> Result<Vec<f64>> {
 
 /// The rows of the summary table (settings chosen by the project): Gaussian toy (m = 1.5, v = 2,
 /// fresh samples, η = 0.01) and the 4-unit Boltzmann machine (η = 0.01, Fisher metric), under
-/// Eq.2-R (P1), IS-R (P3, per phase) and Eq.3-R with ω = 1 and with ω = 1/(2π) under P1–P4.
-/// `z` multiplies the standard errors in the bounds.
-pub fn summary_rows(z: f64) -> Result<Vec<SummaryRow>> {
-    let procs = [
+/// One process of each kind P1–P4 with mixed phase-length laws (settings chosen by the project),
+/// shared by the summary table and the CL-T2 check.
+pub fn demo_processes() -> [PhaseProcess; 4] {
+    [
         PhaseProcess::P1 {
             t_plus: 3,
             t_minus: 5,
@@ -428,7 +428,13 @@ pub fn summary_rows(z: f64) -> Result<Vec<SummaryRow>> {
             alpha_plus: 0.3,
             alpha_minus: 0.2,
         },
-    ];
+    ]
+}
+
+/// Eq.2-R (P1), IS-R (P3, per phase) and Eq.3-R with ω = 1 and with ω = 1/(2π) under P1–P4.
+/// `z` multiplies the standard errors in the bounds.
+pub fn summary_rows(z: f64) -> Result<Vec<SummaryRow>> {
+    let procs = demo_processes();
     let mut rows = Vec::new();
     let toy = GaussianToy::new(1.5, 2.0, 0.0)?;
     // Gaussian: Eq.2-R (T = 5) and IS-R (p = ½, geometric lengths, phase averages).

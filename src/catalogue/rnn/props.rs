@@ -530,10 +530,13 @@ pub fn alignment_preserved<T: Real>(
             let mut st = inst.st.clone();
             for _ in 0..=steps {
                 let u = expected::update(rule, &st, inst.horizon, loss)?;
+                // A diverging run (an update that overflows, or non-finite parameters next) ends
+                // the check for this rule: the claim concerns the steps that exist.
+                if ![&u.a, &u.w, &u.b].iter().all(|m| linalg::all_finite(m)) {
+                    break;
+                }
                 c = c.and(diag(&u.a, &u.w, &u.b));
                 c = c.and(diag(st.student.a(), st.student.w(), st.student.b()));
-                // A diverging run (non-finite parameters) ends the check for this rule: the claim
-                // concerns the steps that exist.
                 match u.apply(&st.student, eta.clone()) {
                     Ok(next) => st = StudentTeacher::new(next, st.teacher.clone())?,
                     Err(crate::LroError::NotFinite { .. }) => break,
