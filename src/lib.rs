@@ -23,6 +23,8 @@ pub mod certify;
 pub mod cli;
 pub mod contrastive;
 pub mod error;
+pub mod evidence;
+pub mod faults;
 pub mod gradcheck;
 pub mod linalg;
 pub mod lowrank;

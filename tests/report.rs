@@ -59,7 +59,7 @@ fn report_writes_markdown_json_and_figures() {
     );
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
-    assert_eq!(json["version"], 1);
+    assert_eq!(json["version"], lro::report::REPORT_VERSION);
     let e = &json["entries"][0];
     for key in [
         "id",
@@ -67,15 +67,17 @@ fn report_writes_markdown_json_and_figures() {
         "provenance",
         "status",
         "instances",
-        "worst_error",
-        "tolerance",
+        "measure",
+        "value",
+        "bound",
+        "findings",
     ] {
         assert!(e.get(key).is_some(), "report.json entry lacks {key}: {e}");
     }
     assert_eq!(e["status"], "pass");
-    assert!(
-        e["tolerance"].is_null(),
-        "P-RNN-7 is exact over Q: tolerance null"
+    assert_eq!(
+        e["measure"], "exact-mismatches",
+        "P-RNN-7 is exact over Q: its headline measure counts exact mismatches"
     );
     let _ = std::fs::remove_dir_all(&out);
 }

@@ -2,11 +2,17 @@
 //! idea 2). `cargo test` runs each entry at [`Budget::Test`]; `lro report` at `Quick` or `Full`.
 //! Every id has a `proofs/ID.md` file explaining it (a test keeps the two in step).
 
+#[allow(deprecated)] // measure kinds are being stated entry by entry
 pub mod compare;
+#[allow(deprecated)] // measure kinds are being stated entry by entry
 pub mod contrastive;
+#[allow(deprecated)] // measure kinds are being stated entry by entry
 pub mod experiments;
+#[allow(deprecated)] // measure kinds are being stated entry by entry
 pub mod lowrank;
+#[allow(deprecated)] // measure kinds are being stated entry by entry
 pub mod modes;
+#[allow(deprecated)] // measure kinds are being stated entry by entry
 pub mod rnn;
 
 use crate::error::Result;
@@ -55,92 +61,7 @@ impl fmt::Display for Provenance {
     }
 }
 
-/// How much work a check may do.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Budget {
-    /// `cargo test`: seconds per entry.
-    Test,
-    /// `lro report --budget quick`: the whole catalogue in under a minute.
-    Quick,
-    /// `lro report --budget full`: the heavy suites.
-    Full,
-}
-
-impl Budget {
-    /// Scales a base instance count: ×1 (test), ×2 (quick), ×10 (full).
-    pub fn instances(self, base: usize) -> usize {
-        base * match self {
-            Budget::Test => 1,
-            Budget::Quick => 2,
-            Budget::Full => 10,
-        }
-    }
-}
-
-/// What a check found.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Evidence {
-    /// Number of instances (random draws, grid points, seeds) checked.
-    pub instances: usize,
-    /// Worst error measure over the instances (0 for exact checks that held).
-    pub worst_error: f64,
-    /// The tolerance the error was held to; `None` for exact equality over rationals.
-    pub tolerance: Option<f64>,
-    /// Whether every instance passed.
-    pub passed: bool,
-    /// One line on how it was checked (number kinds, sizes, what the error measures).
-    pub detail: String,
-}
-
-impl Evidence {
-    /// Evidence from a worst error and its tolerance (`None`: exact, must be 0).
-    pub fn from_worst(
-        instances: usize,
-        worst_error: f64,
-        tolerance: Option<f64>,
-        detail: impl Into<String>,
-    ) -> Self {
-        let passed = match tolerance {
-            None => worst_error == 0.0,
-            Some(tol) => worst_error <= tol,
-        };
-        Evidence {
-            instances,
-            worst_error,
-            tolerance,
-            passed,
-            detail: detail.into(),
-        }
-    }
-
-    /// Combines the evidence of two sub-checks of one entry: instances add, errors are kept relative
-    /// to their own tolerances (the worse ratio wins), and the entry passes only if both pass.
-    pub fn and(self, other: Evidence) -> Evidence {
-        let ratio = |e: &Evidence| match e.tolerance {
-            Some(t) if t > 0.0 => e.worst_error / t,
-            _ => {
-                if e.worst_error == 0.0 {
-                    0.0
-                } else {
-                    f64::INFINITY
-                }
-            }
-        };
-        let worse = if ratio(&other) > ratio(&self) {
-            &other
-        } else {
-            &self
-        };
-        Evidence {
-            instances: self.instances + other.instances,
-            worst_error: worse.worst_error,
-            tolerance: worse.tolerance,
-            passed: self.passed && other.passed,
-            detail: format!("{}; {}", self.detail, other.detail),
-        }
-    }
-}
+pub use crate::evidence::{Bound, Budget, Evidence, Finding, Measure, Reproducer};
 
 /// The theory area an entry belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

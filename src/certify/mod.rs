@@ -14,8 +14,8 @@
 //! `lhs − rhs` exactly and checks that `D` is nonzero at every grid point. If every residual
 //! vanishes, `D·(lhs − rhs)` is the zero polynomial and the identity holds wherever `D ≠ 0`.
 //! Grid points are chosen inside each variable's [`VarDomain`], so that the residual is defined.
-use crate::catalogue::Evidence;
 use crate::error::{LroError, Result};
+use crate::evidence::Evidence;
 use crate::scalar::{Rational, Real};
 
 pub mod modes;
@@ -118,13 +118,10 @@ impl Certificate {
         self.counterexample.is_none()
     }
 
-    /// As catalogue evidence (exact: worst error 0 iff certified; otherwise |residual| as f64, at
-    /// least 1e-300 so that a tiny nonzero rational still fails).
+    /// As catalogue evidence: an exact check over Q, with 0 mismatching grid points when certified
+    /// and 1 (the first counterexample, stated in the detail) otherwise.
     pub fn evidence(&self) -> Evidence {
-        let worst = match &self.counterexample {
-            None => 0.0,
-            Some(c) => c.value.to_f64().abs().max(1e-300),
-        };
+        let mismatches = usize::from(self.counterexample.is_some());
         let detail = match &self.counterexample {
             None => format!(
                 "{}: certified on a {} grid ({} points, degree bounds {:?})",
@@ -139,7 +136,12 @@ impl Certificate {
             ),
             Some(c) => format!("{}: FALSE, counterexample {c}", self.name),
         };
-        Evidence::from_worst(self.points, worst, None, detail)
+        Evidence::exact(
+            self.points,
+            "grid points where the identity fails",
+            mismatches,
+            detail,
+        )
     }
 }
 

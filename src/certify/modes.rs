@@ -5,8 +5,8 @@
 //! Teachers enter only through `c* = a*b*` and `w*`, so every identity uses the teacher mode
 //! `(a*, b*, w*) = (c*, 1, w*)`.
 use super::{Identity, Var, VarDomain};
-use crate::catalogue::Budget;
 use crate::error::Result;
+use crate::evidence::Budget;
 use crate::gradcheck::dual_gradient;
 use crate::modes::{
     self, Horizon, ModeRule, char_poly, hessian_of_loss, m_matrix, optimal_point, spec_tr_e2,
@@ -629,8 +629,8 @@ pub fn p30a(_budget: Budget) -> Vec<Identity<'static>> {
 pub const MAX_POINTS: usize = 200_000;
 
 /// Certifies every identity and combines the evidence.
-pub fn run(ids: Vec<Identity<'_>>) -> Result<crate::catalogue::Evidence> {
-    let mut ev: Option<crate::catalogue::Evidence> = None;
+pub fn run(ids: Vec<Identity<'_>>) -> Result<crate::evidence::Evidence> {
+    let mut ev: Option<crate::evidence::Evidence> = None;
     for id in &ids {
         let e = super::certify(id, MAX_POINTS)?.evidence();
         ev = Some(match ev {

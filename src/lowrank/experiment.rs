@@ -14,9 +14,9 @@
 //! [`Settings::fit_fraction`]), the singular values of `W_K − W_0`, their numerical and effective
 //! ranks, and the alignment metrics of spec §7 at the start and the end of training.
 use super::{Change, numerical_rank, param_scale, sv_gap};
-#[cfg(feature = "rug")]
-use crate::catalogue::Budget;
 use crate::error::Result;
+#[cfg(feature = "rug")]
+use crate::evidence::Budget;
 use crate::linalg;
 use crate::rnn::metrics::Alignment;
 use crate::rnn::{Rnn, StudentTeacher};

@@ -1,18 +1,15 @@
 //! `report.md` and the terminal summary table.
 use super::{EntryResult, Report};
 use crate::catalogue::Area;
+use crate::evidence::human;
 use std::fmt::Write;
 
 fn fmt_err(e: &EntryResult) -> String {
-    if e.worst_error == 0.0 {
-        "0".into()
-    } else {
-        format!("{:.2e}", e.worst_error)
-    }
+    format!("{} {}", human(e.value), e.measure.unit())
 }
 
 fn fmt_tol(e: &EntryResult) -> String {
-    e.tolerance.map_or("exact".into(), |t| format!("{t:.1e}"))
+    e.bound.to_string()
 }
 
 fn area_title(a: Area) -> &'static str {
@@ -29,13 +26,13 @@ pub fn summary_table(r: &Report) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{:<14} {:<6} {:>9} {:>11} {:>9} {:>7}",
-        "id", "status", "instances", "worst", "tolerance", "secs"
+        "{:<14} {:<6} {:>9} {:>30} {:>14} {:>7}",
+        "id", "status", "instances", "measured (headline)", "bound", "secs"
     );
     for e in &r.entries {
         let _ = writeln!(
             out,
-            "{:<14} {:<6} {:>9} {:>11} {:>9} {:>7.2}",
+            "{:<14} {:<6} {:>9} {:>30} {:>14} {:>7.2}",
             e.id,
             e.status,
             e.instances,
@@ -46,7 +43,7 @@ pub fn summary_table(r: &Report) -> String {
     }
     let _ = writeln!(
         out,
-        "\n{} entries, {} failed (budget {:?})",
+        "\n{} entries, {} failed (budget {})",
         r.entries.len(),
         r.failures(),
         r.budget
@@ -60,11 +57,12 @@ pub fn markdown(r: &Report, figures: &[(String, String)]) -> String {
     let _ = writeln!(out, "# lro report\n");
     let _ = writeln!(
         out,
-        "Budget `{:?}`: {} entries, {} failed. Provenance tags: `[paper]` the paper's abstract or opening; \
+        "Budget {}: {} entries, {} failed. Provenance tags: `[paper]` the paper's abstract or opening; \
          `[notes]` a public summary of the paper; `[derived]` derived for this project and checked numerically; \
          `[derived, unchecked]` derived for this project, checked here for the first time; `[standard]` a known \
          result of another paper; `[assumed]` a convention of this project. Derived formulas are not the \
-         papers' equations. Tolerance `exact` means equality over the rationals.\n",
+         papers' equations. Each row shows its headline finding (the one closest to its bound) with its unit; \
+         `exact mismatches` counts entries that differ under equality over the rationals, and only such rows are exact.\n",
         r.budget,
         r.entries.len(),
         r.failures()
@@ -82,7 +80,7 @@ pub fn markdown(r: &Report, figures: &[(String, String)]) -> String {
         let _ = writeln!(out, "## {}\n", area_title(area));
         let _ = writeln!(
             out,
-            "| id | statement | provenance | instances | worst error | tolerance | status |"
+            "| id | statement | provenance | instances | measured | bound | status |"
         );
         let _ = writeln!(out, "|---|---|---|---|---|---|---|");
         for e in rows {
@@ -105,7 +103,18 @@ pub fn markdown(r: &Report, figures: &[(String, String)]) -> String {
         let _ = writeln!(out);
         let _ = writeln!(out, "<details><summary>How each was checked</summary>\n");
         for e in r.entries.iter().filter(|e| e.area == area) {
-            let _ = writeln!(out, "- **{}**: {}", e.id, e.detail);
+            let findings: Vec<String> = e.findings.iter().map(|f| f.to_string()).collect();
+            let _ = write!(
+                out,
+                "- **{}**: {}. Findings: {}",
+                e.id,
+                e.detail,
+                findings.join("; ")
+            );
+            if let Some(r) = &e.reproducer {
+                let _ = write!(out, ". Worst instance: {r}");
+            }
+            let _ = writeln!(out);
         }
         let _ = writeln!(out, "\n</details>\n");
     }

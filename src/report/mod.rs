@@ -4,13 +4,14 @@
 pub mod figures;
 mod markdown;
 
-use crate::catalogue::{self, Area, Budget, Entry, Evidence};
+use crate::catalogue::{self, Area, Entry};
+use crate::evidence::{Bound, Budget, Evidence, Finding, Measure, Reproducer};
 use serde::Serialize;
 use std::sync::Mutex;
 use std::time::Instant;
 
 /// Version of the `report.json` schema.
-pub const REPORT_VERSION: u32 = 1;
+pub const REPORT_VERSION: u32 = 2;
 
 /// One entry's outcome in a report.
 #[derive(Clone, Debug, Serialize)]
@@ -27,14 +28,27 @@ pub struct EntryResult {
     pub status: String,
     /// Instances checked.
     pub instances: usize,
-    /// Worst error measure (0 for exact checks that held).
-    pub worst_error: f64,
-    /// Tolerance; `null` for exact equality.
-    pub tolerance: Option<f64>,
+    /// The headline finding's measure kind (the finding closest to, or furthest past, its bound).
+    pub measure: Measure,
+    /// The headline finding's value, in the unit of `measure`.
+    pub value: f64,
+    /// What the headline value is held to.
+    pub bound: Bound,
+    /// Every finding of the check.
+    pub findings: Vec<Finding>,
+    /// The worst instance's inputs, when the check can rerun one instance alone.
+    pub reproducer: Option<Reproducer>,
     /// How it was checked, or the error that stopped the check.
     pub detail: String,
     /// Wall-clock seconds spent.
     pub seconds: f64,
+}
+
+impl EntryResult {
+    /// Whether the headline finding is an equality over Q.
+    pub fn is_exact(&self) -> bool {
+        self.measure == Measure::ExactMismatches
+    }
 }
 
 /// A whole report.
@@ -86,35 +100,30 @@ fn run_one(e: &Entry, budget: Budget) -> EntryResult {
     let outcome = std::panic::catch_unwind(|| (e.check)(budget));
     let ev = match outcome {
         Ok(Ok(ev)) => ev,
-        Ok(Err(err)) => Evidence {
-            instances: 0,
-            worst_error: f64::NAN,
-            tolerance: None,
-            passed: false,
-            detail: format!("check stopped with an error: {err}"),
-        },
-        Err(_) => Evidence {
-            instances: 0,
-            worst_error: f64::NAN,
-            tolerance: None,
-            passed: false,
-            detail: "check panicked (a bug in lro: please report it)".into(),
-        },
+        Ok(Err(err)) => Evidence::stopped(format!("check stopped with an error: {err}")),
+        Err(_) => Evidence::stopped("check panicked (a bug in lro: please report it)"),
     };
+    let headline = ev
+        .headline()
+        .cloned()
+        .unwrap_or_else(|| Evidence::stopped("check reported no finding").findings[0].clone());
     EntryResult {
         id: e.id.into(),
         area: e.area,
         statement: e.statement.into(),
         provenance: e.provenance.to_string(),
-        status: if ev.passed && ev.instances > 0 {
+        status: if ev.passed && ev.instances > 0 && !ev.findings.is_empty() {
             "pass"
         } else {
             "fail"
         }
         .into(),
         instances: ev.instances,
-        worst_error: ev.worst_error,
-        tolerance: ev.tolerance,
+        measure: headline.measure,
+        value: headline.value,
+        bound: headline.bound,
+        findings: ev.findings,
+        reproducer: ev.reproducer,
         detail: ev.detail,
         seconds: start.elapsed().as_secs_f64(),
     }
@@ -176,23 +185,29 @@ pub fn count(only: Option<&str>) -> usize {
 pub use markdown::{markdown, summary_table};
 
 /// A rounded, machine-independent summary of a report for snapshot review: status, instance count,
-/// tolerance, and the worst error as its order of magnitude.
+/// and per finding its measure, its value as an order of magnitude (counts as counts), and its bound.
 pub fn rounded_summary(r: &Report) -> String {
-    let mut out = String::from("id | status | instances | worst error (order) | tolerance\n");
+    let mut out =
+        String::from("id | status | instances | findings (measure: value order, bound)\n");
     for e in &r.entries {
-        let order = if e.worst_error == 0.0 {
-            "0".to_string()
-        } else if e.worst_error.is_finite() {
-            format!("1e{}", e.worst_error.abs().log10().ceil() as i32)
-        } else {
-            "n/a".to_string()
-        };
-        let tol = e
-            .tolerance
-            .map_or("exact".to_string(), |t| format!("{t:.1e}"));
+        let findings: Vec<String> = e
+            .findings
+            .iter()
+            .map(|f| {
+                let v = if f.measure.is_count() || f.value == 0.0 || !f.value.is_finite() {
+                    crate::evidence::human(f.value)
+                } else {
+                    format!("1e{}", f.value.abs().log10().ceil() as i32)
+                };
+                format!("{}: {} ({})", f.measure.unit(), v, f.bound)
+            })
+            .collect();
         out.push_str(&format!(
-            "{} | {} | {} | {} | {}\n",
-            e.id, e.status, e.instances, order, tol
+            "{} | {} | {} | {}\n",
+            e.id,
+            e.status,
+            e.instances,
+            findings.join("; ")
         ));
     }
     out

@@ -1,0 +1,176 @@
+//! Named faults: plausible bugs that a test switches on, one at a time, without editing code.
+//!
+//! A verification suite is only as good as its power to fail. Each [`Fault`] is a bug of the kind a
+//! researcher makes (a sign flip, a missing transpose, a trace one step late, ...), compiled into the
+//! code at the place where it would occur and inactive unless [`inject`] switches it on for the
+//! current thread. The fault-injection tests switch each on in turn and assert that the catalogue
+//! entries meant to catch it fail; with none active, every entry passes. The report's "check power"
+//! table is the same matrix.
+//!
+//! The switch is thread-local (catalogue checks run on one thread each), so a fault in one test
+//! never leaks into another test running in parallel. Code reads it with [`active`], once per call
+//! outside inner loops, so the clean path costs one thread-local read.
+//!
+//! This is a leaf module: it imports nothing from the crate.
+
+use std::cell::Cell;
+
+macro_rules! faults {
+    ($( $(#[doc = $doc:literal])* $name:ident => $slug:literal, $site:literal; )*) => {
+        /// A named, plausible bug (see the module docs). Each variant's doc says what it does.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[non_exhaustive]
+        pub enum Fault {
+            $( $(#[doc = $doc])* $name, )*
+        }
+
+        impl Fault {
+            /// Every fault, in declaration order.
+            pub const ALL: &'static [Fault] = &[$(Fault::$name),*];
+
+            /// The fault's stable kebab-case name (used on the command line and in the report).
+            pub fn name(self) -> &'static str {
+                match self { $(Fault::$name => $slug,)* }
+            }
+
+            /// The module where the fault is injected.
+            pub fn site(self) -> &'static str {
+                match self { $(Fault::$name => $site,)* }
+            }
+
+            /// One line on what the fault does (its doc comment).
+            pub fn description(self) -> &'static str {
+                match self { $(Fault::$name => concat!($($doc),*).trim_start(),)* }
+            }
+        }
+    };
+}
+
+faults! {
+    // ---- Linear-RNN rules (src/rnn, src/rules) ----
+    /// The forward pass applies the leak α twice: h ← (1−α)h + α·α·φ(u).
+    LeakTwice => "leak-twice", "rnn::model";
+    /// BPTT's recurrent update pairs the adjoint with h_t instead of h_{t−1} (state one step late).
+    BpttStateOneLate => "bptt-state-one-late", "rules::bptt";
+    /// BPTT's adjoint propagates through W instead of Wᵀ (a missing transpose).
+    BpttMissingTranspose => "bptt-missing-transpose", "rules::bptt";
+    /// The online recurrent update ΔW has its sign flipped (gradient ascent), for every rule.
+    UpdateSignFlip => "update-sign-flip", "rules::online";
+    /// The readout update ΔC has its sign flipped.
+    ReadoutSignFlip => "readout-sign-flip", "rules::online";
+    /// The sequence loss drops its 1/T normalisation in the online updates.
+    DroppedInvT => "dropped-inv-t", "rules::online";
+    /// k-step truncated BPTT keeps k+1 steps of the adjoint (a wrong truncation window).
+    TbpttWindowOffByOne => "tbptt-window-off-by-one", "rules::bptt";
+    /// RTRL's influence recursion omits the propagated term W·M_{t−1} (keeps only the immediate one).
+    RtrlDropsPropagation => "rtrl-drops-propagation", "rules::rtrl";
+    /// RFLO's and e-prop's trace decays the new term too: the trace is one step late.
+    TraceOneStepLate => "trace-one-step-late", "rules::traces";
+    /// e-prop's trace decay omits the activation derivative φ′(u) (only visible with tanh).
+    EpropMissingDerivative => "eprop-missing-derivative", "rules::traces";
+    /// Online RFLO uses the readout Cᵀ as its learning-signal feedback instead of the fixed R.
+    RfloWrongFeedback => "rflo-wrong-feedback", "rules::traces";
+    /// The expected-update lag recursion S_m uses W instead of Wᵀ.
+    ExpectedLagTranspose => "expected-lag-transpose", "rules::expected";
+    /// The expected tBPTT update keeps one lag too many (truncation off by one).
+    ExpectedTruncationOffByOne => "expected-truncation-off-by-one", "rules::expected";
+    // ---- Per-mode theory (src/modes, src/ode.rs) ----
+    /// A per-mode closed form uses the wrong power of w (w^(2T−1) where w^(2T) belongs).
+    ModeWrongPower => "mode-wrong-power", "modes";
+    /// RFLO's per-mode update uses the student's a where the feedback â belongs.
+    ModeRfloUsesA => "mode-rflo-uses-a", "modes";
+    /// RK4 weights its stages 1/6, 1/6, 1/3, 1/3 instead of 1/6, 1/3, 1/3, 1/6.
+    Rk4WrongWeights => "rk4-wrong-weights", "ode";
+    /// The learning-ODE Jacobian is returned with its sign flipped (J where −J = M belongs).
+    JacobianSignFlip => "jacobian-sign-flip", "modes::jacobian";
+    // ---- Gradient checks (src/gradcheck) ----
+    /// The central difference divides by h instead of 2h.
+    CentralDifferenceHalfStep => "central-difference-half-step", "gradcheck";
+    // ---- Contrastive learning (src/contrastive) ----
+    /// The negative-phase weight ω₋ is scaled by 0.97 (a 3 % phase-weight imbalance).
+    PhaseWeightImbalance => "phase-weight-imbalance", "contrastive::estimators";
+    /// The importance-sampled estimator drops its importance weight (uses 1).
+    MissingImportanceWeight => "missing-importance-weight", "contrastive::estimators";
+    /// Equilibrium propagation nudges with −β instead of +β.
+    EpBetaSignFlip => "ep-beta-sign-flip", "contrastive::models";
+    /// EP's one-sided estimate forgets its 1/β factor.
+    EpMissingInvBeta => "ep-missing-inv-beta", "contrastive::models";
+    /// CHL swaps the clamped and free phases (update sign flip).
+    ChlPhaseSwap => "chl-phase-swap", "contrastive::models";
+    /// The predicted relaxation factor κ is off by 3 %.
+    KappaOff3Percent => "kappa-off-3-percent", "contrastive";
+    /// The Boltzmann machine's Gibbs sampler updates a unit from a stale copy of the state.
+    GibbsStaleState => "gibbs-stale-state", "contrastive::models::boltzmann";
+    /// The phase process draws phase lengths from a distribution shifted by one step.
+    PhaseLengthOffByOne => "phase-length-off-by-one", "contrastive::phases";
+}
+
+thread_local! {
+    static ACTIVE: Cell<Option<Fault>> = const { Cell::new(None) };
+}
+
+/// Whether `f` is switched on for the current thread. Read it once per call, outside inner loops.
+#[inline]
+pub fn active(f: Fault) -> bool {
+    ACTIVE.with(|a| a.get() == Some(f))
+}
+
+/// The fault switched on for the current thread, if any.
+pub fn current() -> Option<Fault> {
+    ACTIVE.with(|a| a.get())
+}
+
+/// Runs `body` with `fault` switched on for the current thread, then restores the previous state,
+/// also when `body` panics.
+pub fn inject<R>(fault: Fault, body: impl FnOnce() -> R) -> R {
+    struct Restore(Option<Fault>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            ACTIVE.with(|a| a.set(self.0));
+        }
+    }
+    let _restore = Restore(ACTIVE.with(|a| a.replace(Some(fault))));
+    body()
+}
+
+/// The fault with this name, if any.
+pub fn by_name(name: &str) -> Option<Fault> {
+    Fault::ALL.iter().copied().find(|f| f.name() == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn faults_are_off_unless_injected_and_restored_after() {
+        assert!(!active(Fault::LeakTwice));
+        inject(Fault::LeakTwice, || {
+            assert!(active(Fault::LeakTwice));
+            assert!(!active(Fault::UpdateSignFlip));
+            let other = std::thread::spawn(|| active(Fault::LeakTwice)).join();
+            assert_eq!(
+                other.ok(),
+                Some(false),
+                "thread-local: other threads unaffected"
+            );
+        });
+        assert!(!active(Fault::LeakTwice));
+        let r = std::panic::catch_unwind(|| inject(Fault::LeakTwice, || panic!("boom")));
+        assert!(r.is_err());
+        assert_eq!(current(), None, "restored on unwind");
+    }
+
+    #[test]
+    fn names_are_unique_and_round_trip() {
+        let mut names: Vec<&str> = Fault::ALL.iter().map(|f| f.name()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), Fault::ALL.len());
+        for &f in Fault::ALL {
+            assert_eq!(by_name(f.name()), Some(f));
+            assert!(!f.description().is_empty());
+        }
+        assert!(Fault::ALL.len() >= 25);
+    }
+}
