@@ -228,7 +228,7 @@ pub const CL_FALSE_ALARM: f64 = 1e-6;
 
 /// Number of standard errors for `m` simultaneous two-sided comparisons of approximately normal
 /// Monte-Carlo averages (i.i.d. draws, or renewal-reward cycles): the exact normal quantile
-/// `z` with `m · P(|Z| > z) = CL_FALSE_ALARM` (`statrs`). For example z(1) = 4.89, z(4) = 5.17.
+/// `z` with `m · P(|Z| > z) = CL_FALSE_ALARM` (`statrs`). For example z(1) = 4.89, z(4) = 5.16.
 pub fn normal_sigmas_for(m: usize) -> f64 {
     crate::contrastive::stats::normal_critical(CL_FALSE_ALARM / m.max(1) as f64).unwrap_or(f64::NAN)
 }
@@ -237,7 +237,7 @@ pub fn normal_sigmas_for(m: usize) -> f64 {
 /// `batches` batches: the exact Student-t quantile (ν = batches − 1) with union-bound failure
 /// probability `CL_FALSE_ALARM` (`statrs`). The batch means are treated as i.i.d. normal, which
 /// holds when each batch is much longer than the integrated autocorrelation time; callers state
-/// their batch length. For example t(1, 100) = 5.43, t(40, 30) = 9.5 (few batches: heavy tails).
+/// their batch length. For example t(1, 100) = 5.22, t(40, 30) = 7.56 (few batches: heavy tails).
 pub fn batch_sigmas_for(m: usize, batches: usize) -> f64 {
     let nu = (batches.max(3) - 1) as f64;
     crate::contrastive::stats::student_critical(CL_FALSE_ALARM / m.max(1) as f64, nu)
@@ -331,5 +331,38 @@ mod tests {
         assert!(one > 4.8 && one < 5.1, "z(1) = {one}");
         assert!(many > one + 1.0, "z(1000) = {many}");
         assert!(MC_SIGMAS >= mc_sigmas_for(25));
+    }
+
+    #[test]
+    fn contrastive_critical_values_are_exact_quantiles() {
+        // The documented examples, and the tails they stand for.
+        let close = |x: f64, want: f64| (x - want).abs() < 0.01;
+        assert!(
+            close(normal_sigmas_for(1), 4.89),
+            "{}",
+            normal_sigmas_for(1)
+        );
+        assert!(
+            close(normal_sigmas_for(4), 5.16),
+            "{}",
+            normal_sigmas_for(4)
+        );
+        assert!(
+            close(batch_sigmas_for(1, 100), 5.22),
+            "{}",
+            batch_sigmas_for(1, 100)
+        );
+        assert!(
+            close(batch_sigmas_for(40, 30), 7.56),
+            "{}",
+            batch_sigmas_for(40, 30)
+        );
+        let tail = crate::contrastive::stats::student_two_sided_tail(batch_sigmas_for(3, 30), 29.0)
+            .unwrap();
+        assert!((tail * 3.0 / CL_FALSE_ALARM - 1.0).abs() < 1e-6, "{tail}");
+        assert!(
+            batch_sigmas_for(1, 30) > normal_sigmas_for(1),
+            "t has heavier tails"
+        );
     }
 }
