@@ -6,8 +6,11 @@ use lro::catalogue::{Budget, Entry, Evidence, contrastive};
 use lro::faults::{self, Fault};
 use std::time::Instant;
 
-/// Fault → (entry that must fail, index of the finding that must fail, if a specific one must).
-const EXPECTED: &[(Fault, &[(&str, Option<usize>)])] = &[
+/// An entry that must fail, and the index of the finding that must fail (if a specific one must).
+type Catcher = (&'static str, Option<usize>);
+
+/// Fault → the entries that must catch it.
+const EXPECTED: &[(Fault, &[Catcher])] = &[
     (
         Fault::PhaseWeightImbalance,
         &[
