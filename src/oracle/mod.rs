@@ -15,6 +15,7 @@
 //! in the project's convention, the part of the sequence-loss update due to the loss term at
 //! step t, so that "the first diverging step" of a candidate is well defined.
 
+pub mod api;
 pub mod cases;
 pub mod check;
 pub mod config;
