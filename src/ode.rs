@@ -3,7 +3,9 @@
 //!
 //! A [`System`] may restrict its state to a domain (P-RNN-34: the T → ∞ per-mode formulas need
 //! `|w| < 1`). When a step would leave it, the integrators stop with [`Outcome::LeftDomain`] instead
-//! of returning numbers computed outside the domain.
+//! of returning numbers computed outside the domain. An adaptive step that shrinks below its
+//! floor while the state is still inside the domain is a different outcome, reported as
+//! [`LroError::StepUnderflow`]; a state that overflows is [`LroError::NotFinite`].
 use crate::error::{LroError, Result};
 use crate::scalar::Real;
 
@@ -137,6 +139,12 @@ pub fn rk4<T: Real, S: System<T>>(
     observe(0.0, &y);
     let hf = tau_end / steps as f64;
     let h = T::from_f64(hf);
+    // Fault site (Rk4WrongWeights): stage weights 1/6, 1/6, 1/3, 1/3 instead of 1/6, 1/3, 1/3, 1/6.
+    let weights: [f64; 4] = if crate::faults::active(crate::faults::Fault::Rk4WrongWeights) {
+        [1.0 / 6.0, 1.0 / 6.0, 1.0 / 3.0, 1.0 / 3.0]
+    } else {
+        [1.0 / 6.0, 1.0 / 3.0, 1.0 / 3.0, 1.0 / 6.0]
+    };
     for i in 0..steps {
         let tau = i as f64 * hf;
         let k1 = sys.rhs(&y)?;
@@ -158,10 +166,10 @@ pub fn rk4<T: Real, S: System<T>>(
                 &y,
                 &h,
                 &[
-                    (&k1, 1.0 / 6.0),
-                    (&k2, 1.0 / 3.0),
-                    (&k3, 1.0 / 3.0),
-                    (&k4, 1.0 / 6.0),
+                    (&k1, weights[0]),
+                    (&k2, weights[1]),
+                    (&k3, weights[2]),
+                    (&k4, weights[3]),
                 ],
             ),
             tau,
@@ -261,7 +269,9 @@ const B4: [f64; 7] = [
 /// Adaptive Dormand–Prince 5(4) from τ = 0 to `tau_end` with error control
 /// `‖err_i / (atol + rtol·max(|y_i|, |y_new,i|))‖_∞ ≤ 1` (measured in f64). A step whose stages
 /// leave the domain is retried with half the step; if the step falls below `h_min` there, the run
-/// stops with [`Outcome::LeftDomain`]. Calls `observe(τ, y)` at τ = 0 and after every accepted step.
+/// stops with [`Outcome::LeftDomain`]. A step rejected by the error control below `h_min` (the
+/// state still inside the domain) is [`LroError::StepUnderflow`]; more than `max_steps` attempts is
+/// [`LroError::NoConvergence`]. Calls `observe(τ, y)` at τ = 0 and after every accepted step.
 #[allow(clippy::needless_range_loop)] // stage index runs over the tableau rows
 pub fn dormand_prince<T: Real, S: System<T>>(
     sys: &S,
@@ -359,15 +369,19 @@ pub fn dormand_prince<T: Real, S: System<T>>(
         };
         let new_h = h * factor;
         if err > 1.0 && new_h < opts.h_min {
-            return Ok(left(tau, &y));
+            return Err(LroError::StepUnderflow {
+                tau,
+                h_min: opts.h_min,
+            });
         }
         h = new_h.max(opts.h_min);
     }
-    Err(LroError::InvalidParameter {
-        name: "DpOptions::max_steps".into(),
-        reason: format!(
-            "{} steps were not enough to reach tau = {tau_end} (stopped at {tau}); raise max_steps or loosen the tolerances",
-            opts.max_steps
+    Err(LroError::NoConvergence {
+        routine: "Dormand–Prince integration".into(),
+        max_iter: opts.max_steps,
+        detail: format!(
+            "the attempted steps were not enough to reach tau = {tau_end} (stopped at {tau}); \
+             raise DpOptions::max_steps or loosen the tolerances"
         ),
     })
 }
