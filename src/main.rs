@@ -44,7 +44,7 @@ enum Command {
         /// Catalogue id, e.g. P-RNN-35.a (see `lro list`).
         id: String,
         /// Instance index (from 0).
-        #[arg(long, value_parser = cli::instance_index, allow_negative_numbers = true)]
+        #[arg(long, value_parser = cli::instance_index, allow_hyphen_values = true)]
         instance: usize,
         /// The budget the instance was numbered under.
         #[arg(long, value_enum, default_value_t = BudgetArg::Quick)]
@@ -57,11 +57,11 @@ enum Command {
     Lowrank {
         /// Number of seeds per rule (at least 1).
         #[arg(long, default_value = "20", value_parser = cli::positive_count,
-              allow_negative_numbers = true)]
+              allow_hyphen_values = true)]
         seeds: u64,
         /// Expected-update steps per run (at least 1).
         #[arg(long, default_value = "12000", value_parser = cli::positive_count,
-              allow_negative_numbers = true)]
+              allow_hyphen_values = true)]
         steps: u64,
         /// Print every run as JSON instead of the rounded summary.
         #[arg(long)]
@@ -93,11 +93,11 @@ enum Command {
         candidate: std::path::PathBuf,
         /// Relative tolerance (a finite number ≥ 0).
         #[arg(long, default_value = "1e-9", value_parser = cli::tolerance,
-              allow_negative_numbers = true)]
+              allow_hyphen_values = true)]
         rtol: f64,
         /// Absolute tolerance (a finite number ≥ 0).
         #[arg(long, default_value = "1e-12", value_parser = cli::tolerance,
-              allow_negative_numbers = true)]
+              allow_hyphen_values = true)]
         atol: f64,
     },
 }

@@ -44,7 +44,7 @@ pub struct ModesArgs {
     pub horizon: String,
     /// Largest horizon T and truncation K accepted (a resource limit, checked before any work).
     #[arg(long, value_name = "N", default_value = "1000000", value_parser = super::positive_count,
-          allow_negative_numbers = true)]
+          allow_hyphen_values = true)]
     pub max_horizon: u64,
     /// Print JSON instead of text.
     #[arg(long)]
@@ -204,8 +204,9 @@ pub fn compute(args: &ModesArgs) -> Result<ModeReport, CliError> {
 }
 
 fn eig_text(eigs: &[(f64, f64)]) -> String {
+    // `+ 0.0` turns a negative zero into a positive one (no "-0e0" in the output).
     eigs.iter()
-        .map(|(re, im)| format!("{re:.9e}{im:+.9e}i"))
+        .map(|(re, im)| format!("{:.9e}{:+.9e}i", re + 0.0, im + 0.0))
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -265,7 +266,7 @@ pub fn run(args: &ModesArgs) -> Result<String, CliError> {
     if r.fixed_point {
         let _ = writeln!(
             out,
-            "fixed point (max |Δ| = {step:.3e}); stability class {}",
+            "fixed point (max |Δ| = {step:.3e}): stability class {}",
             r.class
         );
     } else {
