@@ -311,6 +311,20 @@ pub const FIGURE_TRAJECTORY_BAND: f64 = 0.15;
 /// 64·g·ε₃₂ ≈ 8e-6·g.
 pub const ORACLE_F32_SAFETY: f64 = 64.0;
 
+// ---- Robust command line and fixed points (helper "robust": src/cli, src/modes/jacobian.rs) ----
+
+/// `lro modes` calls a point a fixed point of the learning ODE (and only then prints its stability
+/// class) when `max |Δ| ≤ MODES_FIXED_POINT_REL · max(1, max|M|·max|θ|)`. Δ is computed from
+/// O(10) rounded f64 operations on inputs parsed from decimals (each off by ≤ 1 ulp), so at a true
+/// fixed point |Δ| is a few ulps of that scale (≈ 1e-15); a point one part in 10⁶ off a fixed point
+/// has |Δ| ≈ 1e-6 of the scale. 1e-9 separates the two by six orders of magnitude either way.
+pub const MODES_FIXED_POINT_REL: f64 = 1e-9;
+
+/// Observed convergence order of RK4 on `y' = −y` from 20 to 40 steps must be within this of 4.
+/// The leading error term dominates there (the next term is smaller by a factor h ≈ 0.05), so the
+/// measured order is 4 ± 0.1; a first- or second-order method (wrong stage weights) misses by ≥ 2.
+pub const ROBUST_ORDER_ABS: f64 = 0.3;
+
 #[cfg(test)]
 mod tests {
     use super::*;

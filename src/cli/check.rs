@@ -20,11 +20,11 @@ pub struct CheckArgs {
     /// The candidate's outputs: .json or .npz in the fixture schema.
     #[arg(long)]
     pub candidate: std::path::PathBuf,
-    /// Relative tolerance for f64 tensors [default: 1e-9].
-    #[arg(long)]
+    /// Relative tolerance for f64 tensors, a finite number ≥ 0 [default: 1e-9].
+    #[arg(long, value_parser = super::tolerance, allow_hyphen_values = true)]
     pub rtol: Option<f64>,
-    /// Absolute tolerance for f64 tensors [default: 1e-12].
-    #[arg(long)]
+    /// Absolute tolerance for f64 tensors, a finite number ≥ 0 [default: 1e-12].
+    #[arg(long, value_parser = super::tolerance, allow_hyphen_values = true)]
     pub atol: Option<f64>,
     /// Rules that must be supplied, comma-separated (e.g. bptt,rflo); a missing one fails the
     /// check (exit 1).
