@@ -1,6 +1,6 @@
 //! P-RNN-1 … P-RNN-12 as property tests over random sizes (o, n, d ≤ 8, T ≤ 30 in f64; smaller over
 //! exact rationals), calling the same property functions as the catalogue.
-use lro::catalogue::rnn::props;
+use lro::certify::rnn as props;
 use lro::rnn::{Activation, InstanceSpec};
 use lro::rules::{Loss, Rule};
 use lro::scalar::Rational;

@@ -1,6 +1,6 @@
 //! Experiment entries of spec §8 that no P-RNN id covers. Settings are the project's (the paper's
 //! are not known) and are labelled so; what is checked is the qualitative claim of the summary.
-use super::{Area, Budget, Entry, Evidence, Provenance, Tag};
+use super::{Budget, Entry, Evidence};
 use crate::error::Result;
 use crate::modes::experiment::{Settings, run};
 use crate::tolerances::{
@@ -121,22 +121,22 @@ fn exp_rnn_10(budget: Budget) -> Result<Evidence> {
 /// The entries of this file.
 pub fn entries() -> Vec<Entry> {
     vec![
-        Entry {
-            id: "EXP-RNN-5",
-            area: Area::RnnModes,
-            statement: "a non-aligned student becomes aligned and the per-mode ODE predicts its two dominant modes \
+        entry!(
+            "EXP-RNN-5",
+            RnnModes,
+            [Notes, Derived],
+            "a non-aligned student becomes aligned and the per-mode ODE predicts its two dominant modes \
                     (after the main student–teacher experiment; settings chosen by the project)",
-            provenance: Provenance(&[Tag::Notes, Tag::Derived]),
-            check: exp_rnn_5,
-        },
-        Entry {
-            id: "EXP-RNN-10",
-            area: Area::RnnLowRank,
-            statement: "the rank of the learned change W_K − W_0 correlates with performance: higher rank, lower final loss \
+            exp_rnn_5,
+        ),
+        entry!(
+            "EXP-RNN-10",
+            RnnLowRank,
+            [Notes, Assumed],
+            "the rank of the learned change W_K − W_0 correlates with performance: higher rank, lower final loss \
                     (after Supp. Fig. 10; settings chosen by the project)",
-            provenance: Provenance(&[Tag::Notes, Tag::Assumed]),
-            check: exp_rnn_10,
-        },
+            exp_rnn_10,
+        ),
     ]
 }
 

@@ -12,58 +12,56 @@ use crate::scalar::Rational;
 use crate::tolerances::{HIGHER_RANK_MIN_GAP, LOWRANK_RESIDUAL_REL, RANK_REL_GAP};
 use crate::train::{self, Schedule, TrainConfig, Updates};
 
-const LOW_RANK: Provenance = Provenance(&[Tag::Notes, Tag::Derived]);
-
 /// The entries of this area.
 pub fn entries() -> Vec<Entry> {
     vec![
-        Entry {
-            id: "P-RNN-35.a",
-            area: Area::RnnLowRank,
-            statement: "RFLO: col(W_K − W_0) ⊆ col(Rᵀ), so rank(W_K − W_0) ≤ o, for any init, data, \
+        entry!(
+            "P-RNN-35.a",
+            RnnLowRank,
+            [Notes, Derived],
+            "RFLO: col(W_K − W_0) ⊆ col(Rᵀ), so rank(W_K − W_0) ≤ o, for any init, data, \
                         T, ŵ, rate schedule, batch, loss and K (Proposition 3.1)",
-            provenance: LOW_RANK,
-            check: |b| rflo_block(b, 0, "W_K − W_0"),
-        },
-        Entry {
-            id: "P-RNN-35.b",
-            area: Area::RnnLowRank,
-            statement: "RFLO: col(B_K − B_0) ⊆ col(Rᵀ), so rank(B_K − B_0) ≤ o (Proposition 3.1)",
-            provenance: LOW_RANK,
-            check: |b| rflo_block(b, 1, "B_K − B_0"),
-        },
-        Entry {
-            id: "P-RNN-35.c",
-            area: Area::RnnLowRank,
-            statement: "RFLO: col([W_K − W_0 | B_K − B_0]) ⊆ col(Rᵀ), so the stacked change has rank \
+            |b| rflo_block(b, 0, "W_K − W_0"),
+        ),
+        entry!(
+            "P-RNN-35.b",
+            RnnLowRank,
+            [Notes, Derived],
+            "RFLO: col(B_K − B_0) ⊆ col(Rᵀ), so rank(B_K − B_0) ≤ o (Proposition 3.1)",
+            |b| rflo_block(b, 1, "B_K − B_0"),
+        ),
+        entry!(
+            "P-RNN-35.c",
+            RnnLowRank,
+            [Notes, Derived],
+            "RFLO: col([W_K − W_0 | B_K − B_0]) ⊆ col(Rᵀ), so the stacked change has rank \
                         ≤ rank(R) ≤ o",
-            provenance: LOW_RANK,
-            check: |b| rflo_block(b, 2, "[W_K − W_0 | B_K − B_0]"),
-        },
-        Entry {
-            id: "P-RNN-35.d",
-            area: Area::RnnLowRank,
-            statement: "RFLO does not constrain the readout: on generic instances A_K − A_0 leaves \
+            |b| rflo_block(b, 2, "[W_K − W_0 | B_K − B_0]"),
+        ),
+        entry!(
+            "P-RNN-35.d",
+            RnnLowRank,
+            [Notes, Derived],
+            "RFLO does not constrain the readout: on generic instances A_K − A_0 leaves \
                         row(R)",
-            provenance: LOW_RANK,
-            check: readout_free,
-        },
-        Entry {
-            id: "P-RNN-36",
-            area: Area::RnnLowRank,
-            statement: "One-step tBPTT with A frozen keeps col(W_K − W_0) ⊆ col(A_0ᵀ) (rank ≤ o); \
+            readout_free,
+        ),
+        entry!(
+            "P-RNN-36",
+            RnnLowRank,
+            [Derived],
+            "One-step tBPTT with A frozen keeps col(W_K − W_0) ⊆ col(A_0ᵀ) (rank ≤ o); \
                         BPTT's change is generically of rank > o",
-            provenance: Provenance(&[Tag::Derived]),
-            check: tbptt_and_bptt,
-        },
-        Entry {
-            id: "P-RNN-37",
-            area: Area::RnnLowRank,
-            statement: "e-prop's changes lie in the sum of the order-T Krylov spaces \
+            tbptt_and_bptt,
+        ),
+        entry!(
+            "P-RNN-37",
+            RnnLowRank,
+            [DerivedUnchecked],
+            "e-prop's changes lie in the sum of the order-T Krylov spaces \
                         span{D_k^m Rᵀ : m < T}, D_k = diag(W_k), and generically exceed rank o",
-            provenance: Provenance(&[Tag::DerivedUnchecked]),
-            check: eprop_krylov,
-        },
+            eprop_krylov,
+        ),
         Entry {
             id: "EXP-RNN-6",
             area: Area::RnnLowRank,

@@ -4,10 +4,10 @@
 //! Exact entries run each property over `Rational` (equality) on small instances and over `f64`
 //! (relative tolerance [`F64_IDENTITY_REL`]) on instances up to o, n, d ≤ 8 and T ≤ 30.
 
-pub mod props;
+use crate::certify::rnn as props;
 
 use super::compare::Comparison;
-use super::{Area, Budget, Entry, Evidence, Provenance, Tag};
+use super::{Budget, Entry, Evidence};
 use crate::error::Result;
 use crate::rnn::{Instance, InstanceSpec};
 use crate::rules::Loss;
@@ -15,8 +15,6 @@ use crate::scalar::Rational;
 use crate::tolerances::{CENTRAL_DIFF_REL, F64_IDENTITY_REL, mc_sigmas_for};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-
-const DERIVED: Provenance = Provenance(&[Tag::Derived]);
 
 /// Instance sizes for a check.
 #[derive(Clone, Copy, Debug)]
@@ -341,84 +339,89 @@ fn p12(budget: Budget) -> Result<Evidence> {
 
 /// The entries of this area.
 pub fn entries() -> Vec<Entry> {
-    let e = |id, statement, provenance, check| Entry {
-        id,
-        area: Area::RnnRules,
-        statement,
-        provenance,
-        check,
-    };
     vec![
-        e(
+        entry!(
             "P-RNN-1",
+            RnnRules,
+            [Derived],
             "E[L_T] = ½ Σ_{k<T} ‖A W^k B − A* W*^k B*‖_F² for white input and h_0 = 0",
-            DERIVED,
             p1,
         ),
-        e(
+        entry!(
             "P-RNN-2",
+            RnnRules,
+            [Derived],
             "BPTT's expected (ΔA, ΔW, ΔB) equals the gradient of the expected loss",
-            DERIVED,
             p2,
         ),
-        e(
+        entry!(
             "P-RNN-3",
+            RnnRules,
+            [Derived],
             "E[ε_T h_{T-1-m}ᵀ] = Σ_{k>m} G_k (W^{k-1-m} B)ᵀ and E[ε_T x_{T-1-m}ᵀ] = G_m",
-            DERIVED,
             p3,
         ),
-        e(
+        entry!(
             "P-RNN-4",
+            RnnRules,
+            [DerivedUnchecked],
             "E[L_seq] = 1/(2T) Σ_{t=1}^{T} Σ_{k<t} ‖G_k‖_F²",
-            Provenance(&[Tag::DerivedUnchecked]),
             p4,
         ),
-        e(
+        entry!(
             "P-RNN-5",
+            RnnRules,
+            [Derived],
             "k-step tBPTT with k ≥ T equals BPTT",
-            DERIVED,
             p5,
         ),
-        e(
+        entry!(
             "P-RNN-6",
+            RnnRules,
+            [Derived],
             "W nilpotent of index k (k = 1: W = 0) ⇒ BPTT equals k-step tBPTT",
-            DERIVED,
             p6,
         ),
-        e(
+        entry!(
             "P-RNN-7",
+            RnnRules,
+            [Derived],
             "RFLO with R = A and ŵ = 0 equals one-step tBPTT",
-            DERIVED,
             p7,
         ),
-        e(
+        entry!(
             "P-RNN-8",
+            RnnRules,
+            [Derived],
             "RFLO with R = A and W = ŵ I equals BPTT",
-            DERIVED,
             p8,
         ),
-        e(
+        entry!(
             "P-RNN-9",
+            RnnRules,
+            [Derived],
             "ΔA is the same exact readout gradient for every rule",
-            DERIVED,
             p9,
         ),
-        e(
+        entry!(
             "P-RNN-10",
+            RnnRules,
+            [Standard],
             "per sample, RTRL's ΔW and ΔB equal BPTT's",
-            Provenance(&[Tag::Standard]),
             p10,
         ),
-        e(
+        entry!(
             "P-RNN-11",
+            RnnRules,
+            [Derived],
             "the mean of the online updates converges to the closed-form expected updates",
-            DERIVED,
             p11,
         ),
-        e(
+        entry!(
             "P-RNN-12",
+            RnnRules,
+            [Derived],
             "aligned init and feedback ⇒ BPTT, tBPTT and RFLO updates are diagonal in the mode bases at every step",
-            DERIVED,
             p12,
         ),
     ]
