@@ -20,6 +20,7 @@ use crate::scalar::{Rational, Real};
 
 pub mod compare;
 pub mod modes;
+pub mod nonlinear;
 pub mod rnn;
 
 /// Where a variable's grid points lie.
