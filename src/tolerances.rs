@@ -333,6 +333,12 @@ pub const MODES_EIGEN_REL: f64 = 1e-12;
 /// of ‖Δ‖ that are not roots (RFLO near a = b = 0, where Δb ≠ 0); measured: about 4 in 5 converge.
 pub const MODES_ROOT_MIN_CONVERGED_FRACTION: f64 = 0.5;
 
+/// P-RNN-19, reporting only: a search that did not reach `MODES_ROOT_RESIDUAL` but stalled with
+/// ‖Δ‖ below this is counted as "near a root" in the detail (the Levenberg–Marquardt steps shrink
+/// where the Jacobian is singular, as on the line a = b = 0), so the reader sees how many of the
+/// non-converged searches were nearly roots.
+pub const MODES_ROOT_NEAR: f64 = 1e-6;
+
 /// P-RNN-29, 30, 32: fraction of random per-mode ODE runs that must converge for the end-point and
 /// stability checks on converged runs to count (runs from the dyadic grids that leave |w| < 1 do
 /// not converge; measured: most do).

@@ -42,19 +42,26 @@ pub(super) fn p19(b: Budget) -> Result<Evidence> {
         .iter()
         .copied()
         .fold(f64::INFINITY, f64::min);
+    let near = all
+        .not_converged
+        .iter()
+        .filter(|&&r| r <= tol::MODES_ROOT_NEAR)
+        .count();
     let mut spurious = Evidence::violations(
         instances,
         "converged roots off the known fixed sets",
         all.spurious.len(),
         format!(
-            "Levenberg–Marquardt from {} starts per (teacher, rule) (BPTT, tBPTT k=1, RFLO): of {} searches, {} converged (‖Δ‖ ≤ {:e}) onto the optimal manifold or (BPTT, tBPTT) the line a = b = 0, {} converged elsewhere, {} did not converge (smallest ‖Δ‖ they reached: {:.2e}); a search that does not converge finds no root and proves nothing",
+            "Levenberg–Marquardt from {} starts per (teacher, rule) (BPTT, tBPTT k=1, RFLO): of {} searches, {} converged (‖Δ‖ ≤ {:e}) onto the optimal manifold or (BPTT, tBPTT) the line a = b = 0, {} converged elsewhere, {} did not converge ({} of them stalled with ‖Δ‖ ≤ {:e}, near a root they approach slowly; smallest ‖Δ‖ reached {:.2e}); a search that does not converge finds no root and proves nothing",
             crate::modes::roots::STARTS,
             all.starts,
             all.known,
+            tol::MODES_ROOT_RESIDUAL,
             all.spurious.len(),
             all.not_converged.len(),
+            near,
+            tol::MODES_ROOT_NEAR,
             closest_miss,
-            tol::MODES_ROOT_RESIDUAL,
         ),
     );
     if let Some(r) = first_spurious {
