@@ -355,7 +355,8 @@ pub struct Evidence {
     pub instances: usize,
     /// Every measured value, with its measure and bound. Non-empty.
     pub findings: Vec<Finding>,
-    /// Whether every finding holds and at least one instance ran.
+    /// Whether every finding holds. (A check that ran no instance at all is a failure too: the
+    /// report and the tests require `instances > 0` besides `passed`.)
     pub passed: bool,
     /// One line on how it was checked (number kinds, sizes, what the error is relative to).
     pub detail: String,
@@ -381,7 +382,7 @@ impl Evidence {
         };
         Evidence {
             instances,
-            passed: finding.holds() && instances > 0,
+            passed: finding.holds(),
             findings: vec![finding],
             detail: detail.into(),
             reproducer: None,
@@ -567,8 +568,10 @@ mod tests {
     }
 
     #[test]
-    fn zero_instances_never_pass() {
-        assert!(!Evidence::exact(0, "nothing", 0, "").passed);
+    fn a_failing_finding_fails_the_evidence() {
+        assert!(Evidence::exact(1, "identity", 0, "").passed);
+        assert!(!Evidence::exact(1, "identity", 1, "").passed);
+        assert!(!Evidence::error_at_most(1, "e", Measure::AbsError, f64::NAN, 1.0, "").passed);
     }
 
     #[test]

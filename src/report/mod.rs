@@ -3,6 +3,7 @@
 
 pub mod figures;
 mod markdown;
+pub mod power;
 
 use crate::catalogue::{self, Area, Entry};
 use crate::evidence::{Bound, Budget, Evidence, Finding, Measure, Reproducer};
