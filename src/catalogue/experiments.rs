@@ -1,8 +1,8 @@
 //! Experiment entries of spec §8 that no P-RNN id covers. Settings are the project's (the paper's
 //! are not known) and are labelled so; what is checked is the qualitative claim of the summary.
 use super::{Bound, Budget, Entry, Evidence, Measure, Reproducer};
-use crate::lowrank::rank_performance as rp;
 use crate::error::Result;
+use crate::lowrank::rank_performance as rp;
 use crate::modes::experiment::{Settings, run};
 use crate::tolerances::{
     MODES_FINAL_MISALIGNMENT, MODES_PREDICT_EARLY_C, MODES_PREDICT_EARLY_W, MODES_PREDICT_LATE,

@@ -145,7 +145,9 @@ fn containment_evidence(exact: &Runs, long: &Runs, i: usize, what: &str, space: 
                 exact.len()
             ),
         ),
-        leaving.first().map(|(k, c, _)| case_repro(*k, c, "rational")),
+        leaving
+            .first()
+            .map(|(k, c, _)| case_repro(*k, c, "rational")),
     );
     let diverged = long.iter().filter(|(_, _, m)| m.diverged).count();
     let (gap, gap_at) = worst_of(long, |m| m.gap[i]);
@@ -171,7 +173,9 @@ fn containment_evidence(exact: &Runs, long: &Runs, i: usize, what: &str, space: 
             Measure::RelError,
             res,
             LOWRANK_RESIDUAL_REL,
-            format!("f64: projector residual outside {space}, relative to the run's parameter scale"),
+            format!(
+                "f64: projector residual outside {space}, relative to the run's parameter scale"
+            ),
         ),
         res_at,
     );
@@ -339,11 +343,10 @@ fn eprop_krylov(budget: Budget) -> Result<Evidence> {
         ),
         first,
     );
-    let (low, diverged, smallest, n_draws, first) = low_rank_count(budget, 10, 700, |r| {
-        Rule::Eprop {
+    let (low, diverged, smallest, n_draws, first) =
+        low_rank_count(budget, 10, 700, |r| Rule::Eprop {
             feedback: Feedback::Random(r.clone()),
-        }
-    })?;
+        })?;
     let exceeds = attach(
         Evidence::violations(
             n_draws,
