@@ -39,6 +39,8 @@ enum Command {
         #[arg(long, default_value_t = 12_000)]
         steps: usize,
     },
+    /// Convergence study over the settings the paper leaves open (sweep, shards, merge).
+    Experiment(cli::experiment::ExperimentArgs),
     /// Per-mode loss, update, ODE Jacobian, eigenvalues and stability class at one point.
     Modes(cli::modes::ModesArgs),
     /// Write a seeded reference fixture (JSON or NPZ) for checking another implementation.
@@ -96,6 +98,7 @@ fn main() -> ExitCode {
         Command::List => Ok(cli::list::run()),
         Command::Lowrank { seeds, steps } => cli::lowrank::run(seeds, steps),
         Command::Modes(args) => cli::modes::run(&args),
+        Command::Experiment(args) => cli::experiment::run(&args),
         Command::Export { list: true, .. } => Ok(cli::export::list_cases()),
         Command::Export { case, out, .. } => match (case, out) {
             (Some(c), Some(o)) => cli::export::run(&c, &o),
