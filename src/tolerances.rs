@@ -313,6 +313,11 @@ pub const STUDY_SADDLE_GAIN: f64 = 0.1;
 /// step, far below the 1e-2 L_0 a converging run still has to lose.
 pub const STUDY_SETTLE_FRACTION: f64 = 1e-3;
 
+/// Eigenvalues of the per-mode Jacobian M below this fraction of its largest are the zero
+/// eigenvalue along the manifold's tangent (exactly 0 in real arithmetic; rounding leaves about
+/// 1e-16 relative), not a rate: the failure predictor skips them.
+pub const STUDY_ZERO_EIGEN_REL: f64 = 1e-9;
+
 /// A per-mode run has "reached the manifold" when its loss falls to this fraction of its initial
 /// loss (the detour timing of EXP-RNN-4). The per-mode flows converge exponentially near the
 /// stable branch, so the time depends on this fraction only logarithmically; 1e-4 is past every

@@ -14,6 +14,7 @@ pub mod lowrank;
 pub mod modes;
 #[allow(deprecated)] // measure kinds are being stated entry by entry
 pub mod rnn;
+pub mod study;
 
 use crate::error::Result;
 use serde::Serialize;
@@ -104,6 +105,7 @@ pub fn all() -> Vec<Entry> {
     v.extend(rnn::entries());
     v.extend(modes::entries());
     v.extend(lowrank::entries());
+    v.extend(study::entries());
     v.extend(experiments::entries());
     v.extend(contrastive::entries());
     v

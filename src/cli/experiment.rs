@@ -34,7 +34,8 @@ pub struct ExperimentArgs {
 pub enum ExperimentCommand {
     /// Sweep the settings the paper leaves open and count converged runs per rule.
     Convergence {
-        /// Grid: quick (24 points, minutes on two cores) or full (hours; shard it).
+        /// Grid: quick (24 points, minutes on two cores), focus (36 points near the paper's pattern)
+        /// or full (hours; shard it).
         #[arg(long, default_value = "quick")]
         grid: String,
         /// Output folder (cache and results).

@@ -338,7 +338,7 @@ pub fn analyse(records: &[RunRecord]) -> Analysis {
             };
             for r in records.iter().filter(|r| r.rule == *rule) {
                 p.runs += 1;
-                match (predict_failure(r), crit.converged(r)) {
+                match (predict_failure(r, &crit), crit.converged(r)) {
                     (true, false) => p.true_fail += 1,
                     (true, true) => p.false_fail += 1,
                     (false, false) => p.missed_fail += 1,
@@ -545,7 +545,7 @@ pub fn runs_csv(records: &[RunRecord]) -> String {
             r.diverged_at.map_or(String::new(), |s| s.to_string()),
             r.radius_end,
             classify(r, &Criterion::DEFAULT).name(),
-            predict_failure(r)
+            predict_failure(r, &Criterion::DEFAULT)
         );
     }
     out

@@ -164,14 +164,58 @@ impl Grid {
         }
     }
 
-    /// The grid named `name` (`quick` or `full`).
+    /// The focus grid (20 seeds, K = 2000, T = 10, o = m = 4: the data-aligned teacher): initial
+    /// scale {0.4, 0.5, 0.6} × η ∈ {0.075, 0.1} × ŵ ∈ {0, 0.1, …, 0.5}: 36 points, 2 880 runs, the
+    /// neighbourhood of the quick grid's points closest to the paper's pattern.
+    pub fn focus() -> Self {
+        let mut base = Point::base(2000);
+        base.horizon = 10;
+        base.o = 4;
+        let points = product(
+            &base,
+            &[
+                &|p| {
+                    [0.4, 0.5, 0.6]
+                        .iter()
+                        .map(|&s| Point {
+                            init_std: s,
+                            ..p.clone()
+                        })
+                        .collect()
+                },
+                &|p| {
+                    [0.075, 0.1]
+                        .iter()
+                        .map(|&eta| Point { eta, ..p.clone() })
+                        .collect()
+                },
+                &|p| {
+                    [0.0, 0.1, 0.2, 0.3, 0.4, 0.5]
+                        .iter()
+                        .map(|&w| Point {
+                            w_hat: w,
+                            ..p.clone()
+                        })
+                        .collect()
+                },
+            ],
+        );
+        Grid {
+            name: "focus".into(),
+            points,
+            seeds: 20,
+        }
+    }
+
+    /// The grid named `name` (`quick`, `focus` or `full`).
     pub fn named(name: &str) -> Result<Self> {
         match name {
             "quick" => Ok(Self::quick()),
             "full" => Ok(Self::full()),
+            "focus" => Ok(Self::focus()),
             other => Err(StudyError::Invalid {
                 name: "grid".into(),
-                reason: format!("unknown grid {other:?}; use quick or full"),
+                reason: format!("unknown grid {other:?}; use quick, focus or full"),
             }),
         }
     }

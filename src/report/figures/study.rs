@@ -158,8 +158,8 @@ pub fn detour_times(budget: Budget) -> Result<Figure> {
 }
 
 /// σ_i / σ_1 of `W_K − W_0` per rule at the study's selected point ([`selected`]), seed 0.
-pub fn study_rank_spectra(budget: Budget) -> Result<Figure> {
-    let p = selected(budget);
+pub fn study_rank_spectra(_budget: Budget) -> Result<Figure> {
+    let p = selected();
     let mut series = Vec::new();
     for name in RULES {
         let rec = run_one(&p, name, 0)
