@@ -67,6 +67,8 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Convergence study over the settings the paper leaves open (sweep, shards, merge).
+    Experiment(cli::experiment::ExperimentArgs),
     /// Per-mode loss, update, the learning ODE's Jacobian J = −M and its eigenvalues, and the
     /// stability class at fixed points.
     Modes(cli::modes::ModesArgs),
@@ -113,6 +115,7 @@ fn main() -> ExitCode {
         Command::List => Ok(cli::list::run()),
         Command::Lowrank { seeds, steps, json } => cli::lowrank::run(seeds, steps, json),
         Command::Modes(args) => cli::modes::run(&args),
+        Command::Experiment(args) => cli::experiment::run(&args),
         Command::Export(args) => cli::export::run_args(&args),
         Command::Check(args) => cli::check::run_args(&args),
     };

@@ -402,6 +402,41 @@ pub const MODES_ROOT_NEAR: f64 = 1e-6;
 /// not converge; measured: most do).
 pub const MODES_MIN_CONVERGED_RUNS: f64 = 0.5;
 
+// ---- Convergence study (src/study) ----
+
+/// Divergence bound of the study's runs: a run whose largest absolute parameter exceeds it is
+/// counted as diverged. The teachers' parameters are O(1) and a converged student's are within a
+/// factor of ten of them, so 1e4 separates divergence from any solution by three orders.
+pub const STUDY_DIVERGENCE_BOUND: f64 = 1e4;
+
+/// A teacher mode whose effective gain |c| = |uᵀ A B v_i| ends below this (every study teacher has
+/// c* = 1) is classed "stuck near the saddle" a = b = 0: it has recovered under a tenth of the
+/// mode's target gain. The saddle line itself has c = 0; 0.1 leaves room for the slow escape
+/// along its unstable direction.
+pub const STUDY_SADDLE_GAIN: f64 = 0.1;
+
+/// A run whose loss moved by at most this fraction of L_0 between 0.9 K and K has "settled"
+/// (a plateau when above the criterion). With K ≥ 2000 that is a mean slope below 5e-7 L_0 per
+/// step, far below the 1e-2 L_0 a converging run still has to lose.
+pub const STUDY_SETTLE_FRACTION: f64 = 1e-3;
+
+/// Eigenvalues of the per-mode Jacobian M below this fraction of its largest are the zero
+/// eigenvalue along the manifold's tangent (exactly 0 in real arithmetic; rounding leaves about
+/// 1e-16 relative), not a rate: the failure predictor skips them.
+pub const STUDY_ZERO_EIGEN_REL: f64 = 1e-9;
+
+/// A per-mode run has "reached the manifold" when its loss falls to this fraction of its initial
+/// loss (the detour timing of EXP-RNN-4). The per-mode flows converge exponentially near the
+/// stable branch, so the time depends on this fraction only logarithmically; 1e-4 is past every
+/// transient of the Fig. 4-like runs and far above the f64 rounding floor of the loss (1e-16).
+pub const DETOUR_REACH_FRACTION: f64 = 1e-4;
+
+/// The least slowdown τ_detour / τ_nearest that counts as the detour "greatly increasing learning
+/// time" (the summary's words): 1.5. Without a detour both starts reach the manifold in the same
+/// time by symmetry (ratio 1 up to the RK4 step); a run that switches branch must cross the
+/// manifold's gap at a = 0, which costs at least as long again in every case tried.
+pub const DETOUR_MIN_SLOWDOWN: f64 = 1.5;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,6 +3,7 @@
 
 pub mod check;
 pub mod default_job;
+pub mod experiment;
 pub mod export;
 pub mod list;
 pub mod lowrank;
