@@ -68,6 +68,7 @@ pub fn markdown(r: &Report, figures: &[(String, String)]) -> String {
         r.entries.len(),
         r.failures()
     );
+    out.push_str(&super::claims::headline(r));
     for area in [
         Area::RnnRules,
         Area::RnnModes,

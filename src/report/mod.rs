@@ -1,6 +1,7 @@
 //! `lro report`: runs the catalogue at a budget and writes `report.md`, `report.json` and SVG figures
 //! (DESIGN.md, "The CLI").
 
+pub mod claims;
 pub mod figures;
 mod markdown;
 pub mod power;
