@@ -45,3 +45,9 @@ class Mismatch(LroError, AssertionError):
 
 class InternalError(LroError, RuntimeError):
     """A bug in lro itself (a Rust panic, caught before it reached Python)."""
+
+
+# Show the public name (lro.Mismatch, not lro._errors.Mismatch) in tracebacks and reprs.
+for _cls in (LroError, CaseError, UnusableCandidate, CandidateDtypeError, ModesError, Mismatch, InternalError):
+    _cls.__module__ = "lro"
+del _cls
