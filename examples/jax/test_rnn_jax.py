@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-pytest.importorskip("jax", reason="JAX is not installed (pip install jax); the JAX example is skipped")
+pytest.importorskip(
+    "jax",
+    reason="JAX is not installed or does not import here (pip install jax); the JAX example is skipped",
+    exc_type=ImportError,
+)
 
 import numpy as np  # noqa: E402
 

@@ -160,22 +160,23 @@ class Fixture(Mapping[str, np.ndarray]):
     @property
     def case(self) -> str:
         """The case name."""
-        return self._meta["case"]
+        return str(self._meta["case"])
 
     @property
     def description(self) -> str:
         """One line describing the case."""
-        return self._meta["description"]
+        return str(self._meta["description"])
 
     @property
     def schema_version(self) -> int:
         """The fixture schema version."""
-        return self._meta["schema_version"]
+        return int(self._meta["schema_version"])
 
     @property
     def conventions(self) -> Dict[str, Any]:
         """The conventions manifest (a fresh dict each time)."""
-        return json.loads(json.dumps(self._meta["conventions"]))
+        conv: Dict[str, Any] = json.loads(json.dumps(self._meta["conventions"]))
+        return conv
 
     def info(self, name: str) -> TensorInfo:
         """Role, group, first step, description and shape of tensor ``name``."""
@@ -636,4 +637,5 @@ def modes(
         raise TypeError(f"horizon must be an int >= 1 or 'inf', got {horizon!r}")
     fb = None if feedback is None else _triple("feedback", feedback, 2)
     text = _lro.modes_json(rule, _triple("mode", mode, 3), _triple("teacher", teacher, 3), fb, h)
-    return json.loads(text)
+    report: Dict[str, Any] = json.loads(text)
+    return report

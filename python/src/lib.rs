@@ -8,10 +8,11 @@
 //! into `lro.InternalError` (a `RuntimeError`), and every user error into the matching `lro`
 //! exception class (defined in Python, in `lro/_errors.py`).
 use lro::LroError as CoreError;
+use lro::oracle::cases as builtin;
 use lro::oracle::check::{self, Candidate, CheckReport, Version};
 use lro::oracle::fixture::{Fixture, GROUP_FORWARD, GROUP_GIVEN, SCHEMA_VERSION};
+use lro::oracle::json::RawTensor;
 use lro::oracle::{self as core, Tolerance};
-use lro::oracle::cases as builtin;
 use numpy::{PyArray1, PyArrayMethods, PyReadonlyArrayDyn, PyUntypedArrayMethods};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
@@ -160,13 +161,16 @@ fn fixture_from_config(py: Python<'_>, config_json: &str) -> PyResult<RawFixture
 fn candidate_tensors(
     py: Python<'_>,
     arrays: &Bound<'_, PyDict>,
-) -> PyResult<BTreeMap<String, (Vec<usize>, Vec<f64>)>> {
+) -> PyResult<BTreeMap<String, RawTensor>> {
     let mut out = BTreeMap::new();
     for (k, v) in arrays.iter() {
         let name: String = k.extract().map_err(|_| {
             PyTypeError::new_err(format!(
                 "candidate keys must be tensor names (str), got {}",
-                k.get_type().name().map(|n| n.to_string()).unwrap_or_default()
+                k.get_type()
+                    .name()
+                    .map(|n| n.to_string())
+                    .unwrap_or_default()
             ))
         })?;
         let arr: PyReadonlyArrayDyn<'_, f64> = v.extract().map_err(|_| {

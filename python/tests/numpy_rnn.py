@@ -42,9 +42,15 @@ def _dphi(kind: str, u: np.ndarray) -> np.ndarray:
     return 1.0 - np.tanh(u) ** 2 if kind == "tanh" else np.ones_like(u)
 
 
-def run(fx, activation: str, rules: Iterable[str] = ("bptt", "rtrl", "rflo"), bugs: Iterable[str] = (), dtype=np.float64) -> Dict[str, np.ndarray]:
+def run(
+    fx,
+    activation: str,
+    rules: Iterable[str] = ("bptt", "rtrl", "rflo"),
+    bugs: FrozenSet[str] | Iterable[str] = (),
+    dtype=np.float64,
+) -> Dict[str, np.ndarray]:
     """Forward pass and the requested rules on fixture ``fx``'s parameters and data."""
-    bugs: FrozenSet[str] = frozenset(bugs)
+    bugs = frozenset(bugs)
     unknown = bugs - set(BUGS)
     assert not unknown, f"unknown bugs {unknown}"
     A, W, B, R = (np.asarray(fx[k], dtype=dtype) for k in ("A", "W", "B", "R"))
