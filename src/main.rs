@@ -42,33 +42,10 @@ enum Command {
     /// Per-mode loss, update, ODE Jacobian, eigenvalues and stability class at one point.
     Modes(cli::modes::ModesArgs),
     /// Write a seeded reference fixture (JSON or NPZ) for checking another implementation.
-    Export {
-        /// Built-in case name (see `lro export --list`) or a case config .json file.
-        #[arg(long, required_unless_present = "list")]
-        case: Option<String>,
-        /// Output file: .json (exact round-trip floats) or .npz (numpy.load).
-        #[arg(long, required_unless_present = "list")]
-        out: Option<std::path::PathBuf>,
-        /// List the built-in cases and exit.
-        #[arg(long)]
-        list: bool,
-    },
+    Export(cli::export::ExportArgs),
     /// Compare another implementation's outputs with a case, tensor by tensor (exit 0 match,
-    /// 1 mismatch, 2 unusable input).
-    Check {
-        /// Built-in case name, case config .json, or fixture file (.json / .npz).
-        #[arg(long)]
-        case: String,
-        /// The candidate's outputs: .json or .npz in the fixture schema.
-        #[arg(long)]
-        candidate: std::path::PathBuf,
-        /// Relative tolerance (default tolerances::ORACLE_CHECK_RTOL).
-        #[arg(long)]
-        rtol: Option<f64>,
-        /// Absolute tolerance (default tolerances::ORACLE_CHECK_ATOL).
-        #[arg(long)]
-        atol: Option<f64>,
-    },
+    /// 1 mismatch or no learning rule checked, 2 unusable input).
+    Check(cli::check::CheckArgs),
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -96,17 +73,8 @@ fn main() -> ExitCode {
         Command::List => Ok(cli::list::run()),
         Command::Lowrank { seeds, steps } => cli::lowrank::run(seeds, steps),
         Command::Modes(args) => cli::modes::run(&args),
-        Command::Export { list: true, .. } => Ok(cli::export::list_cases()),
-        Command::Export { case, out, .. } => match (case, out) {
-            (Some(c), Some(o)) => cli::export::run(&c, &o),
-            _ => Err(CliError::Usage("give --case and --out (or --list)".into())),
-        },
-        Command::Check {
-            case,
-            candidate,
-            rtol,
-            atol,
-        } => cli::check::run(&case, &candidate, rtol, atol),
+        Command::Export(args) => cli::export::run_args(&args),
+        Command::Check(args) => cli::check::run_args(&args),
     };
     match result {
         Ok(out) => {

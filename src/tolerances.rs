@@ -295,6 +295,22 @@ pub const MODES_RATE_LIMIT_REL: f64 = 1e-3;
 /// deviations of a few hundredths.
 pub const FIGURE_TRAJECTORY_BAND: f64 = 0.15;
 
+// ---------------------------------------------------------------------------------------------
+// Oracle: float32 candidates (`lro check --precision f32`)
+// ---------------------------------------------------------------------------------------------
+
+/// Safety factor of the float32 tolerance of `lro check`: a float32 tensor passes when
+/// `|c − r| ≤ rtol·(|r| + max|r|)` with `rtol = SAFETY · g · ε₃₂`, where g is the tensor's error
+/// growth (the f64 computation's normwise error in units of ε₆₄, measured at export). Why 64: g
+/// measures one summation order in one arithmetic, while a float32 implementation also rounds its
+/// inputs (a further ε₃₂/2 relative on every parameter, amplified like the arithmetic's own
+/// errors) and may sum in another order; its error exceeds g·ε₃₂ by a factor that grows like the
+/// square root of the number of summed terms — at most 8 for the 64-term inner products of the
+/// largest built-in case — and by 2 for the input rounding, so 8·2·4 leaves four of margin. A
+/// convention bug (sign, one step of lag, a transpose) changes tensors at O(1) relative, far above
+/// 64·g·ε₃₂ ≈ 8e-6·g.
+pub const ORACLE_F32_SAFETY: f64 = 64.0;
+
 #[cfg(test)]
 mod tests {
     use super::*;

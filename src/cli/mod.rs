@@ -34,6 +34,12 @@ impl From<crate::LroError> for CliError {
     }
 }
 
+impl From<crate::oracle::OracleError> for CliError {
+    fn from(e: crate::oracle::OracleError) -> Self {
+        CliError::Usage(e.to_string())
+    }
+}
+
 impl CliError {
     /// The process exit code: 2 for usage errors, 1 for failed checks.
     pub fn exit_code(&self) -> u8 {
