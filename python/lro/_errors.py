@@ -11,6 +11,8 @@ __all__ = [
     "UnusableCandidate",
     "CandidateDtypeError",
     "ModesError",
+    "OptionError",
+    "LimitError",
     "Mismatch",
     "InternalError",
 ]
@@ -38,6 +40,16 @@ class ModesError(LroError, ValueError):
     """Bad arguments to :func:`lro.modes` (the same messages as ``lro modes``)."""
 
 
+class OptionError(LroError, ValueError):
+    """A bad option of :func:`lro.check` (a rule in ``require`` that the case does not have, an
+    unknown ``precision``, a negative tolerance)."""
+
+
+class LimitError(LroError, ValueError):
+    """A requested size exceeds one of lro's stated limits (checked before any allocation); the
+    message says which limit and how to raise it."""
+
+
 class Mismatch(LroError, AssertionError):
     """Raised by :meth:`lro.Verdict.raise_for_mismatch` when a candidate disagrees with the
     reference, or when nothing that the caller asked for was checked."""
@@ -48,6 +60,16 @@ class InternalError(LroError, RuntimeError):
 
 
 # Show the public name (lro.Mismatch, not lro._errors.Mismatch) in tracebacks and reprs.
-for _cls in (LroError, CaseError, UnusableCandidate, CandidateDtypeError, ModesError, Mismatch, InternalError):
+for _cls in (
+    LroError,
+    CaseError,
+    UnusableCandidate,
+    CandidateDtypeError,
+    ModesError,
+    OptionError,
+    LimitError,
+    Mismatch,
+    InternalError,
+):
     _cls.__module__ = "lro"
 del _cls

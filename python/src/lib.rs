@@ -7,12 +7,11 @@
 //! No call may panic into Python: each entry point runs under [`guard`], which turns a Rust panic
 //! into `lro.InternalError` (a `RuntimeError`), and every user error into the matching `lro`
 //! exception class (defined in Python, in `lro/_errors.py`).
-use lro::LroError as CoreError;
-use lro::oracle::cases as builtin;
-use lro::oracle::check::{self, Candidate, CheckReport, Version};
-use lro::oracle::fixture::{Fixture, GROUP_FORWARD, GROUP_GIVEN, SCHEMA_VERSION};
+use lro::oracle::api::{self, CaseRef, Verdict};
+use lro::oracle::check::{self, Candidate, CheckOptions, Precision, Version};
+use lro::oracle::fixture::{Fixture, SCHEMA_VERSION};
 use lro::oracle::json::RawTensor;
-use lro::oracle::{self as core, Tolerance};
+use lro::oracle::{self as core, OracleError};
 use numpy::{PyArray1, PyArrayMethods, PyReadonlyArrayDyn, PyUntypedArrayMethods};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
@@ -54,8 +53,18 @@ fn guard<'py, T>(py: Python<'py>, what: &str, f: impl FnOnce() -> PyResult<T>) -
     }
 }
 
-fn case_err(py: Python<'_>, e: CoreError) -> PyErr {
-    lro_err(py, "CaseError", e.to_string())
+/// The Python exception for an oracle error; `reading_candidate` decides whether an unreadable
+/// file is the candidate's fault (`UnusableCandidate`) or the case's (`CaseError`).
+fn oracle_err(py: Python<'_>, e: OracleError, reading_candidate: bool) -> PyErr {
+    let class = match &e {
+        OracleError::Case(_) | OracleError::NonFiniteReference { .. } => "CaseError",
+        OracleError::Read { .. } if reading_candidate => "UnusableCandidate",
+        OracleError::Read { .. } => "CaseError",
+        OracleError::Unusable { .. } => "UnusableCandidate",
+        OracleError::Limit { .. } => "LimitError",
+        OracleError::UnknownRule { .. } | OracleError::Option { .. } => "OptionError",
+    };
+    lro_err(py, class, e.to_string())
 }
 
 /// A fixture computed (or read) by the Rust core. Opaque to users: `lro.Fixture` wraps it.
@@ -83,6 +92,7 @@ impl RawFixture {
                             "first_step": t.first_step,
                             "doc": t.doc,
                             "shape": t.shape,
+                            "f64_error": t.f64_error,
                         }),
                     )
                 })
@@ -92,6 +102,7 @@ impl RawFixture {
                 "case": f.case,
                 "description": f.description,
                 "conventions": f.conventions,
+                "provenance": f.provenance,
                 "tensors": tensors,
             });
             serde_json::to_string(&v)
@@ -115,44 +126,47 @@ impl RawFixture {
     /// Writes the fixture to a `.json` or `.npz` file.
     fn write(&self, py: Python<'_>, path: &str) -> PyResult<()> {
         guard(py, "write", || {
-            core::write_fixture(&self.inner, Path::new(path)).map_err(|e| case_err(py, e))
+            core::write_fixture(&self.inner, Path::new(path))
+                .map_err(|e| oracle_err(py, OracleError::Case(e), false))
         })
     }
 }
 
-/// The built-in cases as (name, description) pairs.
+/// The built-in cases as (name, description, convention) triples.
 #[pyfunction]
-fn cases(py: Python<'_>) -> PyResult<Vec<(String, String)>> {
+fn cases(py: Python<'_>) -> PyResult<Vec<(String, String, String)>> {
     guard(py, "cases", || {
-        Ok(builtin::builtin_names()
+        Ok(api::cases()
             .into_iter()
-            .map(|n| {
-                (
-                    n.to_string(),
-                    builtin::description(n).unwrap_or_default().to_string(),
-                )
-            })
+            .map(|c| (c.name, c.description, c.convention))
             .collect())
     })
 }
 
 /// A fixture from a built-in case name or a file (config `.json`, fixture `.json` or `.npz`).
 #[pyfunction]
-fn fixture_from_spec(py: Python<'_>, spec: &str) -> PyResult<RawFixture> {
+#[pyo3(signature = (spec, batch=None))]
+fn fixture_from_spec(py: Python<'_>, spec: &str, batch: Option<usize>) -> PyResult<RawFixture> {
     guard(py, "fixture", || {
         let f = py
-            .detach(|| core::resolve_case(spec))
-            .map_err(|e| case_err(py, e))?;
+            .detach(|| api::fixture(CaseRef::Name(spec.to_string()), batch))
+            .map_err(|e| oracle_err(py, e, false))?;
         Ok(RawFixture { inner: f })
     })
 }
 
 /// A fixture from a case config given as JSON text.
 #[pyfunction]
-fn fixture_from_config(py: Python<'_>, config_json: &str) -> PyResult<RawFixture> {
+#[pyo3(signature = (config_json, batch=None))]
+fn fixture_from_config(
+    py: Python<'_>,
+    config_json: &str,
+    batch: Option<usize>,
+) -> PyResult<RawFixture> {
     guard(py, "fixture", || {
-        let cfg = core::config::CaseConfig::from_json(config_json).map_err(|e| case_err(py, e))?;
-        let f = py.detach(|| cfg.build()).map_err(|e| case_err(py, e))?;
+        let f = py
+            .detach(|| api::fixture(CaseRef::ConfigJson(config_json.to_string()), batch))
+            .map_err(|e| oracle_err(py, e, false))?;
         Ok(RawFixture { inner: f })
     })
 }
@@ -206,67 +220,48 @@ fn tensor_result_dict<'py>(
             .transpose()?,
     )?;
     d.set_item("first_step", r.first_step)?;
+    d.set_item("rtol", r.tol.rtol)?;
+    d.set_item("atol", r.tol.atol)?;
+    d.set_item("float32", r.float32)?;
     Ok(d)
 }
 
-/// The first diverging entry: the tensor diverging at the earliest step (ties: report order,
-/// i.e. given, forward, then rules by name), and within it the first failing entry at that step.
-/// When no failing tensor has a time axis, the first failing tensor in report order.
-fn first_divergence<'py>(
+/// The verdict's first divergence, with the group and the tolerance of its tensor.
+fn divergence_dict<'py>(
     py: Python<'py>,
-    report: &CheckReport,
-    reference: &Fixture,
-    cand: &Candidate,
+    verdict: &Verdict,
+    report: &check::CheckReport,
 ) -> PyResult<Option<Bound<'py, PyDict>>> {
-    let failing: Vec<&check::TensorResult> =
-        report.results.iter().filter(|r| !r.passed()).collect();
-    let chosen = failing
-        .iter()
-        .filter(|r| r.first_step.is_some())
-        .min_by_key(|r| r.first_step)
-        .or_else(|| failing.first());
-    let Some(res) = chosen else {
+    let Some(fd) = &verdict.first_divergence else {
         return Ok(None);
     };
-    let r = &reference.tensors[&res.name];
-    let (shape, data) = &cand.tensors[&res.name];
-    let row: usize = shape.iter().skip(1).product::<usize>().max(1);
-    let tol = report.tol;
-    let found = data.iter().zip(&r.data).enumerate().find(|(i, (c, x))| {
-        let fails = (*c - *x).abs() > tol.atol + tol.rtol * x.abs();
-        let at_step = match (res.first_step, r.first_step) {
-            (Some(step), Some(s0)) => s0 + i / row == step,
-            _ => true,
-        };
-        fails && at_step
-    });
-    let Some((flat, (got, want))) = found else {
+    let Some(res) = report.results.iter().find(|r| r.name == fd.tensor) else {
         return Ok(None);
     };
-    let mut idx = vec![0usize; shape.len()];
-    let mut rest = flat;
-    for k in (0..shape.len()).rev() {
-        idx[k] = rest % shape[k].max(1);
-        rest /= shape[k].max(1);
-    }
     let d = PyDict::new(py);
-    d.set_item("tensor", &res.name)?;
+    d.set_item("tensor", &fd.tensor)?;
     d.set_item("group", &res.group)?;
-    d.set_item("step", res.first_step)?;
-    d.set_item("index", PyTuple::new(py, &idx)?)?;
-    d.set_item("reference", *want)?;
-    d.set_item("got", *got)?;
-    d.set_item("abs_err", (got - want).abs())?;
-    d.set_item("allowed", tol.atol + tol.rtol * want.abs())?;
+    d.set_item("step", fd.step)?;
+    d.set_item("index", PyTuple::new(py, &fd.index)?)?;
+    d.set_item("reference", fd.reference)?;
+    d.set_item("got", fd.got)?;
+    d.set_item("abs_err", (fd.got - fd.reference).abs())?;
+    d.set_item("rtol", res.tol.rtol)?;
+    d.set_item("atol", res.tol.atol)?;
+    d.set_item("float32", res.float32)?;
     Ok(Some(d))
 }
 
 /// Checks a candidate against a fixture. The candidate is either `arrays` (a dict of float64
-/// ndarrays, with optional declared `schema_version` and `case`) or `path` (a `.json`/`.npz`
-/// file). Returns the report as a dict; raises `lro.UnusableCandidate` when the candidate cannot
-/// be compared.
+/// ndarrays, with optional declared `schema_version` and `case`; `float32` names the tensors
+/// computed in float32) or `path` (a `.json`/`.npz` file). Returns the verdict as a dict; raises
+/// `lro.UnusableCandidate` when the candidate cannot be compared.
 #[pyfunction]
-#[pyo3(signature = (reference, *, arrays=None, path=None, schema_version=None, case=None, label=None, rtol=None, atol=None))]
+#[pyo3(signature = (
+    reference, *, arrays=None, path=None, schema_version=None, case=None, label=None,
+    float32=Vec::new(), rtol=None, atol=None, require=Vec::new(), forward_only=false,
+    precision="auto".to_string()
+))]
 #[allow(clippy::too_many_arguments)]
 fn check_candidate<'py>(
     py: Python<'py>,
@@ -276,70 +271,69 @@ fn check_candidate<'py>(
     schema_version: Option<Bound<'py, PyAny>>,
     case: Option<String>,
     label: Option<String>,
+    float32: Vec<String>,
     rtol: Option<f64>,
     atol: Option<f64>,
+    require: Vec<String>,
+    forward_only: bool,
+    precision: String,
 ) -> PyResult<Bound<'py, PyDict>> {
     guard(py, "check", || {
-        let mut tol = Tolerance::default();
-        for (name, v, slot) in [("rtol", rtol, &mut tol.rtol), ("atol", atol, &mut tol.atol)] {
-            if let Some(v) = v {
-                if !(v.is_finite() && v >= 0.0) {
-                    return Err(pyo3::exceptions::PyValueError::new_err(format!(
-                        "{name} must be a finite number >= 0, got {v}"
-                    )));
-                }
-                *slot = v;
-            }
-        }
+        let precision: Precision = precision.parse().map_err(|e| oracle_err(py, e, true))?;
+        let opts = CheckOptions {
+            rtol,
+            atol,
+            require,
+            forward_only,
+            precision,
+        };
         let cand = match (arrays, path) {
             (Some(a), None) => {
-                let version = match schema_version {
-                    None => Version::Int(SCHEMA_VERSION as i64),
-                    Some(v) => match v.extract::<i64>() {
+                let mut c = Candidate::in_memory(
+                    &label.unwrap_or_else(|| "candidate".into()),
+                    candidate_tensors(py, a)?,
+                )
+                .with_float32(float32);
+                if let Some(v) = schema_version {
+                    c.schema_version = match v.extract::<i64>() {
                         Ok(i) if !v.is_instance_of::<pyo3::types::PyBool>() => Version::Int(i),
                         _ => Version::Other(v.repr().map(|r| r.to_string()).unwrap_or_default()),
-                    },
-                };
-                Candidate {
-                    label: label.unwrap_or_else(|| "candidate".into()),
-                    schema_version: version,
-                    case,
-                    tensors: candidate_tensors(py, a)?,
+                    };
                 }
+                c.case = case;
+                c
             }
-            (None, Some(p)) => check::load_candidate(Path::new(p))
-                .map_err(|e| lro_err(py, "UnusableCandidate", e.0))?,
+            (None, Some(p)) => {
+                check::load_candidate(Path::new(p)).map_err(|e| oracle_err(py, e, true))?
+            }
             _ => {
                 return Err(PyTypeError::new_err(
                     "give the candidate as arrays or as a path, not both",
                 ));
             }
         };
-        let report = check::check(&reference.inner, &cand, tol)
-            .map_err(|e| lro_err(py, "UnusableCandidate", e.0))?;
+        let report = py
+            .detach(|| check::check_with(&reference.inner, &cand, &opts))
+            .map_err(|e| oracle_err(py, e, true))?;
+        let verdict = Verdict::from_report(&report);
         let d = PyDict::new(py);
+        d.set_item("ok", verdict.ok)?;
         d.set_item("case", &report.case)?;
         d.set_item("convention", &report.convention)?;
         d.set_item("candidate", &report.candidate)?;
         d.set_item("rtol", report.tol.rtol)?;
         d.set_item("atol", report.tol.atol)?;
-        d.set_item("passed", report.passed())?;
         let results = PyList::empty(py);
         for r in &report.results {
             results.append(tensor_result_dict(py, r)?)?;
         }
         d.set_item("results", results)?;
-        d.set_item("not_supplied", report.not_supplied.clone())?;
-        d.set_item("given_not_echoed", report.given_not_echoed)?;
-        d.set_item("rendered", report.render())?;
-        d.set_item(
-            "first_divergence",
-            first_divergence(py, &report, &reference.inner, &cand)?,
-        )?;
-        let groups: Vec<String> = reference.inner.rule_groups();
-        d.set_item("rule_groups", groups)?;
-        d.set_item("group_given", GROUP_GIVEN)?;
-        d.set_item("group_forward", GROUP_FORWARD)?;
+        d.set_item("compared", verdict.compared.clone())?;
+        d.set_item("not_compared", verdict.not_compared.clone())?;
+        d.set_item("reasons", verdict.reasons.clone())?;
+        d.set_item("float32_note", report.float32_note.clone())?;
+        d.set_item("table", &verdict.table)?;
+        d.set_item("first_divergence", divergence_dict(py, &verdict, &report)?)?;
         Ok(d)
     })
 }
