@@ -385,17 +385,21 @@ class Verdict:
         self.compared: Tuple[str, ...] = tuple(report["compared"])
         self.not_compared: Tuple[str, ...] = tuple(report["not_compared"])
         self.tensors_compared: Tuple[str, ...] = tuple(r.name for r in self.results)
-        # The core words its reasons for the command line; say them in Python's terms.
-        self.reasons: Tuple[str, ...] = tuple(
-            " ".join(r.split()).replace("--forward-only", "forward_only=True")
-            for r in report["reasons"]
-        )
+        # The core words its reasons for the command line; say them in Python's terms (in the
+        # table too).
+        table: str = report["table"]
+        reasons: List[str] = []
+        for r in report["reasons"]:
+            said = " ".join(r.split()).replace("--forward-only", "forward_only=True")
+            table = table.replace(r, said)
+            reasons.append(said)
+        self.reasons: Tuple[str, ...] = tuple(reasons)
         self.float32_note: Optional[str] = report["float32_note"]
         fd = report["first_divergence"]
         self.first_divergence: Optional[FirstDivergence] = (
             None if fd is None else FirstDivergence(**fd)
         )
-        self._table: str = report["table"]
+        self._table: str = table
 
     def __bool__(self) -> bool:
         return self.ok

@@ -237,6 +237,7 @@ def test_forward_only_candidate_fails_unless_forward_only(fixtures):
     assert "h" in v.tensors_compared
     assert any("no learning rule was checked" in p and "forward_only=True" in p for p in v.reasons)
     assert "verdict: NOT CHECKED, no learning rule was checked" in str(v)
+    assert "pass forward_only=True" in str(v) and "--forward-only" not in str(v)
     with pytest.raises(lro.Mismatch, match="no learning rule was checked"):
         v.raise_for_mismatch()
     v = lro.check(fx, cand, forward_only=True)
