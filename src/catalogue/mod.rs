@@ -28,7 +28,6 @@ macro_rules! entry {
 pub(crate) use entry;
 
 pub mod compare;
-#[allow(deprecated)] // measure kinds are being stated entry by entry
 pub mod contrastive;
 pub mod experiments;
 pub mod lowrank;
