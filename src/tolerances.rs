@@ -33,25 +33,13 @@ pub const COMPLEX_STEP: f64 = 1e-200;
 /// per operation over O(T·n³) operations.
 pub const COMPLEX_STEP_REL: f64 = 1e-11;
 
-/// Number of standard errors allowed in Monte-Carlo comparisons of one scalar. For a statistic that
-/// is approximately normal, P(|Z| > 5.5) ≈ 3.8e-8. A test that compares m such scalars at once
-/// (a union bound) stays below 1e-6 failure probability for m ≤ 25; tests with more scalars use
-/// [`mc_sigmas_for`] instead.
-pub const MC_SIGMAS: f64 = 5.5;
-
-/// The number of standard errors that keeps the union-bound failure probability of `m`
-/// simultaneous two-sided normal comparisons below 1e-6 (Bonferroni; Mills-ratio tail bound).
+/// The number of standard errors for `m` simultaneous two-sided comparisons of approximately normal
+/// Monte-Carlo averages (i.i.d. draws, or renewal-reward cycles): the exact normal quantile `z` with
+/// `m · P(|Z| > z) = MC_FALSE_ALARM` (Bonferroni; `statrs`). For example z(1) = 4.89, z(4) = 5.17.
 pub fn mc_sigmas_for(m: usize) -> f64 {
-    // Smallest z on a 0.05 grid with m · 2·φ(z)/z ≤ 1e-6 (upper bound on 2·(1 − Φ(z))).
-    let target = 1e-6 / (m.max(1) as f64);
-    let mut z: f64 = 4.0;
-    loop {
-        let tail = 2.0 * (-0.5 * z * z).exp() / (z * (2.0 * std::f64::consts::PI).sqrt());
-        if tail <= target {
-            return z;
-        }
-        z += 0.05;
-    }
+    use statrs::distribution::{ContinuousCDF, Normal};
+    let tail = MC_FALSE_ALARM / (2.0 * m.max(1) as f64);
+    Normal::standard().inverse_cdf(1.0 - tail)
 }
 
 /// Relative singular-value gap below which a singular value counts as zero in f64 rank
@@ -222,28 +210,17 @@ pub const MODES_FINAL_MISALIGNMENT: f64 = 1e-4;
 // Contrastive learning (spec `theory/contrastive.md`, §7).
 // ---------------------------------------------------------------------------------------------
 
-/// False-alarm rate allowed per contrastive catalogue entry (and per statistical test of the
-/// contrastive suite): the probability that a correct implementation fails. Each entry splits it
-/// over all its simultaneous Monte-Carlo comparisons (a union bound), so the critical values below
-/// are computed for `CL_FALSE_ALARM / m` with `m` the entry's total number of comparisons.
-pub const CL_FALSE_ALARM: f64 = 1e-6;
-
-/// Number of standard errors for `m` simultaneous two-sided comparisons of approximately normal
-/// Monte-Carlo averages (i.i.d. draws, or renewal-reward cycles): the exact normal quantile
-/// `z` with `m · P(|Z| > z) = CL_FALSE_ALARM` (`statrs`). For example z(1) = 4.89, z(4) = 5.17.
-pub fn normal_sigmas_for(m: usize) -> f64 {
-    crate::contrastive::stats::normal_critical(CL_FALSE_ALARM / m.max(1) as f64).unwrap_or(f64::NAN)
-}
 
 /// Number of standard errors for `m` simultaneous comparisons of batch-means averages over
 /// `batches` batches: the exact Student-t quantile (ν = batches − 1) with union-bound failure
-/// probability `CL_FALSE_ALARM` (`statrs`). The batch means are treated as i.i.d. normal, which
+/// probability `MC_FALSE_ALARM` (`statrs`). The batch means are treated as i.i.d. normal, which
 /// holds when each batch is much longer than the integrated autocorrelation time; callers state
 /// their batch length. For example t(1, 100) = 5.43, t(40, 30) = 9.5 (few batches: heavy tails).
 pub fn batch_sigmas_for(m: usize, batches: usize) -> f64 {
+    use statrs::distribution::{ContinuousCDF, StudentsT};
     let nu = (batches.max(3) - 1) as f64;
-    crate::contrastive::stats::student_critical(CL_FALSE_ALARM / m.max(1) as f64, nu)
-        .unwrap_or(f64::NAN)
+    let tail = MC_FALSE_ALARM / (2.0 * m.max(1) as f64);
+    StudentsT::new(0.0, 1.0, nu).map_or(f64::NAN, |t| t.inverse_cdf(1.0 - tail))
 }
 
 /// Slack on least-squares log–log slopes of error laws whose exact order is an integer k (EP
@@ -356,9 +333,9 @@ pub const ROBUST_ORDER_ABS: f64 = 0.3;
 
 // ---- Linear-RNN catalogue: per-mode checks, low rank, experiments (helper catrnn) ----
 
-/// Total false-alarm probability of one Monte-Carlo check of the linear-RNN catalogue (P-RNN-1, 4,
-/// 11): the check's critical value is chosen so that a correct implementation fails it with at most
-/// this probability, whatever the number of comparisons it makes.
+/// Total false-alarm probability of one statistical check (a catalogue entry or a test): its
+/// critical values are chosen so that a correct implementation fails it with at most this
+/// probability, whatever the number of comparisons it makes (split by a union bound).
 pub const MC_FALSE_ALARM: f64 = 1e-6;
 
 /// The critical |z| of `comparisons` simultaneous two-sided comparisons of sample means of `samples`
@@ -444,8 +421,10 @@ mod tests {
     fn sigmas_grow_with_the_number_of_comparisons() {
         let one = mc_sigmas_for(1);
         let many = mc_sigmas_for(1000);
-        assert!(one > 4.8 && one < 5.1, "z(1) = {one}");
+        // Two-sided normal critical values from standard tables: P(|Z| > 4.8916) = 1e-6 and
+        // P(|Z| > 5.9978) = 2e-9 (= 1e-6 / 500).
+        assert!((one - 4.8916).abs() < 1e-3, "z(1) = {one}");
+        assert!((mc_sigmas_for(500) - 5.9978).abs() < 1e-3);
         assert!(many > one + 1.0, "z(1000) = {many}");
-        assert!(MC_SIGMAS >= mc_sigmas_for(25));
     }
 }
