@@ -351,20 +351,31 @@ fn step_of(t: &super::fixture::Tensor, i: usize) -> Option<usize> {
     Some(s0 + i / row)
 }
 
-/// Refuses a reference holding NaN or infinity, naming the tensor, the step and the index.
+/// Refuses a reference holding NaN or infinity, naming the tensor, the earliest time step at
+/// which a value is not finite, and the index.
 pub fn check_reference_finite(reference: &Fixture) -> OracleResult<()> {
+    let mut first: Option<(usize, &str, usize)> = None;
     for (name, t) in &reference.tensors {
         if let Some(i) = t.data.iter().position(|v| !v.is_finite()) {
-            return Err(OracleError::NonFiniteReference {
+            let key = step_of(t, i).unwrap_or(usize::MAX);
+            if first.is_none_or(|(k, _, _)| key < k) {
+                first = Some((key, name, i));
+            }
+        }
+    }
+    match first {
+        None => Ok(()),
+        Some((_, name, i)) => {
+            let t = &reference.tensors[name];
+            Err(OracleError::NonFiniteReference {
                 case: reference.case.clone(),
-                tensor: name.clone(),
+                tensor: name.to_string(),
                 step: step_of(t, i),
                 index: unravel(i, &t.shape),
                 value: t.data[i],
-            });
+            })
         }
     }
-    Ok(())
 }
 
 /// The float32 tolerance of one reference tensor: normwise, `|c − r| ≤ rtol·|r| + atol` with
