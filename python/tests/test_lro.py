@@ -128,6 +128,12 @@ def test_fixture_errors_are_clear():
     assert issubclass(lro.CaseError, ValueError) and issubclass(lro.CaseError, lro.LroError)
 
 
+def test_sizes_over_the_limits_are_refused_before_any_work():
+    with pytest.raises(lro.LimitError, match="exceeds the limit") as e:
+        lro.fixture({"convention": "lro", "name": "big", "seed": 1, "o": 2, "n": 100000, "d": 2, "horizon": 6})
+    assert isinstance(e.value, ValueError)
+
+
 def test_a_corrupt_fixture_file_is_a_clear_error(tmp_path):
     p = tmp_path / "bad.npz"
     p.write_bytes(b"PK\x03\x04 this is not a zip archive")
