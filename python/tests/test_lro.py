@@ -113,6 +113,8 @@ def test_fixture_errors_are_clear():
         lro.fixture({"convention": "lro", "name": "c", "seed": 1, "o": 2, "n": 3, "d": 2, "horizon": 0})
     with pytest.raises(lro.CaseError, match="JSON"):
         lro.fixture({"convention": "lro", "seed": object()})
+    with pytest.raises(lro.CaseError, match="numbers must be finite"):
+        lro.fixture({"convention": "lro", "name": "c", "seed": 1, "o": 2, "n": 3, "d": 2, "horizon": 6, "alpha": math.nan})
     with pytest.raises(TypeError, match="case_or_config"):
         lro.fixture(3.5)
     with pytest.raises(lro.OptionError, match="batch = 4: fixtures of this lro hold one sequence"):
