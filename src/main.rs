@@ -67,39 +67,16 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Convergence study over the settings the paper leaves open (sweep, shards, merge).
+    Experiment(cli::experiment::ExperimentArgs),
     /// Per-mode loss, update, the learning ODE's Jacobian J = −M and its eigenvalues, and the
     /// stability class at fixed points.
     Modes(cli::modes::ModesArgs),
     /// Write a seeded reference fixture (JSON or NPZ) for checking another implementation.
-    Export {
-        /// Built-in case name (see `lro export --list`) or a case config .json file.
-        #[arg(long, required_unless_present = "list")]
-        case: Option<String>,
-        /// Output file: .json (exact round-trip floats) or .npz (numpy.load).
-        #[arg(long, required_unless_present = "list")]
-        out: Option<std::path::PathBuf>,
-        /// List the built-in cases and exit.
-        #[arg(long)]
-        list: bool,
-    },
+    Export(cli::export::ExportArgs),
     /// Compare another implementation's outputs with a case, tensor by tensor (exit 0 match,
-    /// 1 mismatch, 2 unusable input).
-    Check {
-        /// Built-in case name, case config .json, or fixture file (.json / .npz).
-        #[arg(long)]
-        case: String,
-        /// The candidate's outputs: .json or .npz in the fixture schema.
-        #[arg(long)]
-        candidate: std::path::PathBuf,
-        /// Relative tolerance (a finite number ≥ 0).
-        #[arg(long, default_value = "1e-9", value_parser = cli::tolerance,
-              allow_hyphen_values = true)]
-        rtol: f64,
-        /// Absolute tolerance (a finite number ≥ 0).
-        #[arg(long, default_value = "1e-12", value_parser = cli::tolerance,
-              allow_hyphen_values = true)]
-        atol: f64,
-    },
+    /// 1 mismatch or no learning rule checked, 2 unusable input).
+    Check(cli::check::CheckArgs),
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -138,17 +115,9 @@ fn main() -> ExitCode {
         Command::List => Ok(cli::list::run()),
         Command::Lowrank { seeds, steps, json } => cli::lowrank::run(seeds, steps, json),
         Command::Modes(args) => cli::modes::run(&args),
-        Command::Export { list: true, .. } => Ok(cli::export::list_cases()),
-        Command::Export { case, out, .. } => match (case, out) {
-            (Some(c), Some(o)) => cli::export::run(&c, &o),
-            _ => Err(CliError::Usage("give --case and --out (or --list)".into())),
-        },
-        Command::Check {
-            case,
-            candidate,
-            rtol,
-            atol,
-        } => cli::check::run(&case, &candidate, Some(rtol), Some(atol)),
+        Command::Experiment(args) => cli::experiment::run(&args),
+        Command::Export(args) => cli::export::run_args(&args),
+        Command::Check(args) => cli::check::run_args(&args),
     };
     match result {
         Ok(out) => {

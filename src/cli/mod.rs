@@ -3,6 +3,7 @@
 
 pub mod check;
 pub mod default_job;
+pub mod experiment;
 pub mod export;
 pub mod list;
 pub mod lowrank;
@@ -31,6 +32,12 @@ impl fmt::Display for CliError {
 
 impl From<crate::LroError> for CliError {
     fn from(e: crate::LroError) -> Self {
+        CliError::Usage(e.to_string())
+    }
+}
+
+impl From<crate::oracle::OracleError> for CliError {
+    fn from(e: crate::oracle::OracleError) -> Self {
         CliError::Usage(e.to_string())
     }
 }

@@ -16,9 +16,12 @@
 //! Everything is generic over [`Real`]: exact over `Rational`, exact derivatives over
 //! `Dual<Rational>`.
 
+pub mod compare;
 pub mod experiment;
 pub mod jacobian;
 pub mod manifold;
+pub mod roots;
+pub mod runs;
 pub mod sample;
 pub mod systems;
 
