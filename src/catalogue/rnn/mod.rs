@@ -215,7 +215,7 @@ fn p11(budget: Budget) -> Result<Evidence> {
     }
     // the bound must not depend on which instances ran: scale the comparisons of the instances
     // that ran to the whole budget (each instance compares the entries of 7 rules × 2 losses)
-    let per = if n > 0 { count / n } else { 0 };
+    let per = count.checked_div(n).unwrap_or(0);
     Ok(exact.and(statistical(
         n,
         worst,
