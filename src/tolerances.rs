@@ -215,7 +215,7 @@ pub const MODES_FINAL_MISALIGNMENT: f64 = 1e-4;
 /// `batches` batches: the exact Student-t quantile (ν = batches − 1) with union-bound failure
 /// probability `MC_FALSE_ALARM` (`statrs`). The batch means are treated as i.i.d. normal, which
 /// holds when each batch is much longer than the integrated autocorrelation time; callers state
-/// their batch length. For example t(1, 100) = 5.43, t(40, 30) = 9.5 (few batches: heavy tails).
+/// their batch length. For example t(1, 100) = 5.22, t(40, 30) = 7.56 (few batches: heavy tails).
 pub fn batch_sigmas_for(m: usize, batches: usize) -> f64 {
     use statrs::distribution::{ContinuousCDF, StudentsT};
     let nu = (batches.max(3) - 1) as f64;
@@ -426,5 +426,38 @@ mod tests {
         assert!((one - 4.8916).abs() < 1e-3, "z(1) = {one}");
         assert!((mc_sigmas_for(500) - 5.9978).abs() < 1e-3);
         assert!(many > one + 1.0, "z(1000) = {many}");
+    }
+
+    #[test]
+    fn contrastive_critical_values_are_exact_quantiles() {
+        // The documented examples, and the tails they stand for.
+        let close = |x: f64, want: f64| (x - want).abs() < 0.01;
+        assert!(
+            close(mc_sigmas_for(1), 4.89),
+            "{}",
+            mc_sigmas_for(1)
+        );
+        assert!(
+            close(mc_sigmas_for(4), 5.16),
+            "{}",
+            mc_sigmas_for(4)
+        );
+        assert!(
+            close(batch_sigmas_for(1, 100), 5.22),
+            "{}",
+            batch_sigmas_for(1, 100)
+        );
+        assert!(
+            close(batch_sigmas_for(40, 30), 7.56),
+            "{}",
+            batch_sigmas_for(40, 30)
+        );
+        let tail = crate::contrastive::stats::student_two_sided_tail(batch_sigmas_for(3, 30), 29.0)
+            .unwrap();
+        assert!((tail * 3.0 / MC_FALSE_ALARM - 1.0).abs() < 1e-6, "{tail}");
+        assert!(
+            batch_sigmas_for(1, 30) > mc_sigmas_for(1),
+            "t has heavier tails"
+        );
     }
 }
