@@ -318,6 +318,11 @@ pub const STUDY_SETTLE_FRACTION: f64 = 1e-3;
 /// 1e-16 relative), not a rate: the failure predictor skips them.
 pub const STUDY_ZERO_EIGEN_REL: f64 = 1e-9;
 
+/// Agreement of the study's exact binomial (Clopper–Pearson) interval ends with reference values
+/// quoted to 7 digits (R's `binom.test`): half a unit in the last quoted digit, rounded up. The
+/// bisection itself is exact to ~1e-16 and the f64 binomial sums to ~1e-14.
+pub const STUDY_BINOMIAL_REFERENCE_ABS: f64 = 1e-6;
+
 /// A per-mode run has "reached the manifold" when its loss falls to this fraction of its initial
 /// loss (the detour timing of EXP-RNN-4). The per-mode flows converge exponentially near the
 /// stable branch, so the time depends on this fraction only logarithmically; 1e-4 is past every
