@@ -7,8 +7,7 @@ use lro::study::{
     Class, Criterion, ModeState, Point, RULES, RunRecord, classify, run_one, selected,
 };
 use lro::tolerances::{
-    DETOUR_MIN_SLOWDOWN, DETOUR_REACH_FRACTION, STUDY_BINOMIAL_REFERENCE_ABS,
-    STUDY_SETTLE_FRACTION,
+    DETOUR_MIN_SLOWDOWN, DETOUR_REACH_FRACTION, STUDY_BINOMIAL_REFERENCE_ABS, STUDY_SETTLE_FRACTION,
 };
 use std::path::PathBuf;
 
@@ -226,7 +225,10 @@ fn detour_costs_time_and_a_sign_bug_would_show() {
     .unwrap();
     let slow = d.slowdown().unwrap();
     assert!(slow >= DETOUR_MIN_SLOWDOWN, "slowdown {slow}");
-    assert!(d.rflo.end[0] * detour::A_HAT > 0.0, "RFLO ends on sgn(a) = sgn(â)");
+    assert!(
+        d.rflo.end[0] * detour::A_HAT > 0.0,
+        "RFLO ends on sgn(a) = sgn(â)"
+    );
     assert!(d.bptt.end[0] > 0.0, "BPTT stays on the near branch");
     // With the feedback's sign flipped (â > 0) the start is already nearest the stable branch:
     // no detour, and the slowdown falls below the entry's bound, so the entry would fail.

@@ -62,7 +62,14 @@ fn exp_rnn_4(budget: Budget) -> Result<Evidence> {
         let (a0, w0, a_hat) = detour_case(k);
         ran += 1;
         let start = [a0, detour::START[1], w0];
-        let d = detour::measure(&teacher, start, a_hat, W_HAT, DETOUR_REACH_FRACTION, tau_max)?;
+        let d = detour::measure(
+            &teacher,
+            start,
+            a_hat,
+            W_HAT,
+            DETOUR_REACH_FRACTION,
+            tau_max,
+        )?;
         let repro = Reproducer::new(k, "f64")
             .param("a0", a0)
             .param("w0", w0)
@@ -86,7 +93,7 @@ fn exp_rnn_4(budget: Budget) -> Result<Evidence> {
             worst = Some(repro.clone());
         }
         let slow = d.slowdown().unwrap_or(f64::NAN);
-        if !(slow >= least) {
+        if slow.is_nan() || slow < least {
             least = slow;
             if worst.is_none() || wrong == 0 {
                 worst = Some(repro);
@@ -155,7 +162,7 @@ fn exp_rnn_6(budget: Budget) -> Result<Evidence> {
                 let s1 = rec.spectrum.first().copied().unwrap_or(0.0);
                 let so = rec.spectrum.get(p.o).copied().unwrap_or(0.0);
                 let gap = if s1 > 0.0 { so / s1 } else { 0.0 };
-                if !(gap <= worst_gap) {
+                if gap.is_nan() || gap > worst_gap {
                     worst_gap = gap;
                     worst_seed = seed;
                 }
@@ -174,7 +181,11 @@ fn exp_rnn_6(budget: Budget) -> Result<Evidence> {
                 "{r} {}/{n} (paper {}/{PAPER_RUNS}{})",
                 counts[i],
                 PAPER_COUNTS[i],
-                if consistent[i] { ", consistent" } else { ", not consistent" }
+                if consistent[i] {
+                    ", consistent"
+                } else {
+                    ", not consistent"
+                }
             )
         })
         .collect();
