@@ -402,6 +402,11 @@ pub const STUDY_SETTLE_FRACTION: f64 = 1e-3;
 /// 1e-16 relative), not a rate: the failure predictor skips them.
 pub const STUDY_ZERO_EIGEN_REL: f64 = 1e-9;
 
+/// Agreement of the study's exact binomial (Clopper–Pearson) interval ends with reference values
+/// quoted to 7 digits (R's `binom.test`): half a unit in the last quoted digit, rounded up. The
+/// bisection itself is exact to ~1e-16 and the f64 binomial sums to ~1e-14.
+pub const STUDY_BINOMIAL_REFERENCE_ABS: f64 = 1e-6;
+
 /// A per-mode run has "reached the manifold" when its loss falls to this fraction of its initial
 /// loss (the detour timing of EXP-RNN-4). The per-mode flows converge exponentially near the
 /// stable branch, so the time depends on this fraction only logarithmically; 1e-4 is past every
@@ -410,8 +415,9 @@ pub const DETOUR_REACH_FRACTION: f64 = 1e-4;
 
 /// The least slowdown τ_detour / τ_nearest that counts as the detour "greatly increasing learning
 /// time" (the summary's words): 1.5. Without a detour both starts reach the manifold in the same
-/// time by symmetry (ratio 1 up to the RK4 step); a run that switches branch must cross the
-/// manifold's gap at a = 0, which costs at least as long again in every case tried.
+/// time by the symmetry (a, b) → (−a, −b) (ratio 1 up to the RK4 step); with the feedback's sign
+/// flipped the ratio falls below 1. The 12 detouring cases of EXP-RNN-4 that stay in |w| < 1 give
+/// 1.55 … 3.0 (an independent Python RK4 of the same flows agrees), so 1.5 separates the two.
 pub const DETOUR_MIN_SLOWDOWN: f64 = 1.5;
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! The sweep driver: a grid of [`Point`]s × [`RULES`] × seeds, run in parallel on std threads, with
 //! a line-per-run cache (JSON lines) that a rerun with `resume` picks up after an interruption, and
 //! shards (`i/N`) whose caches a merge step combines.
-use super::{Point, Result, RULES, RunRecord, StudyError, UpdateKind, run_one};
+use super::{Point, RULES, Result, RunRecord, StudyError, UpdateKind, run_one};
 use std::collections::HashSet;
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
@@ -19,10 +19,13 @@ pub struct Grid {
     pub seeds: u64,
 }
 
-fn product(base: &Point, axes: &[&dyn Fn(&Point) -> Vec<Point>]) -> Vec<Point> {
+/// One axis of a product grid: the values of a point along it.
+type Axis<'a> = &'a dyn Fn(&Point) -> Vec<Point>;
+
+fn product(base: &Point, axes: &[Axis]) -> Vec<Point> {
     let mut pts = vec![base.clone()];
     for axis in axes {
-        pts = pts.iter().flat_map(|p| axis(p)).collect();
+        pts = pts.iter().flat_map(axis).collect();
     }
     pts
 }
@@ -46,12 +49,7 @@ impl Grid {
                         })
                         .collect()
                 },
-                &|p| {
-                    [1, 4]
-                        .iter()
-                        .map(|&o| Point { o, ..p.clone() })
-                        .collect()
-                },
+                &|p| [1, 4].iter().map(|&o| Point { o, ..p.clone() }).collect(),
                 &|p| {
                     [0.0, 0.5]
                         .iter()
@@ -125,20 +123,18 @@ impl Grid {
                         })
                         .collect()
                 },
+                &|p| [4, 8].iter().map(|&n| Point { n, ..p.clone() }).collect(),
                 &|p| {
-                    [4, 8]
-                        .iter()
-                        .map(|&n| Point { n, ..p.clone() })
-                        .collect()
-                },
-                &|p| {
-                    [super::FeedbackDist::Gaussian, super::FeedbackDist::Rademacher]
-                        .iter()
-                        .map(|&f| Point {
-                            feedback: f,
-                            ..p.clone()
-                        })
-                        .collect()
+                    [
+                        super::FeedbackDist::Gaussian,
+                        super::FeedbackDist::Rademacher,
+                    ]
+                    .iter()
+                    .map(|&f| Point {
+                        feedback: f,
+                        ..p.clone()
+                    })
+                    .collect()
                 },
             ],
         );
@@ -315,18 +311,22 @@ pub fn read_caches(dir: &Path) -> Result<Vec<RunRecord>> {
             path: f.display().to_string(),
             source,
         })?;
-        for (i, line) in std::io::BufReader::new(file).lines().enumerate() {
-            let line = line.map_err(|source| StudyError::Io {
+        let lines: Vec<String> = std::io::BufReader::new(file)
+            .lines()
+            .collect::<std::io::Result<_>>()
+            .map_err(|source| StudyError::Io {
                 path: f.display().to_string(),
                 source,
             })?;
+        let last = lines.len();
+        for (i, line) in lines.into_iter().enumerate() {
             if line.trim().is_empty() {
                 continue;
             }
             let rec: RunRecord = match serde_json::from_str(&line) {
                 Ok(r) => r,
-                // A line cut by an interruption: the run is simply redone.
-                Err(e) if e.is_eof() => continue,
+                // The last line cut by an interruption: the run is simply redone.
+                Err(_) if i + 1 == last => continue,
                 Err(e) => {
                     return Err(StudyError::Parse {
                         path: f.display().to_string(),
@@ -341,6 +341,35 @@ pub fn read_caches(dir: &Path) -> Result<Vec<RunRecord>> {
         }
     }
     Ok(out)
+}
+
+/// Removes a last line cut by an interruption (and ends the file with a newline), so that appended
+/// runs start on a line of their own.
+fn drop_cut_line(path: &Path) -> Result<()> {
+    let io = |source| StudyError::Io {
+        path: path.display().to_string(),
+        source,
+    };
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(io(e)),
+    };
+    let mut lines: Vec<&str> = text.lines().collect();
+    let cut = lines
+        .last()
+        .is_some_and(|l| serde_json::from_str::<RunRecord>(l).is_err());
+    if cut {
+        lines.pop();
+    }
+    if cut || !text.is_empty() && !text.ends_with('\n') {
+        let mut fixed = lines.join("\n");
+        if !fixed.is_empty() {
+            fixed.push('\n');
+        }
+        std::fs::write(path, fixed).map_err(io)?;
+    }
+    Ok(())
 }
 
 /// What a sweep did.
@@ -399,6 +428,9 @@ pub fn run(
         .copied()
         .collect();
     let path = dir.join(shard.file_name());
+    if resume {
+        drop_cut_line(&path)?;
+    }
     let file = std::fs::OpenOptions::new()
         .create(true)
         .append(resume)
@@ -424,14 +456,13 @@ pub fn run(
                     if first_error.lock().map(|e| e.is_some()).unwrap_or(true) {
                         break;
                     }
-                    let outcome = run_one(&grid.points[job.point], job.rule, job.seed).and_then(
-                        |rec| {
-                            let line = serde_json::to_string(&rec).map_err(|e| {
-                                StudyError::Invalid {
+                    let outcome =
+                        run_one(&grid.points[job.point], job.rule, job.seed).and_then(|rec| {
+                            let line =
+                                serde_json::to_string(&rec).map_err(|e| StudyError::Invalid {
                                     name: "record".into(),
                                     reason: e.to_string(),
-                                }
-                            })?;
+                                })?;
                             let mut w = sink.lock().map_err(|_| StudyError::Invalid {
                                 name: "cache".into(),
                                 reason: "a worker panicked while writing".into(),
@@ -442,8 +473,7 @@ pub fn run(
                                     path: path.display().to_string(),
                                     source,
                                 })
-                        },
-                    );
+                        });
                     if let Err(e) = outcome {
                         if let Ok(mut slot) = first_error.lock() {
                             slot.get_or_insert(e);
