@@ -53,6 +53,7 @@ fn fixture_with(tensors: Vec<(Vec<usize>, Vec<f64>)>) -> Fixture {
         case: "prop".into(),
         description: "random tensors".into(),
         conventions: conventions::lro("identity", false, BTreeMap::new()),
+        provenance: Default::default(),
         tensors: ts.tensors,
     }
 }

@@ -221,6 +221,12 @@ pub fn read_zip(b: &[u8]) -> std::result::Result<Vec<(String, Vec<u8>)>, String>
                 "zip member {name} is corrupt (size or CRC-32 mismatch)"
             ));
         }
+        if out.iter().any(|(n, _)| *n == name) {
+            return Err(format!(
+                "the archive holds member {name} twice; which one is meant is ambiguous, write \
+                 each array once"
+            ));
+        }
         out.push((name, data.to_vec()));
     }
     Ok(out)
@@ -240,6 +246,8 @@ pub enum NpyData {
 /// A parsed `.npy` array: shape and values in C order.
 #[derive(Clone, Debug, PartialEq)]
 pub struct NpyArray {
+    /// The dtype as the header writes it (e.g. `<f8`, `<f4`, `<i8`, `|b1`).
+    pub dtype: String,
     /// Dimensions.
     pub shape: Vec<usize>,
     /// Values, C order.
@@ -274,14 +282,21 @@ pub fn parse_npy(b: &[u8]) -> std::result::Result<NpyArray, String> {
     let fortran = header_field(header, "fortran_order")?.starts_with("True");
     let shape_txt = header_field(header, "shape")?;
     let close = shape_txt.find(')').ok_or("cannot read the .npy shape")?;
-    let shape: Vec<usize> = shape_txt[1..close]
+    let inner = shape_txt
+        .get(..close)
+        .and_then(|s| s.strip_prefix('('))
+        .ok_or("cannot read the .npy shape (expected a tuple such as (3, 4))")?;
+    let shape: Vec<usize> = inner
         .split(',')
         .map(|s| s.trim())
         .filter(|s| !s.is_empty())
         .map(|s| s.trim_end_matches('L').parse::<usize>())
         .collect::<std::result::Result<_, _>>()
         .map_err(|_| "cannot read the .npy shape".to_string())?;
-    let count: usize = shape.iter().product();
+    let count = shape
+        .iter()
+        .try_fold(1usize, |a, &d| a.checked_mul(d))
+        .ok_or_else(|| format!("the .npy shape {shape:?} has more entries than memory can hold"))?;
     let body = &b[start + hlen..];
     let (order, kind, width) = {
         let mut c = descr.chars();
@@ -294,13 +309,23 @@ pub fn parse_npy(b: &[u8]) -> std::result::Result<NpyArray, String> {
         (order, kind, width)
     };
     let big = order == '>';
-    let item = if kind == 'U' { 4 * width } else { width };
-    if body.len() < count * item {
+    let item = if kind == 'U' {
+        width
+            .checked_mul(4)
+            .ok_or("the .npy string dtype is too wide")?
+    } else {
+        width
+    };
+    let need = count.checked_mul(item);
+    if need.is_none_or(|need| body.len() < need) {
         return Err(format!(
             ".npy data too short: shape {shape:?} of {descr} needs {} bytes, found {}",
-            count * item,
+            need.map_or("more than memory holds".to_string(), |n| n.to_string()),
             body.len()
         ));
+    }
+    if item == 0 {
+        return Err(format!("bad .npy dtype {descr} (zero-width items)"));
     }
     let chunk = |i: usize| -> &[u8] { &body[i * item..(i + 1) * item] };
     let word = |s: &[u8]| -> Vec<u8> {
@@ -356,7 +381,11 @@ pub fn parse_npy(b: &[u8]) -> std::result::Result<NpyArray, String> {
     if fortran && shape.len() > 1 {
         data = reorder_fortran(&shape, data);
     }
-    Ok(NpyArray { shape, data })
+    Ok(NpyArray {
+        dtype: descr.to_string(),
+        shape,
+        data,
+    })
 }
 
 /// Converts Fortran-order values to C order.
@@ -397,6 +426,8 @@ struct MetaTensor {
     first_step: Option<usize>,
     doc: String,
     shape: Vec<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    f64_error: Option<f64>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -406,6 +437,8 @@ struct Meta {
     case: String,
     description: String,
     conventions: super::conventions::Conventions,
+    #[serde(default)]
+    provenance: super::fixture::Provenance,
     tensors: BTreeMap<String, MetaTensor>,
 }
 
@@ -419,6 +452,7 @@ pub fn write_fixture(f: &Fixture) -> Result<Vec<u8>> {
         case: f.case.clone(),
         description: f.description.clone(),
         conventions: f.conventions.clone(),
+        provenance: f.provenance.clone(),
         tensors: f
             .tensors
             .iter()
@@ -431,6 +465,7 @@ pub fn write_fixture(f: &Fixture) -> Result<Vec<u8>> {
                         first_step: t.first_step,
                         doc: t.doc.clone(),
                         shape: t.shape.clone(),
+                        f64_error: t.f64_error,
                     },
                 )
             })
@@ -512,6 +547,7 @@ pub fn read_fixture(bytes: &[u8]) -> Result<Fixture> {
                 doc: mt.doc,
                 shape: mt.shape,
                 data,
+                f64_error: mt.f64_error,
             },
         );
     }
@@ -520,6 +556,7 @@ pub fn read_fixture(bytes: &[u8]) -> Result<Fixture> {
         case: meta.case,
         description: meta.description,
         conventions: meta.conventions,
+        provenance: meta.provenance,
         tensors,
     };
     f.validate()?;

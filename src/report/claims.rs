@@ -437,6 +437,8 @@ mod tests {
             version: super::super::REPORT_VERSION,
             budget: Budget::Test,
             entries,
+            power: None,
+            lro_version: String::new(),
         }
     }
 

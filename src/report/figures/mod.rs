@@ -6,11 +6,13 @@ mod contrastive;
 mod gradcheck;
 mod lowrank;
 mod modes;
+pub mod study;
 
 pub use contrastive::{cl_trajectories, ep_bias_vs_beta};
 pub use gradcheck::gradcheck_steps;
 pub use lowrank::rank_spectra;
 pub use modes::{detour_loss, phase_portrait, rates_vs_s};
+pub use study::{detour_times, study_rank_spectra};
 
 use crate::catalogue::Budget;
 use crate::error::Result;
@@ -421,6 +423,8 @@ pub fn builders() -> Vec<Builder> {
         phase_portrait,
         detour_loss,
         rank_spectra,
+        detour_times,
+        study_rank_spectra,
         ep_bias_vs_beta,
         cl_trajectories,
     ]
