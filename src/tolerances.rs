@@ -210,7 +210,6 @@ pub const MODES_FINAL_MISALIGNMENT: f64 = 1e-4;
 // Contrastive learning (spec `theory/contrastive.md`, §7).
 // ---------------------------------------------------------------------------------------------
 
-
 /// Number of standard errors for `m` simultaneous comparisons of batch-means averages over
 /// `batches` batches: the exact Student-t quantile (ν = batches − 1) with union-bound failure
 /// probability `MC_FALSE_ALARM` (`statrs`). The batch means are treated as i.i.d. normal, which
@@ -438,16 +437,8 @@ mod tests {
     fn contrastive_critical_values_are_exact_quantiles() {
         // The documented examples, and the tails they stand for.
         let close = |x: f64, want: f64| (x - want).abs() < 0.01;
-        assert!(
-            close(mc_sigmas_for(1), 4.89),
-            "{}",
-            mc_sigmas_for(1)
-        );
-        assert!(
-            close(mc_sigmas_for(4), 5.16),
-            "{}",
-            mc_sigmas_for(4)
-        );
+        assert!(close(mc_sigmas_for(1), 4.89), "{}", mc_sigmas_for(1));
+        assert!(close(mc_sigmas_for(4), 5.16), "{}", mc_sigmas_for(4));
         assert!(
             close(batch_sigmas_for(1, 100), 5.22),
             "{}",
@@ -458,8 +449,9 @@ mod tests {
             "{}",
             batch_sigmas_for(40, 30)
         );
-        let tail = crate::contrastive::stats::student_two_sided_tail(batch_sigmas_for(3, 30), 29.0)
-            .unwrap();
+        use statrs::distribution::{ContinuousCDF, StudentsT};
+        let t29 = StudentsT::new(0.0, 1.0, 29.0).expect("29 degrees of freedom");
+        let tail = 2.0 * t29.sf(batch_sigmas_for(3, 30));
         assert!((tail * 3.0 / MC_FALSE_ALARM - 1.0).abs() < 1e-6, "{tail}");
         assert!(
             batch_sigmas_for(1, 30) > mc_sigmas_for(1),
