@@ -106,6 +106,22 @@ faults! {
     PhaseLengthOffByOne => "phase-length-off-by-one", "contrastive::phases";
 }
 
+impl Fault {
+    /// The catalogue entries meant to catch this fault: with it injected, each of them must fail
+    /// (the fault-injection test asserts it). Other entries may fail too; the report's check-power
+    /// table lists every entry that does.
+    pub fn meant_to_catch(self) -> &'static [&'static str] {
+        match self {
+            Fault::BpttStateOneLate => &["P-RNN-7", "P-RNN-8", "P-RNN-10", "P-RNN-11"],
+            Fault::TraceOneStepLate => &["P-RNN-7", "P-RNN-8", "P-RNN-11"],
+            Fault::ReadoutSignFlip => &["P-RNN-9", "P-RNN-11"],
+            Fault::ExpectedLagTranspose => &["P-RNN-2", "P-RNN-3", "P-RNN-11"],
+            Fault::ExpectedTruncationOffByOne => &["P-RNN-7", "P-RNN-11"],
+            _ => &[],
+        }
+    }
+}
+
 thread_local! {
     static ACTIVE: Cell<Option<Fault>> = const { Cell::new(None) };
 }
