@@ -117,6 +117,18 @@ impl Fault {
             Fault::ReadoutSignFlip => &["P-RNN-9", "P-RNN-11"],
             Fault::ExpectedLagTranspose => &["P-RNN-2", "P-RNN-3", "P-RNN-11"],
             Fault::ExpectedTruncationOffByOne => &["P-RNN-7", "P-RNN-11"],
+            // Contrastive: every entry that fails with the fault at Test budget
+            // (`tests/contrastive_faults.rs` checks the primary findings).
+            Fault::PhaseWeightImbalance => &["P-CL-13", "P-CL-18", "CL-T2"],
+            Fault::MissingImportanceWeight => &["P-CL-1", "P-CL-2", "P-CL-3", "P-CL-14"],
+            Fault::EpBetaSignFlip => &["P-CL-8", "P-CL-8.b", "P-CL-10", "P-CL-12"],
+            Fault::EpMissingInvBeta => &["P-CL-8", "P-CL-8.b"],
+            Fault::ChlPhaseSwap => &["P-CL-19", "P-CL-20"],
+            Fault::KappaOff3Percent => &["P-CL-10"],
+            Fault::GibbsStaleState => &["P-CL-18", "CL-T2"],
+            Fault::PhaseLengthOffByOne => {
+                &["P-CL-5", "P-CL-6", "P-CL-7", "P-CL-15", "P-CL-18", "CL-T2"]
+            }
             _ => &[],
         }
     }
