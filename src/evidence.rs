@@ -355,7 +355,8 @@ pub struct Evidence {
     pub instances: usize,
     /// Every measured value, with its measure and bound. Non-empty.
     pub findings: Vec<Finding>,
-    /// Whether every finding holds and at least one instance ran.
+    /// Whether every finding holds. (A check that ran no instance at all is a failure too: the
+    /// report and the tests require `instances > 0` besides `passed`.)
     pub passed: bool,
     /// One line on how it was checked (number kinds, sizes, what the error is relative to).
     pub detail: String,
@@ -381,7 +382,7 @@ impl Evidence {
         };
         Evidence {
             instances,
-            passed: finding.holds() && instances > 0,
+            passed: finding.holds(),
             findings: vec![finding],
             detail: detail.into(),
             reproducer: None,
@@ -439,38 +440,6 @@ impl Evidence {
             Bound::Zero,
             detail,
         )
-    }
-
-    /// Legacy constructor from before measure kinds: a worst error and its tolerance (`None`:
-    /// must be 0). It records [`Measure::RelError`] (or [`Measure::ExactMismatches`] without a
-    /// tolerance), which is not always what was measured; use [`Evidence::measured`] and friends.
-    #[deprecated(
-        note = "state the measure kind: Evidence::measured / exact / error_at_most / violations"
-    )]
-    pub fn from_worst(
-        instances: usize,
-        worst_error: f64,
-        tolerance: Option<f64>,
-        detail: impl Into<String>,
-    ) -> Self {
-        match tolerance {
-            None => Self::measured(
-                instances,
-                "worst error",
-                Measure::ExactMismatches,
-                worst_error,
-                Bound::Zero,
-                detail,
-            ),
-            Some(t) => Self::measured(
-                instances,
-                "worst error",
-                Measure::RelError,
-                worst_error,
-                Bound::AtMost { value: t },
-                detail,
-            ),
-        }
     }
 
     /// Attaches the worst instance's reproducer.
@@ -567,8 +536,10 @@ mod tests {
     }
 
     #[test]
-    fn zero_instances_never_pass() {
-        assert!(!Evidence::exact(0, "nothing", 0, "").passed);
+    fn a_failing_finding_fails_the_evidence() {
+        assert!(Evidence::exact(1, "identity", 0, "").passed);
+        assert!(!Evidence::exact(1, "identity", 1, "").passed);
+        assert!(!Evidence::error_at_most(1, "e", Measure::AbsError, f64::NAN, 1.0, "").passed);
     }
 
     #[test]

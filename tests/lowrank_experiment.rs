@@ -1,7 +1,7 @@
 //! The student–teacher experiment of spec §8 (settings chosen by the project; see
 //! `lro::lowrank::experiment`). The test-budget run is snapshotted; the full 20-seed run is
 //! `#[ignore]`d (run it with `cargo test --release --test lowrank_experiment -- --ignored`).
-use lro::catalogue::Budget;
+use lro::evidence::Budget;
 use lro::lowrank::experiment::{RULES, Settings, run};
 use lro::tolerances::{EFFECTIVE_RANK_REL, HIGHER_RANK_MIN_GAP, RANK_REL_GAP};
 

@@ -10,7 +10,19 @@ fn run(budget: Budget) {
     {
         let t0 = std::time::Instant::now();
         let ev = (e.check)(budget);
-        eprintln!("{budget:?} {} {:?} {:?}", e.id, t0.elapsed(), ev);
+        match &ev {
+            Ok(ev) => {
+                let f: Vec<String> = ev.findings.iter().map(|f| f.to_string()).collect();
+                eprintln!(
+                    "{budget} {} {:?}: {} | {}",
+                    e.id,
+                    t0.elapsed(),
+                    f.join("; "),
+                    ev.detail
+                );
+            }
+            Err(err) => eprintln!("{budget} {} {:?}: error {err}", e.id, t0.elapsed()),
+        }
         match ev {
             Ok(ev) if ev.passed && ev.instances > 0 => {}
             Ok(ev) => failures.push(format!("{}: {ev:?}", e.id)),

@@ -1,7 +1,7 @@
 //! Exact certificates of the per-mode identities (P-RNN-14.a … P-RNN-30.a), and the certificate
 //! engine's ability to refute a false identity.
-use lro::catalogue::Budget;
 use lro::certify::{self, Identity, Var, VarDomain, modes as cm};
+use lro::evidence::Budget;
 use lro::scalar::{Rational, Real};
 
 fn all_hold(name: &str, ids: Vec<Identity<'static>>) {

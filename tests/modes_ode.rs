@@ -70,7 +70,7 @@ fn dormand_prince_meets_its_tolerance() {
 #[test]
 fn leaving_the_domain_is_a_typed_outcome() {
     // P-RNN-34: the guessed Fig. 4-like RFLO setting leaves |w| < 1.
-    let (rule, t, y0) = lro::catalogue::modes::leaving_setting();
+    let (rule, t, y0) = lro::modes::runs::leaving_setting();
     let sys = ModeFlow::single(rule, t, Horizon::Infinite);
     let y = pack_modes(std::slice::from_ref(&y0));
     for out in [
@@ -96,7 +96,7 @@ fn leaving_the_domain_is_a_typed_outcome() {
         assert!(err.to_string().contains("left the domain"), "{err}");
     }
     // the same start with BPTT converges inside the domain
-    let (_, t, y0) = lro::catalogue::modes::leaving_setting();
+    let (_, t, y0) = lro::modes::runs::leaving_setting();
     let sys = ModeFlow::single(ModeRule::Bptt, t.clone(), Horizon::Infinite);
     let y = ode::dormand_prince(
         &sys,

@@ -1,6 +1,6 @@
 //! P-RNN-1 … P-RNN-12 as property tests over random sizes (o, n, d ≤ 8, T ≤ 30 in f64; smaller over
 //! exact rationals), calling the same property functions as the catalogue.
-use lro::catalogue::rnn::props;
+use lro::certify::rnn as props;
 use lro::rnn::{Activation, InstanceSpec};
 use lro::rules::{Loss, Rule};
 use lro::scalar::Rational;
@@ -138,4 +138,58 @@ fn truncating_below_the_nilpotency_index_differs() {
         !shorter.equal,
         "tBPTT(k − 1) should differ from BPTT when W^(k−1) ≠ 0"
     );
+}
+
+/// The Monte-Carlo critical value comes from the Student-t quantile: for many draws it approaches
+/// the normal quantile Φ⁻¹(1 − 5e-7) = 4.8916 (one comparison, total false-alarm 1e-6), it grows
+/// with the number of comparisons (Bonferroni) and with fewer draws (heavier t tails).
+#[test]
+fn monte_carlo_critical_values_follow_the_quantiles() {
+    use lro::tolerances::mc_critical_z;
+    // Φ⁻¹(1 − 5e-7) to four decimals; t with 10⁹ degrees of freedom is normal far below that.
+    const NORMAL_QUANTILE: f64 = 4.8916;
+    const TABLE_ROUNDING: f64 = 1e-4;
+    assert!((mc_critical_z(1, 1_000_000_000) - NORMAL_QUANTILE).abs() <= TABLE_ROUNDING);
+    assert!(mc_critical_z(100, 4000) > mc_critical_z(1, 4000));
+    assert!(mc_critical_z(1, 50) > mc_critical_z(1, 4000));
+}
+
+/// P-RNN-10.a's e-prop reference: with W diagonal, truncating the state Jacobian to its diagonal
+/// loses nothing, so the diagonal RTRL reference equals RTRL's (and BPTT's) exact update; a
+/// non-diagonal W makes them differ (so the reference is not RTRL under another name).
+#[test]
+fn diagonal_rtrl_is_rtrl_exactly_when_w_is_diagonal() {
+    use lro::certify::nonlinear::diagonal_rtrl;
+    use lro::rules::online;
+    use nalgebra::DMatrix;
+    let spec = InstanceSpec {
+        seed: 11,
+        o: 2,
+        n: 3,
+        n_teacher: 2,
+        d: 2,
+        horizon: 4,
+    };
+    let inst = spec.draw().expect("draws").cast::<Rational>();
+    let net = inst.st.student.clone();
+    let diag_w = DMatrix::from_fn(3, 3, |i, j| {
+        if i == j {
+            net.w()[(i, j)].clone()
+        } else {
+            <Rational as lro::scalar::Real>::from_i64(0)
+        }
+    });
+    let dnet = net
+        .with_params(net.a().clone(), diag_w, net.b().clone())
+        .expect("shapes");
+    let rtrl = |n: &lro::rnn::Rnn<Rational>| {
+        online::update(&Rule::Rtrl, n, &inst.xs, &inst.targets, Loss::Sequence).expect("update")
+    };
+    let (w, b) =
+        diagonal_rtrl(&dnet, &inst.xs, &inst.targets, Loss::Sequence, dnet.a()).expect("runs");
+    let exact = rtrl(&dnet);
+    assert_eq!((w, b), (exact.w, exact.b));
+    let (w, _) =
+        diagonal_rtrl(&net, &inst.xs, &inst.targets, Loss::Sequence, net.a()).expect("runs");
+    assert_ne!(w, rtrl(&net).w, "off-diagonal W must matter");
 }

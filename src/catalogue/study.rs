@@ -2,7 +2,7 @@
 //! EXP-RNN-6, the student–teacher convergence counts and rank spectra at the point the study
 //! selects, with its verdict against the paper's counts; EXP-RNN-4, RFLO's detour (after Fig. 4)
 //! timed against the nearest-branch prediction.
-use super::{Area, Budget, Entry, Evidence, Measure, Provenance, Reproducer, Tag};
+use super::{Budget, Entry, Evidence, Measure, Reproducer};
 use crate::error::{LroError, Result};
 use crate::evidence::Bound;
 use crate::rnn::Mode;
@@ -16,26 +16,26 @@ use crate::tolerances::{DETOUR_MIN_SLOWDOWN, DETOUR_REACH_FRACTION, RANK_REL_GAP
 /// The entries of this area.
 pub fn entries() -> Vec<Entry> {
     vec![
-        Entry {
-            id: "EXP-RNN-4",
-            area: Area::RnnModes,
-            statement: "RFLO's detour (after Fig. 4; settings chosen by the project): from a start \
+        entry!(
+            "EXP-RNN-4",
+            RnnModes,
+            [Notes, Derived],
+            "RFLO's detour (after Fig. 4; settings chosen by the project): from a start \
                         nearer the branch sgn(s) ≠ sgn(â), RFLO ends on the branch sgn(s) = sgn(â) \
                         and takes at least 1.5× the nearest-branch time (RFLO from the mirror start)",
-            provenance: Provenance(&[Tag::Notes, Tag::Derived]),
-            check: exp_rnn_4,
-        },
-        Entry {
-            id: "EXP-RNN-6",
-            area: Area::RnnLowRank,
-            statement: "Student–teacher convergence counts and rank (after the main experiment and \
+            exp_rnn_4,
+        ),
+        entry!(
+            "EXP-RNN-6",
+            RnnLowRank,
+            [Notes, Assumed],
+            "Student–teacher convergence counts and rank (after the main experiment and \
                         Fig. 6; settings selected by the project's convergence study): RFLO's \
                         W change has rank ≤ o, BPTT and one-step tBPTT converge on every seed, \
                         RFLO's count is consistent with the paper's 13/20; verdict on the full \
                         pattern in the detail",
-            provenance: Provenance(&[Tag::Notes, Tag::Assumed]),
-            check: exp_rnn_6,
-        },
+            exp_rnn_6,
+        ),
     ]
 }
 

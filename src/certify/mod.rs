@@ -18,7 +18,10 @@ use crate::error::{LroError, Result};
 use crate::evidence::Evidence;
 use crate::scalar::{Rational, Real};
 
+pub mod compare;
 pub mod modes;
+pub mod nonlinear;
+pub mod rnn;
 
 /// Where a variable's grid points lie.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -261,49 +261,56 @@ fn rel(x: f64, scale: f64) -> f64 {
 /// `exact` selects small short cases (rational runs) or larger long ones (f64, `steps` steps,
 /// every fourth case with a large rate that makes it diverge).
 pub fn sweep(count: usize, seed0: u64, exact: bool, steps: usize) -> Vec<Case> {
-    let w_hats = [None, Some(0.0), Some(-1.5), Some(2.0)];
     (0..count)
-        .map(|i| {
-            let seed = seed0 + i as u64;
-            let (o, n, d, horizon) = if exact {
-                (1 + i % 2, 3 + i % 2, 1 + i % 3, 1 + i % 3)
-            } else {
-                (1 + i % 2, 4 + i % 4, 1 + i % 4, 2 + i % 5)
-            };
-            let updates = match i % 3 {
-                0 => Updates::Online,
-                1 => Updates::MiniBatch { batch: 2 },
-                _ => Updates::Expected,
-            };
-            let diverge = !exact && i % 4 == 3;
-            Case {
-                spec: InstanceSpec {
-                    seed,
-                    o,
-                    n,
-                    n_teacher: 2,
-                    d,
-                    horizon,
-                },
-                aligned: i % 2 == 1,
-                updates,
-                loss: if (i / 2) % 2 == 0 {
-                    Loss::Final
-                } else {
-                    Loss::Sequence
-                },
-                w_hat: w_hats[i % 4],
-                eta: if diverge { 4.0 } else { 1.0 / 16.0 },
-                decay: if (i / 3) % 2 == 0 { None } else { Some(5) },
-                steps,
-                data: if (i / 5) % 2 == 0 {
-                    DataKind::White
-                } else {
-                    DataKind::Fixed
-                },
-            }
-        })
+        .map(|i| sweep_case(i, seed0, exact, steps))
         .collect()
+}
+
+/// Case `i` of [`sweep`] (the same case whatever the sweep's length, so one case reruns alone).
+pub fn sweep_case(i: usize, seed0: u64, exact: bool, steps: usize) -> Case {
+    let w_hats = [None, Some(0.0), Some(-1.5), Some(2.0)];
+    let seed = seed0 + i as u64;
+    let (o, n, d, horizon) = if exact {
+        (1 + i % 2, 3 + i % 2, 1 + i % 3, 1 + i % 3)
+    } else {
+        (1 + i % 2, 4 + i % 4, 1 + i % 4, 2 + i % 5)
+    };
+    let updates = match i % 3 {
+        0 => Updates::Online,
+        1 => Updates::MiniBatch { batch: 2 },
+        _ => Updates::Expected,
+    };
+    let diverge = !exact && i % 4 == 3;
+    Case {
+        spec: InstanceSpec {
+            seed,
+            o,
+            n,
+            n_teacher: 2,
+            d,
+            horizon,
+        },
+        aligned: i % 2 == 1,
+        updates,
+        loss: if (i / 2).is_multiple_of(2) {
+            Loss::Final
+        } else {
+            Loss::Sequence
+        },
+        w_hat: w_hats[i % 4],
+        eta: if diverge { 4.0 } else { 1.0 / 16.0 },
+        decay: if (i / 3).is_multiple_of(2) {
+            None
+        } else {
+            Some(5)
+        },
+        steps,
+        data: if (i / 5).is_multiple_of(2) {
+            DataKind::White
+        } else {
+            DataKind::Fixed
+        },
+    }
 }
 
 /// A continuous (Gaussian) student–teacher pair with feedback, for statements that hold with

@@ -16,6 +16,7 @@
 //! The student–teacher experiment of spec §8 is in [`experiment`].
 pub mod cases;
 pub mod experiment;
+pub mod rank_performance;
 
 use crate::error::{LroError, Result};
 use crate::linalg;

@@ -14,5 +14,5 @@ pub mod task;
 pub use aligned::{AlignedBasis, Mode, ModeReadout};
 pub use inputs::Sequence;
 pub use model::{Activation, Rnn, Trajectory};
-pub use random::{Instance, InstanceSpec};
+pub use random::{Instance, InstanceSize, InstanceSpec};
 pub use task::StudentTeacher;

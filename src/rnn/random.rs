@@ -46,6 +46,57 @@ pub struct Instance<T: Real> {
     pub targets: Sequence<T>,
 }
 
+/// Size classes of drawn instances; [`InstanceSpec::sized`] draws the dimensions within them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InstanceSize {
+    /// Exact runs over rationals: o, d ≤ 3, n ≤ 4, T ≤ 6.
+    Small,
+    /// f64 runs: o, n, d ≤ 8, T ≤ 30.
+    Large,
+    /// Exact enumeration of Rademacher inputs: o ≤ 3, n ≤ 3, d ≤ 2, d·T ≤ 10.
+    Enumerable,
+    /// Monte Carlo: o, d ≤ 3, n ≤ 4, T ≤ 8.
+    MonteCarlo,
+}
+
+impl std::fmt::Display for InstanceSize {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            InstanceSize::Small => "o, d ≤ 3, n ≤ 4, T ≤ 6",
+            InstanceSize::Large => "o, n, d ≤ 8, T ≤ 30",
+            InstanceSize::Enumerable => "o, n ≤ 3, d ≤ 2, d·T ≤ 10",
+            InstanceSize::MonteCarlo => "o, d ≤ 3, n ≤ 4, T ≤ 8",
+        })
+    }
+}
+
+impl InstanceSpec {
+    /// The spec drawn for `seed` within a size class (the dimensions are drawn from the seed too,
+    /// so the seed alone reproduces the instance).
+    pub fn sized(seed: u64, size: InstanceSize) -> InstanceSpec {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x005e_ed0f_d1e5);
+        let (o, n, d, t) = match size {
+            InstanceSize::Small => (3, 4, 3, 6),
+            InstanceSize::Large => (8, 8, 8, 30),
+            InstanceSize::Enumerable => (3, 3, 2, 5),
+            InstanceSize::MonteCarlo => (3, 4, 3, 8),
+        };
+        let d = rng.random_range(1..=d);
+        let horizon = match size {
+            InstanceSize::Enumerable => rng.random_range(1..=(10 / d).min(t)),
+            _ => rng.random_range(1..=t),
+        };
+        InstanceSpec {
+            seed,
+            o: rng.random_range(1..=o),
+            n: rng.random_range(1..=n),
+            n_teacher: rng.random_range(1..=n),
+            d,
+            horizon,
+        }
+    }
+}
+
 fn grid<R: Rng>(rng: &mut R, rows: usize, cols: usize, k: i64, den: f64) -> DMatrix<f64> {
     DMatrix::from_fn(rows, cols, |_, _| rng.random_range(-k..=k) as f64 / den)
 }

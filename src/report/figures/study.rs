@@ -141,6 +141,10 @@ pub fn detour_times(budget: Budget) -> Result<Figure> {
         y_label: "τ to L ≤ 1e-4 L_0".into(),
         log_x: false,
         log_y: true,
+        caption: "Look for RFLO's points above the prediction line where a_0 has the sign opposite to â: \
+                  those starts must detour through a ≈ 0 to the branch sgn(a) = sgn(â), while the \
+                  prediction (the mirror start, already on that branch) and BPTT go straight."
+            .into(),
         series: vec![
             Series {
                 label: name,
@@ -194,6 +198,9 @@ pub fn study_rank_spectra(_budget: Budget) -> Result<Figure> {
         y_label: "σ_i / σ_1 (floored at 1e-18)".into(),
         log_x: false,
         log_y: true,
+        caption: "RFLO's spectrum must fall to rounding level after index o (its change lies in \
+                  col(Rᵀ)); BPTT's stays high over many indices; e-prop and one-step tBPTT sit between."
+            .into(),
         series,
     })
 }

@@ -1,7 +1,7 @@
 //! The properties P-RNN-1 … P-RNN-12 as generic functions of an instance. Each returns a
 //! [`Comparison`]: exact equality over `Rational`, a relative difference over `f64`. The catalogue
 //! entries and the proptest suites (`tests/rnn_*.rs`) call the same functions.
-use crate::catalogue::compare::Comparison;
+use super::compare::Comparison;
 use crate::error::{LroError, Result};
 use crate::gradcheck;
 use crate::linalg;
