@@ -77,6 +77,12 @@ pub fn render_heatmap(h: &Heatmap, path: &Path) -> std::result::Result<(), Strin
                     color.filled(),
                 )))
                 .map_err(|e| e.to_string())?;
+            chart
+                .draw_series(std::iter::once(Rectangle::new(
+                    [(x0, y0), (x0 + 1.0, y0 + 1.0)],
+                    RGBColor(120, 120, 120).stroke_width(1),
+                )))
+                .map_err(|e| e.to_string())?;
             let label = if v.is_finite() {
                 format!("{v:.2}")
             } else {
