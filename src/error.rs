@@ -43,6 +43,41 @@ pub enum LroError {
         /// What is wrong and what to change.
         reason: String,
     },
+    /// An adaptive integrator's step size fell below its floor before the final time (not a
+    /// domain exit: the trajectory was still inside the domain).
+    #[error(
+        "the ODE step size fell below h_min = {h_min:e} at tau = {tau} (the flow is stiff, \
+         nearly singular or blows up there); lower h_min, loosen the tolerances or end the run \
+         earlier"
+    )]
+    StepUnderflow {
+        /// Time of the last accepted state.
+        tau: f64,
+        /// The step-size floor that was reached.
+        h_min: f64,
+    },
+    /// An iterative numerical routine stopped at its iteration cap without converging.
+    #[error("{routine} did not converge within {max_iter} iterations: {detail}")]
+    NoConvergence {
+        /// The routine (e.g. "eigenvalues (Schur decomposition)").
+        routine: String,
+        /// The iteration cap.
+        max_iter: usize,
+        /// What the input was and what to change.
+        detail: String,
+    },
+    /// A size, horizon or count exceeds a stated resource limit; refused before any allocation.
+    #[error("{what} = {requested} exceeds the limit of {limit}; {how_to_raise}")]
+    LimitExceeded {
+        /// The requested quantity (e.g. "horizon T").
+        what: String,
+        /// The requested value.
+        requested: String,
+        /// The limit.
+        limit: String,
+        /// How to raise the limit (a flag or setting), or why it cannot be raised.
+        how_to_raise: String,
+    },
     /// The request combines features that this computation does not support.
     #[error("unsupported: {0}")]
     Unsupported(String),

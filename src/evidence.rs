@@ -442,38 +442,6 @@ impl Evidence {
         )
     }
 
-    /// Legacy constructor from before measure kinds: a worst error and its tolerance (`None`:
-    /// must be 0). It records [`Measure::RelError`] (or [`Measure::ExactMismatches`] without a
-    /// tolerance), which is not always what was measured; use [`Evidence::measured`] and friends.
-    #[deprecated(
-        note = "state the measure kind: Evidence::measured / exact / error_at_most / violations"
-    )]
-    pub fn from_worst(
-        instances: usize,
-        worst_error: f64,
-        tolerance: Option<f64>,
-        detail: impl Into<String>,
-    ) -> Self {
-        match tolerance {
-            None => Self::measured(
-                instances,
-                "worst error",
-                Measure::ExactMismatches,
-                worst_error,
-                Bound::Zero,
-                detail,
-            ),
-            Some(t) => Self::measured(
-                instances,
-                "worst error",
-                Measure::RelError,
-                worst_error,
-                Bound::AtMost { value: t },
-                detail,
-            ),
-        }
-    }
-
     /// Attaches the worst instance's reproducer.
     pub fn with_reproducer(mut self, r: Reproducer) -> Self {
         self.reproducer = Some(r);

@@ -87,8 +87,8 @@ faults! {
     /// The central difference divides by h instead of 2h.
     CentralDifferenceHalfStep => "central-difference-half-step", "gradcheck";
     // ---- Contrastive learning (src/contrastive) ----
-    /// The negative-phase weight ω₋ is scaled by 0.97 (a 3 % phase-weight imbalance).
-    PhaseWeightImbalance => "phase-weight-imbalance", "contrastive::estimators";
+    /// The negative-phase weight ω₋ = c/π⁻ is scaled by 0.97 (a 3 % phase-weight imbalance).
+    PhaseWeightImbalance => "phase-weight-imbalance", "contrastive";
     /// The importance-sampled estimator drops its importance weight (uses 1).
     MissingImportanceWeight => "missing-importance-weight", "contrastive::estimators";
     /// Equilibrium propagation nudges with −β instead of +β.
@@ -97,11 +97,12 @@ faults! {
     EpMissingInvBeta => "ep-missing-inv-beta", "contrastive::models";
     /// CHL swaps the clamped and free phases (update sign flip).
     ChlPhaseSwap => "chl-phase-swap", "contrastive::models";
-    /// The predicted relaxation factor κ is off by 3 %.
-    KappaOff3Percent => "kappa-off-3-percent", "contrastive";
+    /// The predicted relaxation factor κ is off by about 3 % where phase lengths are comparable to
+    /// the relaxation times (κ + 5·10⁻³·q₊q₋), and exact in the long- and short-phase limits.
+    KappaOff3Percent => "kappa-off-3-percent", "contrastive::models::ep_quadratic";
     /// The Boltzmann machine's Gibbs sampler updates a unit from a stale copy of the state.
     GibbsStaleState => "gibbs-stale-state", "contrastive::models::boltzmann";
-    /// The phase process draws phase lengths from a distribution shifted by one step.
+    /// The phase process draws phase lengths from a distribution shifted by one step (P1–P3).
     PhaseLengthOffByOne => "phase-length-off-by-one", "contrastive::phases";
 }
 

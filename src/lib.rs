@@ -36,6 +36,7 @@ pub mod report;
 pub mod rnn;
 pub mod rules;
 pub mod scalar;
+pub mod study;
 pub mod tolerances;
 pub mod train;
 

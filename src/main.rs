@@ -6,7 +6,13 @@ use std::process::ExitCode;
 /// lro — learning-rule oracle: reference implementations of local learning rules (BPTT, tBPTT,
 /// RTRL, RFLO, e-prop; contrastive learning) and verification of their theory.
 #[derive(Parser)]
-#[command(name = "lro", version, about)]
+#[command(
+    name = "lro",
+    version,
+    about,
+    after_help = "Without a command, lro runs the quick report into ./lro-report \
+                  (the same as `lro report --budget quick --out lro-report`)."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -15,7 +21,11 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Print every rule's expected update for the built-in teacher and student.
-    Rules,
+    Rules {
+        /// Print JSON (horizon, seed, loss, and per rule dA, dW, dB as rows) instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// Run the catalogue and write report.md, report.json and SVG figures (the main job).
     Report {
         /// Output folder.
@@ -28,53 +38,60 @@ enum Command {
         #[arg(long)]
         only: Option<String>,
     },
+    /// Rerun one instance of one catalogue entry and print its evidence and reproducer (the
+    /// instance index comes from the report's reproducer column).
+    Reproduce {
+        /// Catalogue id, e.g. P-RNN-35.a (see `lro list`).
+        id: String,
+        /// Instance index (from 0).
+        #[arg(long, value_parser = cli::instance_index, allow_hyphen_values = true)]
+        instance: usize,
+        /// The budget the instance was numbered under.
+        #[arg(long, value_enum, default_value_t = BudgetArg::Quick)]
+        budget: BudgetArg,
+    },
     /// List the catalogue (id, provenance, statement).
     List,
-    /// Run the low-rank student–teacher experiment (spec §8; settings chosen by the project).
+    /// Run the low-rank student–teacher experiment (settings chosen by the project; see
+    /// docs/theory/lowrank.md).
     Lowrank {
-        /// Number of seeds per rule.
-        #[arg(long, default_value_t = 20)]
+        /// Number of seeds per rule (at least 1).
+        #[arg(long, default_value = "20", value_parser = cli::positive_count,
+              allow_hyphen_values = true)]
         seeds: u64,
-        /// Expected-update steps per run.
-        #[arg(long, default_value_t = 12_000)]
-        steps: usize,
+        /// Expected-update steps per run (at least 1).
+        #[arg(long, default_value = "12000", value_parser = cli::positive_count,
+              allow_hyphen_values = true)]
+        steps: u64,
+        /// Print every run as JSON instead of the rounded summary.
+        #[arg(long)]
+        json: bool,
     },
-    /// Per-mode loss, update, ODE Jacobian, eigenvalues and stability class at one point.
+    /// Convergence study over the settings the paper leaves open (sweep, shards, merge).
+    Experiment(cli::experiment::ExperimentArgs),
+    /// Per-mode loss, update, the learning ODE's Jacobian J = −M and its eigenvalues, and the
+    /// stability class at fixed points.
     Modes(cli::modes::ModesArgs),
     /// Write a seeded reference fixture (JSON or NPZ) for checking another implementation.
-    Export {
-        /// Built-in case name (see `lro export --list`) or a case config .json file.
-        #[arg(long, required_unless_present = "list")]
-        case: Option<String>,
-        /// Output file: .json (exact round-trip floats) or .npz (numpy.load).
-        #[arg(long, required_unless_present = "list")]
-        out: Option<std::path::PathBuf>,
-        /// List the built-in cases and exit.
-        #[arg(long)]
-        list: bool,
-    },
+    Export(cli::export::ExportArgs),
     /// Compare another implementation's outputs with a case, tensor by tensor (exit 0 match,
-    /// 1 mismatch, 2 unusable input).
-    Check {
-        /// Built-in case name, case config .json, or fixture file (.json / .npz).
-        #[arg(long)]
-        case: String,
-        /// The candidate's outputs: .json or .npz in the fixture schema.
-        #[arg(long)]
-        candidate: std::path::PathBuf,
-        /// Relative tolerance (default tolerances::ORACLE_CHECK_RTOL).
-        #[arg(long)]
-        rtol: Option<f64>,
-        /// Absolute tolerance (default tolerances::ORACLE_CHECK_ATOL).
-        #[arg(long)]
-        atol: Option<f64>,
-    },
+    /// 1 mismatch or no learning rule checked, 2 unusable input).
+    Check(cli::check::CheckArgs),
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
 enum BudgetArg {
     Quick,
     Full,
+}
+
+impl From<BudgetArg> for lro::catalogue::Budget {
+    fn from(b: BudgetArg) -> Self {
+        match b {
+            BudgetArg::Quick => lro::catalogue::Budget::Quick,
+            BudgetArg::Full => lro::catalogue::Budget::Full,
+        }
+    }
 }
 
 fn main() -> ExitCode {
@@ -85,28 +102,22 @@ fn main() -> ExitCode {
         only: None,
     });
     let result: Result<String, CliError> = match command {
-        Command::Rules => cli::default_job::run(),
+        Command::Rules { json: false } => cli::default_job::run(),
+        Command::Rules { json: true } => cli::default_job::run_json(),
         Command::Report { out, budget, only } => {
-            let budget = match budget {
-                BudgetArg::Quick => lro::catalogue::Budget::Quick,
-                BudgetArg::Full => lro::catalogue::Budget::Full,
-            };
-            cli::report::run(&out, budget, only.as_deref())
+            cli::report::run(&out, budget.into(), only.as_deref())
         }
+        Command::Reproduce {
+            id,
+            instance,
+            budget,
+        } => cli::reproduce::run(&id, instance, budget.into()),
         Command::List => Ok(cli::list::run()),
-        Command::Lowrank { seeds, steps } => cli::lowrank::run(seeds, steps),
+        Command::Lowrank { seeds, steps, json } => cli::lowrank::run(seeds, steps, json),
         Command::Modes(args) => cli::modes::run(&args),
-        Command::Export { list: true, .. } => Ok(cli::export::list_cases()),
-        Command::Export { case, out, .. } => match (case, out) {
-            (Some(c), Some(o)) => cli::export::run(&c, &o),
-            _ => Err(CliError::Usage("give --case and --out (or --list)".into())),
-        },
-        Command::Check {
-            case,
-            candidate,
-            rtol,
-            atol,
-        } => cli::check::run(&case, &candidate, rtol, atol),
+        Command::Experiment(args) => cli::experiment::run(&args),
+        Command::Export(args) => cli::export::run_args(&args),
+        Command::Check(args) => cli::check::run_args(&args),
     };
     match result {
         Ok(out) => {

@@ -3,7 +3,10 @@
 //!
 //! A [`System`] may restrict its state to a domain (P-RNN-34: the T → ∞ per-mode formulas need
 //! `|w| < 1`). When a step would leave it, the integrators stop with [`Outcome::LeftDomain`] instead
-//! of returning numbers computed outside the domain.
+//! of returning numbers computed outside the domain (also when the adaptive step shrinks without
+//! bound because the trajectory is running into the boundary, where the formulas are singular). An
+//! adaptive step that shrinks below its floor anywhere else is a different outcome, reported as
+//! [`LroError::StepUnderflow`]; a state that overflows is [`LroError::NotFinite`].
 use crate::error::{LroError, Result};
 use crate::scalar::Real;
 
@@ -109,6 +112,30 @@ fn checked<T: Real, S: System<T>>(sys: &S, y: Vec<T>, tau: f64) -> Result<Option
     Ok(sys.in_domain(&y).then_some(y))
 }
 
+/// How far [`runs_into_boundary`] extrapolates: up to `2^BOUNDARY_PROBES` times the rejected step.
+const BOUNDARY_PROBES: i32 = 20;
+
+/// Whether the trajectory at `y` (slope `k1`) is running into the boundary of the system's domain:
+/// the Euler predictor `y + s·k1` leaves the domain for some `s = 2^j h`, `j ≤ BOUNDARY_PROBES`,
+/// while it stays finite. Used when an adaptive step underflows: near a boundary where the
+/// formulas are singular (|w| → 1 for the T → ∞ per-mode forms) the steps shrink without bound
+/// just before the trajectory would cross it, which is a domain exit; a step underflow anywhere
+/// else (a stiff flow, a blow-up) is [`LroError::StepUnderflow`] or [`LroError::NotFinite`].
+fn runs_into_boundary<T: Real, S: System<T>>(sys: &S, y: &[T], k1: &[T], h: f64) -> bool {
+    let mut s = h;
+    for _ in 0..=BOUNDARY_PROBES {
+        let p = axpy(y, &T::from_f64(s), &[(k1, 1.0)]);
+        if !finite(&p) {
+            return false;
+        }
+        if !sys.in_domain(&p) {
+            return true;
+        }
+        s *= 2.0;
+    }
+    false
+}
+
 /// Classical fourth-order Runge–Kutta with `steps` equal steps from τ = 0 to `tau_end`. Calls
 /// `observe(τ, y)` at τ = 0 and after every step.
 pub fn rk4<T: Real, S: System<T>>(
@@ -137,6 +164,12 @@ pub fn rk4<T: Real, S: System<T>>(
     observe(0.0, &y);
     let hf = tau_end / steps as f64;
     let h = T::from_f64(hf);
+    // Fault site (Rk4WrongWeights): stage weights 1/6, 1/6, 1/3, 1/3 instead of 1/6, 1/3, 1/3, 1/6.
+    let weights: [f64; 4] = if crate::faults::active(crate::faults::Fault::Rk4WrongWeights) {
+        [1.0 / 6.0, 1.0 / 6.0, 1.0 / 3.0, 1.0 / 3.0]
+    } else {
+        [1.0 / 6.0, 1.0 / 3.0, 1.0 / 3.0, 1.0 / 6.0]
+    };
     for i in 0..steps {
         let tau = i as f64 * hf;
         let k1 = sys.rhs(&y)?;
@@ -158,10 +191,10 @@ pub fn rk4<T: Real, S: System<T>>(
                 &y,
                 &h,
                 &[
-                    (&k1, 1.0 / 6.0),
-                    (&k2, 1.0 / 3.0),
-                    (&k3, 1.0 / 3.0),
-                    (&k4, 1.0 / 6.0),
+                    (&k1, weights[0]),
+                    (&k2, weights[1]),
+                    (&k3, weights[2]),
+                    (&k4, weights[3]),
                 ],
             ),
             tau,
@@ -261,7 +294,11 @@ const B4: [f64; 7] = [
 /// Adaptive Dormand–Prince 5(4) from τ = 0 to `tau_end` with error control
 /// `‖err_i / (atol + rtol·max(|y_i|, |y_new,i|))‖_∞ ≤ 1` (measured in f64). A step whose stages
 /// leave the domain is retried with half the step; if the step falls below `h_min` there, the run
-/// stops with [`Outcome::LeftDomain`]. Calls `observe(τ, y)` at τ = 0 and after every accepted step.
+/// stops with [`Outcome::LeftDomain`]. A step rejected by the error control below `h_min` is also
+/// [`Outcome::LeftDomain`] when the trajectory is running into the domain's boundary (its Euler
+/// predictor leaves the domain within 2²⁰ rejected steps: the formulas are singular there), and
+/// [`LroError::StepUnderflow`] otherwise (a stiff flow or a blow-up); more than `max_steps` attempts is
+/// [`LroError::NoConvergence`]. Calls `observe(τ, y)` at τ = 0 and after every accepted step.
 #[allow(clippy::needless_range_loop)] // stage index runs over the tableau rows
 pub fn dormand_prince<T: Real, S: System<T>>(
     sys: &S,
@@ -359,15 +396,22 @@ pub fn dormand_prince<T: Real, S: System<T>>(
         };
         let new_h = h * factor;
         if err > 1.0 && new_h < opts.h_min {
-            return Ok(left(tau, &y));
+            if runs_into_boundary(sys, &y, &k1, h) {
+                return Ok(left(tau, &y));
+            }
+            return Err(LroError::StepUnderflow {
+                tau,
+                h_min: opts.h_min,
+            });
         }
         h = new_h.max(opts.h_min);
     }
-    Err(LroError::InvalidParameter {
-        name: "DpOptions::max_steps".into(),
-        reason: format!(
-            "{} steps were not enough to reach tau = {tau_end} (stopped at {tau}); raise max_steps or loosen the tolerances",
-            opts.max_steps
+    Err(LroError::NoConvergence {
+        routine: "Dormand–Prince integration".into(),
+        max_iter: opts.max_steps,
+        detail: format!(
+            "the attempted steps were not enough to reach tau = {tau_end} (stopped at {tau}); \
+             raise DpOptions::max_steps or loosen the tolerances"
         ),
     })
 }

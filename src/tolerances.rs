@@ -33,25 +33,13 @@ pub const COMPLEX_STEP: f64 = 1e-200;
 /// per operation over O(T·n³) operations.
 pub const COMPLEX_STEP_REL: f64 = 1e-11;
 
-/// Number of standard errors allowed in Monte-Carlo comparisons of one scalar. For a statistic that
-/// is approximately normal, P(|Z| > 5.5) ≈ 3.8e-8. A test that compares m such scalars at once
-/// (a union bound) stays below 1e-6 failure probability for m ≤ 25; tests with more scalars use
-/// [`mc_sigmas_for`] instead.
-pub const MC_SIGMAS: f64 = 5.5;
-
-/// The number of standard errors that keeps the union-bound failure probability of `m`
-/// simultaneous two-sided normal comparisons below 1e-6 (Bonferroni; Mills-ratio tail bound).
+/// The number of standard errors for `m` simultaneous two-sided comparisons of approximately normal
+/// Monte-Carlo averages (i.i.d. draws, or renewal-reward cycles): the exact normal quantile `z` with
+/// `m · P(|Z| > z) = MC_FALSE_ALARM` (Bonferroni; `statrs`). For example z(1) = 4.89, z(4) = 5.17.
 pub fn mc_sigmas_for(m: usize) -> f64 {
-    // Smallest z on a 0.05 grid with m · 2·φ(z)/z ≤ 1e-6 (upper bound on 2·(1 − Φ(z))).
-    let target = 1e-6 / (m.max(1) as f64);
-    let mut z: f64 = 4.0;
-    loop {
-        let tail = 2.0 * (-0.5 * z * z).exp() / (z * (2.0 * std::f64::consts::PI).sqrt());
-        if tail <= target {
-            return z;
-        }
-        z += 0.05;
-    }
+    use statrs::distribution::{ContinuousCDF, Normal};
+    let tail = MC_FALSE_ALARM / (2.0 * m.max(1) as f64);
+    Normal::standard().inverse_cdf(1.0 - tail)
 }
 
 /// Relative singular-value gap below which a singular value counts as zero in f64 rank
@@ -222,18 +210,17 @@ pub const MODES_FINAL_MISALIGNMENT: f64 = 1e-4;
 // Contrastive learning (spec `theory/contrastive.md`, §7).
 // ---------------------------------------------------------------------------------------------
 
+
 /// Number of standard errors for `m` simultaneous comparisons of batch-means averages over
-/// `batches` batches: the Student-t (ν = batches − 1) critical value with union-bound failure
-/// probability below 1e-6 (the batch means are treated as i.i.d. normal, which holds when each batch
-/// is much longer than the integrated autocorrelation time; callers state their batch length).
+/// `batches` batches: the exact Student-t quantile (ν = batches − 1) with union-bound failure
+/// probability `MC_FALSE_ALARM` (`statrs`). The batch means are treated as i.i.d. normal, which
+/// holds when each batch is much longer than the integrated autocorrelation time; callers state
+/// their batch length. For example t(1, 100) = 5.22, t(40, 30) = 7.56 (few batches: heavy tails).
 pub fn batch_sigmas_for(m: usize, batches: usize) -> f64 {
+    use statrs::distribution::{ContinuousCDF, StudentsT};
     let nu = (batches.max(3) - 1) as f64;
-    let target = 1e-6 / (m.max(1) as f64);
-    let mut z: f64 = mc_sigmas_for(m);
-    while crate::contrastive::stats::student_t_two_sided_tail(z, nu) > target {
-        z += 0.05;
-    }
-    z
+    let tail = MC_FALSE_ALARM / (2.0 * m.max(1) as f64);
+    StudentsT::new(0.0, 1.0, nu).map_or(f64::NAN, |t| t.inverse_cdf(1.0 - tail))
 }
 
 /// Slack on least-squares log–log slopes of error laws whose exact order is an integer k (EP
@@ -262,10 +249,26 @@ pub const CL_NEWTON_RESIDUAL: f64 = 1e-11;
 /// Finite-difference step for the Jacobians used by Newton on mean fields (ε^(1/3) scale).
 pub const CL_NEWTON_FD_STEP: f64 = 1e-6;
 
-/// P-CL-10: the Euler simulation of alternating relaxation has O(dt) error against κ; halving dt
-/// must shrink the gap by a factor near 2, so each halving must give ratio ≤ 0.6 (a wrong κ formula
-/// leaves a constant gap, ratio → 1).
-pub const KAPPA_EULER_HALVING_RATIO: f64 = 0.6;
+/// P-CL-10: smallest accepted observed order of the Richardson-extrapolated gap between the Euler
+/// simulation of alternating relaxation and κ. The simulated κ is an analytic function of dt with
+/// an O(dt) leading term, so `2κ(dt/2) − κ(dt)` is κ + O(dt²): the observed order per halving
+/// tends to 2 (measured ≥ 1.9 at dt = 1/64 … 1/512). A κ formula off by δ leaves the extrapolated
+/// gap at δ and the order near 0 once the dt² term falls below δ; 1.5 separates the two.
+pub const KAPPA_RICHARDSON_MIN_ORDER: f64 = 1.5;
+
+/// CL-T2: the exact transient bias of the 4-unit Boltzmann machine times the mean phase length,
+/// compared at mean lengths 10 and 40, may differ by this relative amount. The bias is
+/// c·τ_mix/μ + O(1/μ²); the second-order term is a few percent at μ = 10, so 10 % accepts the 1/μ
+/// law while a bias that did not shrink with μ (spread 3) or shrank like 1/μ² (spread 0.75) fails.
+pub const CLT2_BIAS_SCALING_REL: f64 = 0.1;
+
+/// P-CL-16: the step size at which the exact stationary variance over η is compared with V/2.
+pub const STATIONARY_VAR_ETA: f64 = 1e-3;
+
+/// P-CL-16: relative gap allowed between `Var_η/η` and `V/2` at [`STATIONARY_VAR_ETA`]. The exact
+/// ratio is `V/(2 − η/(1−p))`, so the gap is `η/(2(1−p) − η) ≈ 1.25·10⁻³` at p = 0.6; 10⁻² accepts
+/// it with margin, while a variance not proportional to η (or a missing factor ½) is off by O(1).
+pub const STATIONARY_VAR_LINEAR_REL: f64 = 1e-2;
 
 /// P-CL-14: the spec's AR(1) approximation `ηV/(2 − η)` of the stationary IS variance must be within
 /// 10 % of the exact value (spec: "about 10 %").
@@ -298,11 +301,41 @@ pub const MODES_RATE_LIMIT_REL: f64 = 1e-3;
 /// deviations of a few hundredths.
 pub const FIGURE_TRAJECTORY_BAND: f64 = 0.15;
 
+// ---------------------------------------------------------------------------------------------
+// Oracle: float32 candidates (`lro check --precision f32`)
+// ---------------------------------------------------------------------------------------------
+
+/// Safety factor of the float32 tolerance of `lro check`: a float32 tensor passes when
+/// `|c − r| ≤ rtol·(|r| + max|r|)` with `rtol = SAFETY · g · ε₃₂`, where g is the tensor's error
+/// growth (the f64 computation's normwise error in units of ε₆₄, measured at export). Why 64: g
+/// measures one summation order in one arithmetic, while a float32 implementation also rounds its
+/// inputs (a further ε₃₂/2 relative on every parameter, amplified like the arithmetic's own
+/// errors) and may sum in another order; its error exceeds g·ε₃₂ by a factor that grows like the
+/// square root of the number of summed terms — at most 8 for the 64-term inner products of the
+/// largest built-in case — and by 2 for the input rounding, so 8·2·4 leaves four of margin. A
+/// convention bug (sign, one step of lag, a transpose) changes tensors at O(1) relative, far above
+/// 64·g·ε₃₂ ≈ 8e-6·g.
+pub const ORACLE_F32_SAFETY: f64 = 64.0;
+
+// ---- Robust command line and fixed points (helper "robust": src/cli, src/modes/jacobian.rs) ----
+
+/// `lro modes` calls a point a fixed point of the learning ODE (and only then prints its stability
+/// class) when `max |Δ| ≤ MODES_FIXED_POINT_REL · max(1, max|M|·max|θ|)`. Δ is computed from
+/// O(10) rounded f64 operations on inputs parsed from decimals (each off by ≤ 1 ulp), so at a true
+/// fixed point |Δ| is a few ulps of that scale (≈ 1e-15); a point one part in 10⁶ off a fixed point
+/// has |Δ| ≈ 1e-6 of the scale. 1e-9 separates the two by six orders of magnitude either way.
+pub const MODES_FIXED_POINT_REL: f64 = 1e-9;
+
+/// Observed convergence order of RK4 on `y' = −y` from 20 to 40 steps must be within this of 4.
+/// The leading error term dominates there (the next term is smaller by a factor h ≈ 0.05), so the
+/// measured order is 4 ± 0.1; a first- or second-order method (wrong stage weights) misses by ≥ 2.
+pub const ROBUST_ORDER_ABS: f64 = 0.3;
+
 // ---- Linear-RNN catalogue: per-mode checks, low rank, experiments (helper catrnn) ----
 
-/// Total false-alarm probability of one Monte-Carlo check of the linear-RNN catalogue (P-RNN-1, 4,
-/// 11): the check's critical value is chosen so that a correct implementation fails it with at most
-/// this probability, whatever the number of comparisons it makes.
+/// Total false-alarm probability of one statistical check (a catalogue entry or a test): its
+/// critical values are chosen so that a correct implementation fails it with at most this
+/// probability, whatever the number of comparisons it makes (split by a union bound).
 pub const MC_FALSE_ALARM: f64 = 1e-6;
 
 /// The critical |z| of `comparisons` simultaneous two-sided comparisons of sample means of `samples`
@@ -346,6 +379,47 @@ pub const MODES_ROOT_NEAR: f64 = 1e-6;
 /// not converge; measured: most do).
 pub const MODES_MIN_CONVERGED_RUNS: f64 = 0.5;
 
+// ---- Convergence study (src/study) ----
+
+/// Divergence bound of the study's runs: a run whose largest absolute parameter exceeds it is
+/// counted as diverged. The teachers' parameters are O(1) and a converged student's are within a
+/// factor of ten of them, so 1e4 separates divergence from any solution by three orders.
+pub const STUDY_DIVERGENCE_BOUND: f64 = 1e4;
+
+/// A teacher mode whose effective gain |c| = |uᵀ A B v_i| ends below this (every study teacher has
+/// c* = 1) is classed "stuck near the saddle" a = b = 0: it has recovered under a tenth of the
+/// mode's target gain. The saddle line itself has c = 0; 0.1 leaves room for the slow escape
+/// along its unstable direction.
+pub const STUDY_SADDLE_GAIN: f64 = 0.1;
+
+/// A run whose loss moved by at most this fraction of L_0 between 0.9 K and K has "settled"
+/// (a plateau when above the criterion). With K ≥ 2000 that is a mean slope below 5e-7 L_0 per
+/// step, far below the 1e-2 L_0 a converging run still has to lose.
+pub const STUDY_SETTLE_FRACTION: f64 = 1e-3;
+
+/// Eigenvalues of the per-mode Jacobian M below this fraction of its largest are the zero
+/// eigenvalue along the manifold's tangent (exactly 0 in real arithmetic; rounding leaves about
+/// 1e-16 relative), not a rate: the failure predictor skips them.
+pub const STUDY_ZERO_EIGEN_REL: f64 = 1e-9;
+
+/// Agreement of the study's exact binomial (Clopper–Pearson) interval ends with reference values
+/// quoted to 7 digits (R's `binom.test`): half a unit in the last quoted digit, rounded up. The
+/// bisection itself is exact to ~1e-16 and the f64 binomial sums to ~1e-14.
+pub const STUDY_BINOMIAL_REFERENCE_ABS: f64 = 1e-6;
+
+/// A per-mode run has "reached the manifold" when its loss falls to this fraction of its initial
+/// loss (the detour timing of EXP-RNN-4). The per-mode flows converge exponentially near the
+/// stable branch, so the time depends on this fraction only logarithmically; 1e-4 is past every
+/// transient of the Fig. 4-like runs and far above the f64 rounding floor of the loss (1e-16).
+pub const DETOUR_REACH_FRACTION: f64 = 1e-4;
+
+/// The least slowdown τ_detour / τ_nearest that counts as the detour "greatly increasing learning
+/// time" (the summary's words): 1.5. Without a detour both starts reach the manifold in the same
+/// time by the symmetry (a, b) → (−a, −b) (ratio 1 up to the RK4 step); with the feedback's sign
+/// flipped the ratio falls below 1. The 12 detouring cases of EXP-RNN-4 that stay in |w| < 1 give
+/// 1.55 … 3.0 (an independent Python RK4 of the same flows agrees), so 1.5 separates the two.
+pub const DETOUR_MIN_SLOWDOWN: f64 = 1.5;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -353,8 +427,43 @@ mod tests {
     fn sigmas_grow_with_the_number_of_comparisons() {
         let one = mc_sigmas_for(1);
         let many = mc_sigmas_for(1000);
-        assert!(one > 4.8 && one < 5.1, "z(1) = {one}");
+        // Two-sided normal critical values from standard tables: P(|Z| > 4.8916) = 1e-6 and
+        // P(|Z| > 5.9978) = 2e-9 (= 1e-6 / 500).
+        assert!((one - 4.8916).abs() < 1e-3, "z(1) = {one}");
+        assert!((mc_sigmas_for(500) - 5.9978).abs() < 1e-3);
         assert!(many > one + 1.0, "z(1000) = {many}");
-        assert!(MC_SIGMAS >= mc_sigmas_for(25));
+    }
+
+    #[test]
+    fn contrastive_critical_values_are_exact_quantiles() {
+        // The documented examples, and the tails they stand for.
+        let close = |x: f64, want: f64| (x - want).abs() < 0.01;
+        assert!(
+            close(mc_sigmas_for(1), 4.89),
+            "{}",
+            mc_sigmas_for(1)
+        );
+        assert!(
+            close(mc_sigmas_for(4), 5.16),
+            "{}",
+            mc_sigmas_for(4)
+        );
+        assert!(
+            close(batch_sigmas_for(1, 100), 5.22),
+            "{}",
+            batch_sigmas_for(1, 100)
+        );
+        assert!(
+            close(batch_sigmas_for(40, 30), 7.56),
+            "{}",
+            batch_sigmas_for(40, 30)
+        );
+        let tail = crate::contrastive::stats::student_two_sided_tail(batch_sigmas_for(3, 30), 29.0)
+            .unwrap();
+        assert!((tail * 3.0 / MC_FALSE_ALARM - 1.0).abs() < 1e-6, "{tail}");
+        assert!(
+            batch_sigmas_for(1, 30) > mc_sigmas_for(1),
+            "t has heavier tails"
+        );
     }
 }

@@ -1,7 +1,7 @@
 //! Phase processes P1–P4 (spec §2.4; P-CL-5, P-CL-6): time fractions for random parameters with
 //! renewal-reward standard errors, length distributions, reproducibility.
-use lro::catalogue::contrastive::simulated_fraction;
 use lro::contrastive::Phase;
+use lro::contrastive::measure::simulated_fraction;
 use lro::contrastive::phases::{LengthDist, PhaseProcess, PhaseSampler, runs};
 use lro::contrastive::stats::{mean, variance};
 use lro::tolerances::mc_sigmas_for;
@@ -42,7 +42,7 @@ proptest! {
     #[test]
     fn time_fraction_matches_renewal_reward(process in random_process(), seed in 0u64..1000) {
         let cycles = 100_000;
-        let (pi_hat, se, _) = simulated_fraction(process, cycles, seed).unwrap();
+        let (pi_hat, se) = simulated_fraction(process, cycles, seed).unwrap();
         let z = mc_sigmas_for(CASES as usize);
         let pi = process.pi_plus();
         if se == 0.0 {

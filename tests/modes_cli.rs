@@ -244,3 +244,102 @@ fn bad_arguments_exit_with_code_2_and_say_why() {
     ]);
     assert_eq!(code, 0, "{err}");
 }
+
+#[test]
+fn text_names_the_eigenvalues_and_classes_only_fixed_points() {
+    // On the BPTT optimal manifold (c = c* = 1, w = w*): a fixed point, stable node.
+    let (code, out, err) = lro(&[
+        "modes",
+        "--rule",
+        "bptt",
+        "--mode",
+        "2,1/2,0.5",
+        "--teacher",
+        "1,1,0.5",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("eigenvalues of M = ∂Δ/∂θ:"), "{out}");
+    assert!(out.contains("eigenvalues of J = −M:"), "{out}");
+    assert!(
+        out.contains("fixed point") && out.contains("stability class stable-node"),
+        "{out}"
+    );
+    // Off every fixed point: no stability class, in text and JSON.
+    let args = [
+        "modes",
+        "--rule",
+        "bptt",
+        "--mode",
+        "1/2,-3/4,0.25",
+        "--teacher",
+        "1,1,1/2",
+    ];
+    let (code, out, err) = lro(&args);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("not a fixed point"), "{out}");
+    for class in [
+        "stable-node",
+        "stable-focus",
+        "saddle",
+        "unstable-node",
+        "unstable-focus",
+        "degenerate",
+    ] {
+        assert!(!out.contains(class), "{out}");
+    }
+    let mut json_args = args.to_vec();
+    json_args.push("--json");
+    let (code, out, err) = lro(&json_args);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    assert_eq!(v["fixed_point"], false, "{out}");
+    assert!(v["class"].is_null(), "{out}");
+    // M's eigenvalues are the negatives of J's.
+    let re = |key: &str| -> Vec<f64> {
+        let mut r: Vec<f64> = v[key]
+            .as_array()
+            .expect("list")
+            .iter()
+            .map(|z| z["re"].as_f64().expect("number"))
+            .collect();
+        r.sort_by(f64::total_cmp);
+        r
+    };
+    let (j, m) = (re("eigenvalues"), re("m_eigenvalues"));
+    for (x, y) in j.iter().zip(m.iter().rev()) {
+        assert_eq!(*x, -*y, "J {j:?} vs M {m:?}");
+    }
+    // trace check against the printed J: sum of J's eigenvalues = tr J.
+    let tr: f64 = (0..3)
+        .map(|i| v["jacobian"][i][i].as_f64().expect("number"))
+        .sum();
+    let sum: f64 = j.iter().sum();
+    assert!((tr - sum).abs() <= lro::tolerances::F64_IDENTITY_REL * tr.abs().max(1.0));
+}
+
+#[test]
+fn rules_and_lowrank_speak_json() {
+    let (code, out, err) = lro(&["rules", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    let rules = v["rules"].as_array().expect("rules");
+    assert!(rules.iter().any(|r| r["rule"] == "bptt"));
+    for r in rules {
+        // o = n = d = 3 in the built-in problem
+        for k in ["dA", "dW", "dB"] {
+            let rows = r[k].as_array().expect("rows");
+            assert_eq!(rows.len(), 3, "{k}");
+            assert!(
+                rows.iter()
+                    .all(|row| row.as_array().map(Vec::len) == Some(3))
+            );
+        }
+    }
+    assert!(v["loss"].as_f64().is_some_and(|l| l > 0.0));
+    let (code, out, err) = lro(&["lowrank", "--seeds", "1", "--steps", "20", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    let runs = v["runs"].as_array().expect("runs");
+    assert_eq!(runs.len(), v["rules"].as_array().expect("rules").len());
+    assert!(runs.iter().all(|r| r["seed"] == 0 && r["loss0"].is_f64()));
+}

@@ -216,9 +216,9 @@ fn unusable_json_candidates_exit_2_naming_the_problem() {
         (
             "partial rule",
             Box::new(|v: &mut Value| {
-                v["tensors"].as_object_mut().unwrap().remove("rflo.trace_x");
+                v["tensors"].as_object_mut().unwrap().remove("rflo.seq.dB");
             }),
-            vec!["missing tensors of rule rflo", "rflo.trace_x"],
+            vec!["missing updates of rule rflo", "rflo.seq.dB"],
         ),
         (
             "wrong shape",

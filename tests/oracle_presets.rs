@@ -45,9 +45,10 @@ fn murray_cfg(seed: u64) -> MurrayConfig {
         tau_m: 3.0,
         eta: [0.3, 0.2, 0.1],
         h0_scale: 0.0,
-        derivative: "exact".into(),
+        derivative: murray2019::Derivative::Exact,
         input_trace_lag: false,
         bptt_error_shift: false,
+        allow_non_finite: false,
     }
 }
 
@@ -133,7 +134,7 @@ fn each_murray_quirk_changes_exactly_its_own_tensors() {
     differ(&shift.bptt.w_in, &r0.bptt.w_in, "BPTT error shift");
     assert_eq!(shift.bptt.w_out, r0.bptt.w_out);
     let clipped = run(&MurrayConfig {
-        derivative: "clipped".into(),
+        derivative: murray2019::Derivative::Clipped,
         ..base.clone()
     });
     assert_eq!(clipped.h, r0.h);
@@ -175,6 +176,7 @@ fn marschall_cfg(seed: u64, activation: Activation) -> MarschallConfig {
         activation,
         random_feedback: true,
         h0_scale: 0.0,
+        allow_non_finite: false,
     }
 }
 

@@ -52,6 +52,12 @@ fn report_writes_markdown_json_and_figures() {
         stdout.contains("P-RNN-7") && stdout.contains("1 entries, 0 failed"),
         "{stdout}"
     );
+    // stderr is a pipe here, not a terminal: progress still arrives, one line per entry.
+    let stderr = String::from_utf8_lossy(&st.stderr);
+    assert!(
+        stderr.contains("[1/1] P-RNN-7 finished"),
+        "progress line missing: {stderr}"
+    );
     let md = std::fs::read_to_string(out.join("report.md")).unwrap();
     assert!(
         md.contains("| P-RNN-7 |") && md.contains("[derived]"),
@@ -137,5 +143,27 @@ fn gradcheck_figure_shows_the_expected_error_laws() {
             .filter(|p| p.0 <= 1e-8)
             .all(|p| p.1 < lro::tolerances::COMPLEX_STEP_REL),
         "{cs:?}"
+    );
+}
+
+#[test]
+fn reproduce_reruns_one_instance_and_prints_its_inputs() {
+    let st = lro()
+        .args(["reproduce", "P-RNN-7", "--instance", "0"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&st.stdout);
+    assert!(
+        st.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&st.stderr)
+    );
+    assert!(
+        stdout.contains("P-RNN-7") && stdout.contains("instance 0"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("PASS") && stdout.contains("reproducer:"),
+        "{stdout}"
     );
 }

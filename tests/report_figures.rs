@@ -16,7 +16,11 @@ fn rflo_detours_to_the_branch_of_its_feedback_sign() {
     let end = |l: &str| *series(&fig, l).last().unwrap();
     // BPTT and tBPTT end on the near branch (a > 0); RFLO with â < 0 ends on a < 0 (spec P-RNN-32),
     // and every end point lies on ab = c* = 2.
-    for (label, sign) in [("bptt", 1.0), ("tbptt:1", 1.0), ("rflo", -1.0)] {
+    for (label, sign) in [
+        ("BPTT", 1.0),
+        ("tBPTT(1)", 1.0),
+        ("RFLO (â = −0.5, ŵ = 0)", -1.0),
+    ] {
         let (a, b) = end(label);
         assert!(a * sign > 0.0, "{label} ended at a = {a}");
         assert!(
@@ -30,10 +34,10 @@ fn rflo_detours_to_the_branch_of_its_feedback_sign() {
 #[test]
 fn rates_are_positive_except_on_rflos_opposite_branch() {
     let fig = figures::rates_vs_s(Budget::Quick).unwrap();
-    assert!(series(&fig, "bptt").iter().all(|p| p.1 > 0.0));
-    assert!(series(&fig, "tbptt:1").iter().all(|p| p.1 > 0.0));
+    assert!(series(&fig, "BPTT").iter().all(|p| p.1 > 0.0));
+    assert!(series(&fig, "tBPTT(1)").iter().all(|p| p.1 > 0.0));
     // RFLO with â = 1: stable for s > 0; for s < 0 with |â||s|³ < c*² it is a saddle (λ_min < 0).
-    let rflo = series(&fig, "rflo");
+    let rflo = series(&fig, "RFLO (â = 1, ŵ = 0.5)");
     assert!(rflo.iter().filter(|p| p.0 > 0.0).all(|p| p.1 > 0.0));
     assert!(
         rflo.iter()
@@ -45,7 +49,7 @@ fn rates_are_positive_except_on_rflos_opposite_branch() {
 #[test]
 fn rank_spectrum_of_rflo_is_one() {
     let fig = figures::rank_spectra(Budget::Quick).unwrap();
-    let rflo = series(&fig, "rflo");
+    let rflo = series(&fig, "RFLO");
     assert!(
         (rflo[0].1 - 1.0).abs() < lro::tolerances::F64_IDENTITY_REL,
         "σ1/σ1 = {}",
@@ -56,7 +60,7 @@ fn rank_spectrum_of_rflo_is_one() {
         "σ2/σ1 = {}",
         rflo[1].1
     );
-    assert!(series(&fig, "bptt")[1].1 > lro::tolerances::HIGHER_RANK_MIN_GAP);
+    assert!(series(&fig, "BPTT")[1].1 > lro::tolerances::HIGHER_RANK_MIN_GAP);
 }
 
 #[test]
@@ -68,8 +72,8 @@ fn ep_errors_fall_like_beta_and_beta_squared() {
         let (a, b) = (small.first().unwrap(), small.last().unwrap());
         (a.1.ln() - b.1.ln()) / (a.0.ln() - b.0.ln())
     };
-    let one = slope(series(&fig, "one-sided (slope 1)"));
-    let sym = slope(series(&fig, "symmetric ±β (slope 2)"));
+    let one = slope(series(&fig, "one-sided estimate"));
+    let sym = slope(series(&fig, "symmetric ±β estimate"));
     assert!(
         (one - 1.0).abs() < lro::tolerances::CL_SLOPE_ABS,
         "one-sided slope {one}"

@@ -220,3 +220,59 @@ fn rational_newtype_is_a_field() {
         .tests(300)
         .quickcheck(prop as fn(SmallRational, SmallRational, SmallRational) -> bool);
 }
+
+/// The panic message of `f`, which must panic.
+fn panic_message(f: impl FnOnce() + std::panic::UnwindSafe) -> String {
+    let err = std::panic::catch_unwind(f).expect_err("should panic");
+    err.downcast_ref::<String>()
+        .cloned()
+        .or_else(|| err.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_default()
+}
+
+#[test]
+fn rational_refuses_division_by_zero_and_non_finite_values_loudly() {
+    let one = Rational::from_i64(1);
+    let zero = Rational::from_i64(0);
+    assert_eq!(one.clone().checked_div(zero.clone()), None);
+    assert_eq!(
+        one.clone().checked_div(Rational::from_i64(4)),
+        Rational::new(1, 4)
+    );
+    let (a, b) = (one.clone(), zero.clone());
+    assert!(panic_message(move || drop(a / b)).contains("division by zero"));
+    let (mut a, b) = (one, zero);
+    assert!(panic_message(move || a /= b).contains("division by zero"));
+    for x in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+        assert!(panic_message(move || drop(Rational::from_f64(x))).contains("no NaN or infinity"));
+        assert_eq!(Rational::from_f64_exact(x), None);
+    }
+    assert!(panic_message(|| drop(<Rational as Real>::ratio(1, 0))).contains("zero denominator"));
+    assert!(
+        panic_message(|| {
+            let _ = <f64 as Real>::ratio(1, 0);
+        })
+        .contains("zero denominator")
+    );
+    assert_eq!(
+        <Rational as Real>::ratio(3, 6),
+        Rational::new(1, 2).expect("nonzero")
+    );
+}
+
+#[test]
+fn with_precision_restores_the_precision_when_the_closure_panics() {
+    let before = lro::scalar::precision();
+    let r = std::panic::catch_unwind(|| {
+        with_precision(MPFR_REFERENCE_BITS + 64, || {
+            assert_eq!(lro::scalar::precision(), MPFR_REFERENCE_BITS + 64);
+            panic!("inside");
+        })
+    });
+    assert!(r.is_err());
+    assert_eq!(lro::scalar::precision(), before);
+    // and after a normal return
+    let inner = with_precision(MPFR_REFERENCE_BITS + 64, lro::scalar::precision).expect("valid");
+    assert_eq!(inner, MPFR_REFERENCE_BITS + 64);
+    assert_eq!(lro::scalar::precision(), before);
+}

@@ -1,10 +1,8 @@
-//! Catalogue entries P-RNN-35 … P-RNN-37 (spec `theory/linear-rnn.md` §5, §9.7) and the
-//! student–teacher experiment of §8 (`EXP-RNN-6`, after the paper's Fig. 6; settings chosen by the
-//! project).
-use super::{Area, Budget, Entry, Evidence, Measure, Provenance, Reproducer, Tag};
+//! Catalogue entries P-RNN-35 … P-RNN-37 (spec `theory/linear-rnn.md` §5, §9.7). The
+//! student–teacher experiment (`EXP-RNN-6`) is in [`super::study`].
+use super::{Budget, Entry, Evidence, Measure, Reproducer};
 use crate::error::Result;
 use crate::lowrank::cases::{Case, Contrast, Measurement, gaussian_instance, sweep_case};
-use crate::lowrank::experiment::{self, RULES, Settings};
 use crate::lowrank::{Change, sv_gap};
 use crate::rnn::InstanceSpec;
 use crate::rules::{Feedback, Loss, Rule};
@@ -62,16 +60,6 @@ pub fn entries() -> Vec<Entry> {
                         span{D_k^m Rᵀ : m < T}, D_k = diag(W_k), and generically exceed rank o",
             eprop_krylov,
         ),
-        Entry {
-            id: "EXP-RNN-6",
-            area: Area::RnnLowRank,
-            statement: "Student–teacher experiment (non-aligned student, 4-mode teacher, o = 1; \
-                        after Fig. 6, settings chosen by the project): RFLO's W change has rank ≤ 1 \
-                        in every run, BPTT converges in every run; counts, spectra and alignment \
-                        reported",
-            provenance: Provenance(&[Tag::Notes, Tag::Assumed]),
-            check: experiment_entry,
-        },
     ]
 }
 
@@ -361,39 +349,4 @@ fn eprop_krylov(budget: Budget) -> Result<Evidence> {
         first,
     );
     Ok(contained.and(exceeds))
-}
-
-fn experiment_entry(budget: Budget) -> Result<Evidence> {
-    let s = Settings::at(budget);
-    let sum = experiment::run(&s)?;
-    let rflo_gap = sum
-        .of("rflo")
-        .iter()
-        .map(|r| r.gap)
-        .fold(0.0, crate::linalg::worse);
-    let (bptt_conv, _, _) = sum.counts("bptt");
-    let counts: Vec<String> = RULES
-        .iter()
-        .map(|r| {
-            let (c, st, d) = sum.counts(r);
-            format!("{r} {c}/{} converged ({st} settled, {d} diverged)", s.seeds)
-        })
-        .collect();
-    let gap = Evidence::from_worst(
-        sum.runs.len(),
-        rflo_gap,
-        Some(RANK_REL_GAP),
-        format!(
-            "{}; RFLO σ_2/max(σ_1, scale) of W_K − W_0 over all seeds; {}",
-            s.describe(),
-            counts.join(", ")
-        ),
-    );
-    let conv = Evidence::from_worst(
-        0,
-        (s.seeds as usize - bptt_conv) as f64,
-        None,
-        "BPTT runs that did not converge (L_K ≤ 0.01 L_0)",
-    );
-    Ok(gap.and(conv))
 }

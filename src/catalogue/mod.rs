@@ -28,13 +28,12 @@ macro_rules! entry {
 pub(crate) use entry;
 
 pub mod compare;
-#[allow(deprecated)] // measure kinds are being stated entry by entry
 pub mod contrastive;
 pub mod experiments;
-#[allow(deprecated)] // EXP-RNN-6 still uses `Evidence::from_worst` (being rewritten)
 pub mod lowrank;
 pub mod modes;
 pub mod rnn;
+pub mod study;
 
 use crate::error::Result;
 use serde::Serialize;
@@ -125,6 +124,7 @@ pub fn all() -> Vec<Entry> {
     v.extend(rnn::entries());
     v.extend(modes::entries());
     v.extend(lowrank::entries());
+    v.extend(study::entries());
     v.extend(experiments::entries());
     v.extend(contrastive::entries());
     v

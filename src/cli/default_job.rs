@@ -1,4 +1,5 @@
-//! `lro rules`: every rule's expected update for a built-in aligned teacher and student.
+//! `lro rules`: every rule's expected update for a built-in aligned teacher and student, as text
+//! or (`--json`) as numbers.
 use super::CliError;
 use crate::rnn::{AlignedBasis, Mode, StudentTeacher};
 use crate::rules::{Feedback, Loss, Rule, expected};
@@ -39,6 +40,42 @@ pub fn default_problem() -> crate::Result<(StudentTeacher<f64>, Vec<Rule<f64>>, 
         },
     ];
     Ok((StudentTeacher::new(student, teacher)?, rules, 20))
+}
+
+/// A matrix as JSON rows.
+fn rows(m: &nalgebra::DMatrix<f64>) -> serde_json::Value {
+    serde_json::Value::Array(
+        m.row_iter()
+            .map(|r| serde_json::json!(r.iter().copied().collect::<Vec<f64>>()))
+            .collect(),
+    )
+}
+
+/// Every rule's expected final-step update as JSON: `horizon`, `seed`, `loss` (E[L_T]) and
+/// `rules`, a list of `{rule, dA, dW, dB}` with each matrix as rows.
+pub fn run_json() -> Result<String, CliError> {
+    let (st, rules, horizon) = default_problem()?;
+    let loss = expected::loss(&st, horizon, Loss::Final)?;
+    let mut list = Vec::new();
+    for rule in &rules {
+        let u = expected::update(rule, &st, horizon, Loss::Final)?;
+        list.push(serde_json::json!({
+            "rule": rule.name(),
+            "dA": rows(&u.a),
+            "dW": rows(&u.w),
+            "dB": rows(&u.b),
+        }));
+    }
+    let v = serde_json::json!({
+        "horizon": horizon,
+        "seed": 7,
+        "loss": loss,
+        "rules": list,
+    });
+    let mut s = serde_json::to_string_pretty(&v)
+        .map_err(|e| CliError::Failed(format!("could not serialise the updates: {e}")))?;
+    s.push('\n');
+    Ok(s)
 }
 
 /// Renders every rule's expected final-step update (ΔA, ΔW, ΔB) and the expected loss.

@@ -1,27 +1,36 @@
-//! `lro modes`: per-mode loss, update, ODE Jacobian, eigenvalues and stability class at one point
-//! (spec §4; formulas derived for this project).
+//! `lro modes`: per-mode loss, update, the learning ODE's Jacobian, its eigenvalues and, at a fixed
+//! point, its stability class (formulas derived for this project; see `docs/theory/modes.md`).
 //!
 //! ```text
 //! lro modes --rule bptt|tbptt:K|rflo --mode a,b,w --teacher a*,b*,w* [--feedback â,ŵ]
-//!           [--horizon T|inf] [--json]
+//!           [--horizon T|inf] [--max-horizon N] [--json]
 //! ```
 //!
-//! Numbers are decimals or fractions `p/q`. JSON keys: `rule`, `horizon` ("inf" or T as a string),
-//! `loss`, `update` {a, b, w}, `jacobian` (3×3 rows of `J = −∂Δ/∂θ`), `eigenvalues` [{re, im}],
-//! `class`. Bad arguments exit with code 2.
+//! Numbers are decimals or fractions `p/q`. `M = ∂Δ/∂(a, b, w)` is the Jacobian of the update; the
+//! learning ODE `dθ/dτ = −Δ` has Jacobian `J = −M`, so J's eigenvalues are the negatives of M's.
+//! JSON keys: `rule`, `horizon` ("inf" or T as a string), `loss`, `update` {a, b, w}, `jacobian`
+//! (3×3 rows of `J = −M`), `eigenvalues` [{re, im}] (of J), `m_eigenvalues` [{re, im}] (of M),
+//! `fixed_point` (bool), `class` (the stability class, `null` unless `fixed_point`). Bad arguments,
+//! values outside the formulas' domain and points where a result would not be finite exit with
+//! code 2 and a message; the horizon T and the truncation K are limited by `--max-horizon`.
 use super::CliError;
 use crate::modes::jacobian::{ModeReport, report};
 use crate::modes::{Horizon, ModeRule};
 use crate::rnn::Mode;
 use std::fmt::Write;
 
+/// Default of `--max-horizon`: the largest horizon T and truncation K `lro modes` accepts. The
+/// finite-T sums keep three vectors of T numbers (48 bytes per step over dual numbers) and take
+/// O(T) time, so 10⁶ steps cost about 50 MB and well under a second.
+pub const DEFAULT_MAX_HORIZON: u64 = 1_000_000;
+
 /// Arguments of `lro modes`.
 #[derive(clap::Args, Debug, Clone)]
 pub struct ModesArgs {
-    /// Learning rule: bptt, tbptt:K (K ≥ 1) or rflo.
-    #[arg(long)]
+    /// Learning rule: bptt, tbptt:K (1 ≤ K ≤ --max-horizon) or rflo.
+    #[arg(long, allow_hyphen_values = true)]
     pub rule: String,
-    /// The student mode a,b,w.
+    /// The student mode a,b,w (decimals or fractions p/q).
     #[arg(long, allow_hyphen_values = true)]
     pub mode: String,
     /// The teacher mode a*,b*,w*.
@@ -30,12 +39,32 @@ pub struct ModesArgs {
     /// RFLO feedback â,ŵ (required for rflo, rejected otherwise).
     #[arg(long, allow_hyphen_values = true)]
     pub feedback: Option<String>,
-    /// Horizon: a number of steps T ≥ 1, or inf (the default) for the T → ∞ forms.
-    #[arg(long, default_value = "inf")]
+    /// Horizon: a number of steps T with 1 ≤ T ≤ --max-horizon, or inf for the T → ∞ forms.
+    #[arg(long, default_value = "inf", allow_hyphen_values = true)]
     pub horizon: String,
+    /// Largest horizon T and truncation K accepted (a resource limit, checked before any work).
+    #[arg(long, value_name = "N", default_value = "1000000", value_parser = super::positive_count,
+          allow_hyphen_values = true)]
+    pub max_horizon: u64,
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
+}
+
+impl ModesArgs {
+    /// Arguments with the given rule, mode, teacher and defaults for the rest (horizon inf,
+    /// [`DEFAULT_MAX_HORIZON`], text output).
+    pub fn new(rule: &str, mode: &str, teacher: &str) -> Self {
+        ModesArgs {
+            rule: rule.into(),
+            mode: mode.into(),
+            teacher: teacher.into(),
+            feedback: None,
+            horizon: "inf".into(),
+            max_horizon: DEFAULT_MAX_HORIZON,
+            json: false,
+        }
+    }
 }
 
 fn usage(msg: impl Into<String>) -> CliError {
@@ -79,10 +108,42 @@ fn parse_list(name: &str, s: &str, n: usize) -> Result<Vec<f64>, CliError> {
     parts.iter().map(|p| parse_number(p)).collect()
 }
 
+/// Parses a count of steps (`T` or `K`): a positive integer, also written as an integral decimal
+/// such as `1e6`, at most `limit`. `what` names it in messages; `how` says how to raise the limit.
+fn parse_steps(what: &str, s: &str, limit: u64) -> Result<usize, CliError> {
+    let t = s.trim();
+    let v: f64 = match t.parse::<u64>() {
+        Ok(n) => n as f64,
+        Err(_) => t.parse::<f64>().map_err(|_| {
+            usage(format!(
+                "malformed {what} '{t}': use a positive integer (e.g. 100 or 1e4)"
+            ))
+        })?,
+    };
+    if v.is_nan() || v < 1.0 || v.fract() != 0.0 {
+        return Err(usage(format!(
+            "{what} must be a positive integer (at least 1), got '{t}'"
+        )));
+    }
+    if v > limit as f64 {
+        return Err(CliError::from(crate::LroError::LimitExceeded {
+            what: what.into(),
+            requested: t.into(),
+            limit: format!("{limit} steps"),
+            how_to_raise: format!(
+                "raise it with --max-horizon N (the finite-T sums take O(T) time and about 48 bytes \
+                 per step; default {DEFAULT_MAX_HORIZON})"
+            ),
+        }));
+    }
+    Ok(v as usize)
+}
+
 /// Parsed arguments: (rule, mode, teacher, horizon).
 pub type Parsed = (ModeRule<f64>, Mode<f64>, Mode<f64>, Horizon);
 
-/// Parses the arguments into (rule, mode, teacher, horizon).
+/// Parses the arguments into (rule, mode, teacher, horizon), checking the horizon and truncation
+/// against `--max-horizon` before any computation.
 pub fn parse(args: &ModesArgs) -> Result<Parsed, CliError> {
     let m = parse_list("mode", &args.mode, 3)?;
     let t = parse_list("teacher", &args.teacher, 3)?;
@@ -99,14 +160,20 @@ pub fn parse(args: &ModesArgs) -> Result<Parsed, CliError> {
             }
         }
         r if r.starts_with("tbptt:") => {
-            let k: usize = r["tbptt:".len()..].parse().map_err(|_| {
-                usage(format!(
-                    "malformed rule '{r}': use tbptt:K with an integer K ≥ 1"
-                ))
-            })?;
-            if k == 0 {
-                return Err(usage("tbptt:K needs K ≥ 1 (K = 1 is one-step tBPTT)"));
+            let k = &r["tbptt:".len()..];
+            if k.trim().parse::<f64>().is_ok_and(|v| v < 1.0) {
+                return Err(usage(format!(
+                    "tbptt:K needs K ≥ 1 (K = 1 is one-step tBPTT), got '{r}'"
+                )));
             }
+            let k = parse_steps("the truncation K of tbptt:K", k, args.max_horizon).map_err(
+                |e| match e {
+                    CliError::Usage(m) if m.starts_with("malformed") => usage(format!(
+                        "malformed rule '{r}': use tbptt:K with an integer K ≥ 1"
+                    )),
+                    e => e,
+                },
+            )?;
             ModeRule::Tbptt { k }
         }
         r => {
@@ -120,17 +187,7 @@ pub fn parse(args: &ModesArgs) -> Result<Parsed, CliError> {
     }
     let horizon = match args.horizon.trim() {
         "inf" | "infinity" | "∞" => Horizon::Infinite,
-        h => {
-            let t: usize = h.parse().map_err(|_| {
-                usage(format!(
-                    "malformed horizon '{h}': use an integer T ≥ 1 or inf"
-                ))
-            })?;
-            if t == 0 {
-                return Err(usage("the horizon T must be at least 1"));
-            }
-            Horizon::Finite(t)
-        }
+        h => Horizon::Finite(parse_steps("the horizon T", h, args.max_horizon)?),
     };
     Ok((
         rule,
@@ -146,11 +203,36 @@ pub fn compute(args: &ModesArgs) -> Result<ModeReport, CliError> {
     Ok(report(&rule, &m, &t, h)?)
 }
 
+fn eig_text(eigs: &[(f64, f64)]) -> String {
+    // `+ 0.0` turns a negative zero into a positive one (no "-0e0" in the output).
+    eigs.iter()
+        .map(|(re, im)| format!("{:.9e}{:+.9e}i", re + 0.0, im + 0.0))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Runs `lro modes` and renders its output.
 pub fn run(args: &ModesArgs) -> Result<String, CliError> {
     let r = compute(args)?;
+    let j_eigs: Vec<(f64, f64)> = r.eigenvalues.iter().map(|e| (e.re, e.im)).collect();
+    // M = −J: its eigenvalues are the negatives, listed in the same (ascending) order.
+    let mut m_eigs: Vec<(f64, f64)> = j_eigs.iter().map(|(re, im)| (-re, -im)).collect();
+    m_eigs.sort_by(|x, y| x.0.total_cmp(&y.0).then(x.1.total_cmp(&y.1)));
     if args.json {
-        let mut s = serde_json::to_string_pretty(&r)
+        let mut v = serde_json::to_value(&r)
+            .map_err(|e| CliError::Failed(format!("could not serialise the report: {e}")))?;
+        let list = |e: &[(f64, f64)]| {
+            serde_json::Value::Array(
+                e.iter()
+                    .map(|(re, im)| serde_json::json!({"re": re, "im": im}))
+                    .collect(),
+            )
+        };
+        v["m_eigenvalues"] = list(&m_eigs);
+        if !r.fixed_point {
+            v["class"] = serde_json::Value::Null;
+        }
+        let mut s = serde_json::to_string_pretty(&v)
             .map_err(|e| CliError::Failed(format!("could not serialise the report: {e}")))?;
         s.push('\n');
         return Ok(s);
@@ -158,7 +240,7 @@ pub fn run(args: &ModesArgs) -> Result<String, CliError> {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "rule {}  horizon {}  (per-mode formulas derived for this project, spec §4)",
+        "rule {}  horizon {}  (per-mode formulas derived for this project: docs/theory/modes.md)",
         r.rule, r.horizon
     );
     let _ = writeln!(out, "loss      {:.12e}", r.loss);
@@ -167,7 +249,10 @@ pub fn run(args: &ModesArgs) -> Result<String, CliError> {
         "update    Δa = {:.12e}  Δb = {:.12e}  Δw = {:.12e}",
         r.update.a, r.update.b, r.update.w
     );
-    let _ = writeln!(out, "jacobian  J = −∂Δ/∂(a, b, w) of the learning ODE:");
+    let _ = writeln!(
+        out,
+        "jacobian  J = −M of the learning ODE dθ/dτ = −Δ, where M = ∂Δ/∂(a, b, w):"
+    );
     for row in &r.jacobian {
         let _ = writeln!(
             out,
@@ -175,12 +260,20 @@ pub fn run(args: &ModesArgs) -> Result<String, CliError> {
             row[0], row[1], row[2]
         );
     }
-    let eig: Vec<String> = r
-        .eigenvalues
-        .iter()
-        .map(|e| format!("{:.9e}{:+.9e}i", e.re, e.im))
-        .collect();
-    let _ = writeln!(out, "eigenvalues of J: {}", eig.join(", "));
-    let _ = writeln!(out, "class     {}", r.class);
+    let _ = writeln!(out, "eigenvalues of M = ∂Δ/∂θ:  {}", eig_text(&m_eigs));
+    let _ = writeln!(out, "eigenvalues of J = −M:     {}", eig_text(&j_eigs));
+    let step = r.update.a.abs().max(r.update.b.abs()).max(r.update.w.abs());
+    if r.fixed_point {
+        let _ = writeln!(
+            out,
+            "fixed point (max |Δ| = {step:.3e}): stability class {}",
+            r.class
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "not a fixed point (max |Δ| = {step:.3e}): no stability class (it describes fixed points only)"
+        );
+    }
     Ok(out)
 }

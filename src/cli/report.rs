@@ -33,7 +33,21 @@ pub fn run(out: &Path, budget: Budget, only: Option<&str>) -> Result<String, Cli
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let started = std::time::Instant::now();
+    let done = std::sync::atomic::AtomicUsize::new(0);
     let rep = report::run(budget, only, threads, |id| {
+        // One line per finished entry, on a terminal above the bar and otherwise plain on stderr
+        // (a log or CI run sees progress too).
+        let k = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        let line = format!(
+            "[{k}/{total}] {id} finished ({:.1} s elapsed)",
+            started.elapsed().as_secs_f64()
+        );
+        if bar.is_hidden() {
+            eprintln!("{line}");
+        } else {
+            bar.println(line);
+        }
         bar.set_message(id.to_string());
         bar.inc(1);
     });

@@ -5,6 +5,7 @@
 //! Sign convention (spec, `[assumed]`): descent, `θ ← θ − η G`, where `G` estimates the CL
 //! direction `Δ = g⁺ − g⁻`.
 use super::{Phase, Weights};
+use crate::faults::{self, Fault};
 use crate::scalar::Real;
 
 /// Eq.2-R (after Williams et al. 2023, reconstructed for this project): the standard, temporally
@@ -30,6 +31,7 @@ pub fn eq3r_step<T: Real>(theta: &mut [T], eta: T, z: Phase, w: &Weights, f: &[T
 /// phase's statistic (phase average or end state).
 pub fn isr_estimate<T: Real>(z: Phase, p: &T, f_hat: &[T]) -> Vec<T> {
     let scale = match z {
+        _ if faults::active(Fault::MissingImportanceWeight) => T::from_f64(z.sigma()),
         Phase::Plus => T::one() / p.clone(),
         Phase::Minus => -(T::one() / (T::one() - p.clone())),
     };

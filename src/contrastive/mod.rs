@@ -17,9 +17,13 @@
 //! | [`stats`] | batch means and least-squares slopes used by the statistical checks |
 //! | [`solve`] | a small generic linear solver (exact over `Rational`, differentiable over `Dual`) |
 
+use crate::faults::{self, Fault};
+
 pub mod driver;
 pub mod estimators;
 pub mod experiments;
+pub mod instances;
+pub mod measure;
 pub mod models;
 pub mod phases;
 pub mod solve;
@@ -72,9 +76,13 @@ impl Weights {
     /// Importance weights `ω_z = c/π^z` (spec §2.5); with `c = ½` the mean field is exactly `Δ/2`
     /// (P-CL-7), with `c = 1` it is `Δ`.
     pub fn inverse_fraction(pi_plus: f64, c: f64) -> Self {
+        let mut minus = c / (1.0 - pi_plus);
+        if faults::active(Fault::PhaseWeightImbalance) {
+            minus *= 0.97;
+        }
         Weights {
             plus: c / pi_plus,
-            minus: c / (1.0 - pi_plus),
+            minus,
         }
     }
     /// The weight of a phase.

@@ -2,6 +2,7 @@
 //! theorem for P1–P3, Markov stationarity for P4, `[standard]`), and seeded samplers.
 use super::Phase;
 use crate::error::{LroError, Result};
+use crate::faults::{self, Fault};
 use rand::Rng;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -317,7 +318,10 @@ impl PhaseSampler {
             Phase::Plus => self.process.plus_lengths(),
             Phase::Minus => self.process.minus_lengths(),
         };
-        let len = dist.sample(&mut self.rng);
+        let mut len = dist.sample(&mut self.rng);
+        if faults::active(Fault::PhaseLengthOffByOne) {
+            len += 1;
+        }
         self.started = true;
         PhaseRun { phase, len }
     }

@@ -1,5 +1,7 @@
-//! Small statistics used by the statistical checks: means, batch-means standard errors and
-//! least-squares slopes.
+//! Small statistics used by the statistical checks: means, batch-means standard errors,
+//! least-squares slopes, and two-sided critical values from exact quantiles (`statrs`).
+use crate::error::{LroError, Result};
+use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
 
 /// Arithmetic mean (0 for an empty slice).
 pub fn mean(x: &[f64]) -> f64 {
@@ -47,51 +49,70 @@ pub fn log_log_slope(x: &[f64], y: &[f64]) -> f64 {
     slope(&lx, &ly)
 }
 
-/// `ln Γ(x)` for `x > 0` (Lanczos, g = 7, 9 terms; relative error below 1e-14).
-pub fn ln_gamma(x: f64) -> f64 {
-    const C: [f64; 9] = [
-        0.999_999_999_999_809_9,
-        676.520_368_121_885_1,
-        -1_259.139_216_722_402_8,
-        771.323_428_777_653_1,
-        -176.615_029_162_140_6,
-        12.507_343_278_686_905,
-        -0.138_571_095_265_720_12,
-        9.984_369_578_019_572e-6,
-        1.505_632_735_149_311_6e-7,
-    ];
-    if x < 0.5 {
-        let pi = std::f64::consts::PI;
-        return (pi / (pi * x).sin()).ln() - ln_gamma(1.0 - x);
+fn check_alpha(alpha: f64) -> Result<()> {
+    if alpha > 0.0 && alpha < 1.0 {
+        Ok(())
+    } else {
+        Err(LroError::OutOfDomain {
+            name: "false-alarm rate".into(),
+            value: alpha,
+            reason: "a two-sided tail probability must lie in (0, 1)".into(),
+        })
     }
-    let x = x - 1.0;
-    let mut a = C[0];
-    let t = x + 7.5;
-    for (i, c) in C.iter().enumerate().skip(1) {
-        a += c / (x + i as f64);
-    }
-    0.5 * (2.0 * std::f64::consts::PI).ln() + (x + 0.5) * t.ln() - t + a.ln()
 }
 
-/// Two-sided tail `P(|T| > z)` of Student's t with `nu` degrees of freedom, by Simpson's rule on
-/// `∫_z^∞ pdf` in the variable `x = ln t` (4000 panels up to t = 10⁶; the remainder beyond is below
-/// `10^{−6ν}` and ignored).
-pub fn student_t_two_sided_tail(z: f64, nu: f64) -> f64 {
-    let log_c =
-        ln_gamma((nu + 1.0) / 2.0) - ln_gamma(nu / 2.0) - 0.5 * (nu * std::f64::consts::PI).ln();
-    let f = |x: f64| {
-        let t = x.exp();
-        (log_c - (nu + 1.0) / 2.0 * (1.0 + t * t / nu).ln()).exp() * t
-    };
-    let (a, b) = (z.max(1e-12).ln(), 1e6f64.ln());
-    let n = 4000;
-    let h = (b - a) / n as f64;
-    let mut s = f(a) + f(b);
-    for i in 1..n {
-        s += f(a + i as f64 * h) * if i % 2 == 1 { 4.0 } else { 2.0 };
-    }
-    2.0 * s * h / 3.0
+/// The two-sided critical value of the standard normal: the `z` with `P(|Z| > z) = alpha`
+/// (exact quantile, `statrs`).
+pub fn normal_critical(alpha: f64) -> Result<f64> {
+    check_alpha(alpha)?;
+    let n = Normal::standard();
+    Ok(n.inverse_cdf(1.0 - alpha / 2.0)
+        .max(-n.inverse_cdf(alpha / 2.0)))
+}
+
+/// The two-sided critical value of Student's t with `nu > 0` degrees of freedom: the `t` with
+/// `P(|T| > t) = alpha` (exact quantile, `statrs`).
+pub fn student_critical(alpha: f64, nu: f64) -> Result<f64> {
+    check_alpha(alpha)?;
+    let t = StudentsT::new(0.0, 1.0, nu).map_err(|e| LroError::OutOfDomain {
+        name: "degrees of freedom".into(),
+        value: nu,
+        reason: format!("Student's t needs ν > 0 ({e})"),
+    })?;
+    Ok(-t.inverse_cdf(alpha / 2.0))
+}
+
+/// Two-sided tail `P(|T| > z)` of Student's t with `nu` degrees of freedom (`statrs`).
+pub fn student_two_sided_tail(z: f64, nu: f64) -> Result<f64> {
+    let t = StudentsT::new(0.0, 1.0, nu).map_err(|e| LroError::OutOfDomain {
+        name: "degrees of freedom".into(),
+        value: nu,
+        reason: format!("Student's t needs ν > 0 ({e})"),
+    })?;
+    Ok(2.0 * t.cdf(-z.abs()))
 }
 
 /// `max` that propagates NaN (shared with the rest of the crate).
 pub use crate::linalg::worse;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn critical_values_invert_the_tails() {
+        // Classical table values.
+        let z = normal_critical(0.05).unwrap();
+        assert!((z - 1.959_963_984_540_054).abs() < 1e-9, "{z}");
+        let t = student_critical(0.05, 10.0).unwrap();
+        assert!((t - 2.228_138_851_986_274).abs() < 1e-9, "{t}");
+        // Deep tails: the quantile maps back to its probability.
+        for nu in [5.0, 29.0, 99.0] {
+            let t = student_critical(1e-8, nu).unwrap();
+            let back = student_two_sided_tail(t, nu).unwrap();
+            assert!((back / 1e-8 - 1.0).abs() < 1e-6, "ν = {nu}: {back}");
+        }
+        assert!(normal_critical(0.0).is_err());
+        assert!(student_critical(0.1, 0.0).is_err());
+    }
+}

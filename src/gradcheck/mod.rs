@@ -56,7 +56,12 @@ pub fn central_difference_gradient<T: Real>(
     f: impl Fn(&[T]) -> Result<T>,
 ) -> Result<Vec<T>> {
     let mut out = Vec::with_capacity(x.len());
-    let two_h = h.clone() + h.clone();
+    // Fault site (CentralDifferenceHalfStep): divides by h instead of 2h.
+    let two_h = if crate::faults::active(crate::faults::Fault::CentralDifferenceHalfStep) {
+        h.clone()
+    } else {
+        h.clone() + h.clone()
+    };
     for i in 0..x.len() {
         let mut up = x.to_vec();
         let mut dn = x.to_vec();

@@ -5,7 +5,7 @@
 //! `dθ/dτ = −Δ` has Jacobian `J = −M`. Both come from forward-mode dual numbers, so they are exact
 //! over `Dual<Rational>`.
 use super::{Horizon, ModeRule, update, update_dual};
-use crate::error::Result;
+use crate::error::{LroError, Result};
 use crate::rnn::Mode;
 use crate::scalar::{Dual, Real};
 use num_complex::Complex;
@@ -41,7 +41,12 @@ pub fn ode_jacobian<T: Real>(
     teacher: &Mode<T>,
     horizon: Horizon,
 ) -> Result<Mat3<T>> {
-    Ok(m_matrix(rule, m, teacher, horizon)?.map(|row| row.map(|x| -x)))
+    let mm = m_matrix(rule, m, teacher, horizon)?;
+    // Fault site (JacobianSignFlip): returns M where J = −M belongs.
+    if crate::faults::active(crate::faults::Fault::JacobianSignFlip) {
+        return Ok(mm);
+    }
+    Ok(mm.map(|row| row.map(|x| -x)))
 }
 
 /// P-RNN-22: the Hessian of the per-mode loss by nested dual numbers (exact over rationals).
@@ -265,13 +270,51 @@ pub fn spec_tr_e2<T: Real>(rule: &ModeRule<T>, s: &T, teacher: &Mode<T>) -> Resu
     })
 }
 
-/// Eigenvalues of a real 3×3 matrix (f64, by nalgebra's Schur decomposition), sorted by real part
-/// then imaginary part.
-pub fn eigenvalues(m: &Mat3<f64>) -> Vec<Complex<f64>> {
+/// Largest entry magnitude [`try_eigenvalues`] accepts: far enough below `f64::MAX` that the
+/// Schur iteration's products and norms cannot overflow.
+pub const EIGEN_INPUT_MAX: f64 = 1e150;
+/// Iteration cap of the Schur decomposition in [`try_eigenvalues`]. A 3×3 real matrix converges
+/// in a handful of QR sweeps; the cap is two orders of magnitude above that.
+pub const EIGEN_MAX_ITER: usize = 1_000;
+
+/// Eigenvalues of a real 3×3 matrix (f64, by nalgebra's Schur decomposition with an iteration
+/// cap), sorted by real part then imaginary part. The entries must be finite and at most
+/// [`EIGEN_INPUT_MAX`] in magnitude (checked first: the unchecked routine never returns on a
+/// non-finite matrix); more than [`EIGEN_MAX_ITER`] iterations is [`LroError::NoConvergence`].
+pub fn try_eigenvalues(m: &Mat3<f64>) -> Result<Vec<Complex<f64>>> {
+    if let Some(x) = m.iter().flatten().find(|x| !x.is_finite()) {
+        return Err(LroError::NotFinite {
+            name: format!("the 3×3 matrix passed to the eigenvalue routine (entry {x})"),
+        });
+    }
+    let big = m.iter().flatten().fold(0.0f64, |s, x| s.max(x.abs()));
+    if big > EIGEN_INPUT_MAX {
+        return Err(LroError::OutOfDomain {
+            name: "largest |entry| of the eigenvalue routine's matrix".into(),
+            value: big,
+            reason: format!(
+                "entries above {EIGEN_INPUT_MAX:e} can overflow the Schur iteration; use smaller \
+                 parameters"
+            ),
+        });
+    }
     let mat = nalgebra::Matrix3::from_fn(|i, j| m[i][j]);
-    let mut v: Vec<Complex<f64>> = mat.complex_eigenvalues().iter().copied().collect();
+    let schur = nalgebra::Schur::try_new(mat, f64::EPSILON, EIGEN_MAX_ITER).ok_or_else(|| {
+        LroError::NoConvergence {
+            routine: "eigenvalues (Schur decomposition)".into(),
+            max_iter: EIGEN_MAX_ITER,
+            detail: format!("the matrix {m:?} did not reduce to quasi-triangular form"),
+        }
+    })?;
+    let mut v: Vec<Complex<f64>> = schur.complex_eigenvalues().iter().copied().collect();
     v.sort_by(|x, y| x.re.total_cmp(&y.re).then(x.im.total_cmp(&y.im)));
-    v
+    Ok(v)
+}
+
+/// Eigenvalues of a real 3×3 matrix, as [`try_eigenvalues`], for callers that have validated
+/// their matrix; on a matrix [`try_eigenvalues`] refuses it returns three NaNs (never loops).
+pub fn eigenvalues(m: &Mat3<f64>) -> Vec<Complex<f64>> {
+    try_eigenvalues(m).unwrap_or_else(|_| vec![Complex::new(f64::NAN, f64::NAN); 3])
 }
 
 /// The stability class of a point of the learning ODE, from the eigenvalues of `J = −M` that are
@@ -354,7 +397,8 @@ pub fn classify_reduced<T: Real>(tr: &T, e2: &T) -> StabilityClass {
 }
 
 /// The full per-mode picture at one point: loss, update, ODE Jacobian, eigenvalues and class
-/// (what `lro modes` prints).
+/// (what `lro modes` prints). Every number in it is finite: [`report`] refuses a point where any
+/// would overflow.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ModeReport {
     /// Rule name.
@@ -365,11 +409,15 @@ pub struct ModeReport {
     pub loss: f64,
     /// The update (Δa, Δb, Δw).
     pub update: UpdateReport,
-    /// `J = −∂Δ/∂θ`, rows.
+    /// `J = −∂Δ/∂θ` (= −M), rows.
     pub jacobian: Mat3<f64>,
-    /// Eigenvalues of J.
+    /// Eigenvalues of J = −M (the negatives of M's eigenvalues).
     pub eigenvalues: Vec<EigenReport>,
-    /// Stability class.
+    /// Whether the point is a fixed point of the learning ODE: `max |Δ|` at most
+    /// [`crate::tolerances::MODES_FIXED_POINT_REL`] times the scale `max(1, max|M|·max|θ|)`.
+    pub fixed_point: bool,
+    /// Stability class from J's eigenvalues; it describes the point only when
+    /// [`ModeReport::fixed_point`] holds.
     pub class: StabilityClass,
 }
 
@@ -393,8 +441,20 @@ pub struct EigenReport {
     pub im: f64,
 }
 
+fn overflowed(what: &str, value: f64) -> LroError {
+    LroError::OutOfDomain {
+        name: what.into(),
+        value,
+        reason: "the value is not finite in f64 at this point (it overflows: |w| > 1 with a long \
+                 horizon, or very large a, b); use a shorter horizon or smaller values"
+            .into(),
+    }
+}
+
 /// Computes the [`ModeReport`] at a point in f64 (Jacobian by `Dual<f64>`; the class uses
-/// [`crate::tolerances::MODES_ZERO_EIGEN_REL`] relative to the Jacobian's scale).
+/// [`crate::tolerances::MODES_ZERO_EIGEN_REL`] relative to the Jacobian's scale). Refuses, with
+/// [`LroError::OutOfDomain`], a point where the loss, the update or the Jacobian is not finite, and
+/// never calls the eigenvalue routine on such a matrix.
 pub fn report(
     rule: &ModeRule<f64>,
     m: &Mode<f64>,
@@ -402,14 +462,26 @@ pub fn report(
     horizon: Horizon,
 ) -> Result<ModeReport> {
     let l = super::loss(m, teacher, horizon)?;
+    if !l.is_finite() {
+        return Err(overflowed("the loss", l));
+    }
     let u = update(rule, m, teacher, horizon)?;
+    if let Some(x) = [u.a, u.b, u.w].into_iter().find(|x| !x.is_finite()) {
+        return Err(overflowed("the update (Δa, Δb, Δw)", x));
+    }
     let j = ode_jacobian(rule, m, teacher, horizon)?;
-    let eig = eigenvalues(&j);
+    if let Some(x) = j.iter().flatten().copied().find(|x| !x.is_finite()) {
+        return Err(overflowed("the Jacobian J = −M", x));
+    }
+    let eig = try_eigenvalues(&j)?;
     let scale = j.iter().flatten().fold(0.0f64, |s, x| s.max(x.abs()));
     let class = classify(
         &eig,
         crate::tolerances::MODES_ZERO_EIGEN_REL * scale.max(1.0),
     );
+    let theta = m.a.abs().max(m.b.abs()).max(m.w.abs());
+    let step = u.a.abs().max(u.b.abs()).max(u.w.abs());
+    let fixed_point = step <= crate::tolerances::MODES_FIXED_POINT_REL * (scale * theta).max(1.0);
     Ok(ModeReport {
         rule: rule.name(),
         horizon: horizon.to_string(),
@@ -424,6 +496,7 @@ pub fn report(
             .iter()
             .map(|z| EigenReport { re: z.re, im: z.im })
             .collect(),
+        fixed_point,
         class,
     })
 }

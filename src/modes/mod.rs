@@ -289,7 +289,15 @@ fn finite_sum_unchecked<T: Real>(
     let (mut phi, step, depth) = match rule {
         ModeRule::Bptt => (a.clone(), w.clone(), horizon),
         ModeRule::Tbptt { k } => (a.clone(), w.clone(), (*k).min(horizon)),
-        ModeRule::Rflo { a_hat, w_hat } => (a_hat.clone(), w_hat.clone(), horizon),
+        ModeRule::Rflo { a_hat, w_hat } => {
+            // Fault site (ModeRfloUsesA): the student's a where the feedback â belongs.
+            let phi0 = if crate::faults::active(crate::faults::Fault::ModeRfloUsesA) {
+                a.clone()
+            } else {
+                a_hat.clone()
+            };
+            (phi0, w_hat.clone(), horizon)
+        }
     };
     let (mut db, mut dw) = (T::zero(), T::zero());
     for mm in 0..depth {
@@ -346,6 +354,12 @@ fn infinite_unchecked<T: Real>(rule: &ModeRule<T>, m: &Mode<T>, teacher: &Mode<T
             )
         }
         ModeRule::Rflo { a_hat, w_hat } => {
+            // Fault site (ModeRfloUsesA): the student's a where the feedback â belongs.
+            let a_hat = &if crate::faults::active(crate::faults::Fault::ModeRfloUsesA) {
+                a.clone()
+            } else {
+                a_hat.clone()
+            };
             let pw = one.clone() - w_hat.clone() * w.clone(); // 1 − ŵ w
             let ps = one - w_hat.clone() * ws.clone(); // 1 − ŵ w*
             (
@@ -389,7 +403,13 @@ pub fn update_finite_closed<T: Real>(
     let g = |x: &T, n: usize| (one.clone() - x.powi(n as u32)) / (one.clone() - x.clone());
     let w2 = w.clone() * w.clone();
     let wws = w.clone() * ws.clone();
-    let da = b.clone() * (c.clone() * g(&w2, t) - cs.clone() * g(&wws, t));
+    // Fault site (ModeWrongPower): G_T(w²) with w^(2T−1) where w^(2T) = (w²)^T belongs.
+    let g_w2_t = if crate::faults::active(crate::faults::Fault::ModeWrongPower) {
+        (one.clone() - w.powi((2 * t - 1) as u32)) / (one.clone() - w2.clone())
+    } else {
+        g(&w2, t)
+    };
+    let da = b.clone() * (c.clone() * g_w2_t - cs.clone() * g(&wws, t));
     let (db, dw) = match rule {
         ModeRule::Bptt | ModeRule::Tbptt { .. } => {
             let kappa = match rule {

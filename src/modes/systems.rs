@@ -138,12 +138,25 @@ pub fn pack_net<T: Real>(net: &Rnn<T>) -> Vec<T> {
         .collect()
 }
 
-/// Spectral radius of an f64 square matrix.
+/// Iteration cap of the Schur decomposition in [`spectral_radius`] (a small dense matrix converges
+/// in a few sweeps per eigenvalue).
+pub const SPECTRAL_RADIUS_MAX_ITER: usize = 10_000;
+
+/// Spectral radius of an f64 square matrix. A matrix with a non-finite entry, or one whose Schur
+/// iteration does not converge within [`SPECTRAL_RADIUS_MAX_ITER`], has radius `+∞` (outside every
+/// stability domain), so the routine always returns and never loops.
 pub fn spectral_radius(w: &DMatrix<f64>) -> f64 {
-    w.complex_eigenvalues()
-        .iter()
-        .map(|z| z.norm())
-        .fold(0.0, crate::linalg::worse)
+    if !w.iter().all(|x| x.is_finite()) || !w.is_square() {
+        return f64::INFINITY;
+    }
+    match nalgebra::Schur::try_new(w.clone(), f64::EPSILON, SPECTRAL_RADIUS_MAX_ITER) {
+        Some(schur) => schur
+            .complex_eigenvalues()
+            .iter()
+            .map(|z| z.norm())
+            .fold(0.0, crate::linalg::worse),
+        None => f64::INFINITY,
+    }
 }
 
 impl<T: Real> System<T> for MatrixFlow<T> {

@@ -61,6 +61,7 @@ pub fn builtin(name: &str) -> Result<CaseConfig> {
         alpha,
         activation,
         tbptt_k: vec![1, 3],
+        allow_non_finite: false,
     };
     Ok(match name {
         "aligned-linear" => CaseConfig::Lro(lro(11, 3, 3, 3, 3, true, 1.0, Activation::Identity)),
@@ -77,9 +78,10 @@ pub fn builtin(name: &str) -> Result<CaseConfig> {
             tau_m: 10.0,
             eta: [0.1, 0.1, 0.1],
             h0_scale: 1.0,
-            derivative: "clipped".into(),
+            derivative: crate::oracle::presets::murray2019::Derivative::Clipped,
             input_trace_lag: true,
             bptt_error_shift: true,
+            allow_non_finite: false,
         }),
         _ => CaseConfig::Marschall2020(MarschallConfig {
             name: name.into(),
@@ -94,6 +96,7 @@ pub fn builtin(name: &str) -> Result<CaseConfig> {
             activation: Activation::Tanh,
             random_feedback: true,
             h0_scale: 1.0,
+            allow_non_finite: false,
         }),
     })
 }

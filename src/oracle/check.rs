@@ -9,23 +9,15 @@
 //! Unusable candidates are refused before any comparison, with every problem named: a missing or
 //! unsupported `schema_version`, a different case, unknown tensor names, wrong shapes, non-finite
 //! values, missing tensors (the whole `forward` group, and all-or-none of each rule's group).
-use super::fixture::{Fixture, GROUP_FORWARD, GROUP_GIVEN, SCHEMA_VERSION};
+use super::error::{OracleError, OracleResult};
+use super::fixture::{Fixture, GROUP_FORWARD, GROUP_GIVEN, Role, SCHEMA_VERSION};
 use super::json::{self, RawTensor};
+use super::limits::Limits;
 use super::npz::{self, NpyData};
-use crate::tolerances::{ORACLE_CHECK_ATOL, ORACLE_CHECK_RTOL};
-use std::collections::BTreeMap;
+use crate::tolerances::{ORACLE_CHECK_ATOL, ORACLE_CHECK_RTOL, ORACLE_F32_SAFETY};
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 use std::path::Path;
-
-/// Why a candidate cannot be compared (exit code 2). The message names every problem.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Unusable(pub String);
-
-impl std::fmt::Display for Unusable {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
 
 /// Entrywise tolerance `|c − r| ≤ atol + rtol·|r|`.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -56,6 +48,71 @@ pub enum Version {
     Other(String),
 }
 
+/// The floating-point precision a candidate's numbers were computed in.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Precision {
+    /// Per tensor, from its stored dtype: `<f4` arrays are judged as float32, all else as f64.
+    #[default]
+    Auto,
+    /// Every tensor was computed in f64.
+    F64,
+    /// Every tensor was computed in float32 (whatever dtype it is stored in).
+    F32,
+}
+
+impl std::str::FromStr for Precision {
+    type Err = OracleError;
+    fn from_str(s: &str) -> OracleResult<Self> {
+        match s {
+            "auto" => Ok(Precision::Auto),
+            "f64" | "float64" => Ok(Precision::F64),
+            "f32" | "float32" => Ok(Precision::F32),
+            other => Err(OracleError::Option {
+                name: "precision".into(),
+                reason: format!("'{other}': use auto, f64 or f32"),
+            }),
+        }
+    }
+}
+
+/// What `check` compares and how strictly.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CheckOptions {
+    /// Relative tolerance for f64 tensors (default [`ORACLE_CHECK_RTOL`]).
+    pub rtol: Option<f64>,
+    /// Absolute tolerance for f64 tensors (default [`ORACLE_CHECK_ATOL`]).
+    pub atol: Option<f64>,
+    /// Rules that must be supplied (group names such as `bptt`, `rflo`).
+    pub require: Vec<String>,
+    /// Accept a candidate that holds no learning rule (only the forward pass).
+    pub forward_only: bool,
+    /// The candidate's arithmetic.
+    pub precision: Precision,
+}
+
+impl CheckOptions {
+    /// The f64 tolerance these options give, checked for validity.
+    pub fn tolerance(&self) -> OracleResult<Tolerance> {
+        let mut tol = Tolerance::default();
+        for (name, v, slot) in [
+            ("rtol", self.rtol, &mut tol.rtol),
+            ("atol", self.atol, &mut tol.atol),
+        ] {
+            if let Some(v) = v {
+                if !(v.is_finite() && v >= 0.0) {
+                    return Err(OracleError::Option {
+                        name: name.into(),
+                        reason: format!("must be a finite number >= 0, got {v}"),
+                    });
+                }
+                *slot = v;
+            }
+        }
+        Ok(tol)
+    }
+}
+
 /// Another implementation's outputs.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Candidate {
@@ -67,6 +124,8 @@ pub struct Candidate {
     pub case: Option<String>,
     /// Tensors by name: shape and row-major values.
     pub tensors: BTreeMap<String, RawTensor>,
+    /// Tensors stored as float32 (`<f4` / `>f4` in an NPZ).
+    pub float32: BTreeSet<String>,
 }
 
 impl Candidate {
@@ -81,13 +140,14 @@ impl Candidate {
                 .iter()
                 .map(|(k, t)| (k.clone(), (t.shape.clone(), t.data.clone())))
                 .collect(),
+            float32: BTreeSet::new(),
         }
     }
 }
 
 /// Reads a candidate from JSON text.
-pub fn candidate_from_json(text: &str, label: &str) -> Result<Candidate, Unusable> {
-    let c = json::read_candidate(text).map_err(|e| Unusable(format!("{label}: {e}")))?;
+pub fn candidate_from_json(text: &str, label: &str) -> OracleResult<Candidate> {
+    let c = json::read_candidate(text).map_err(|e| OracleError::read(label, e))?;
     let schema_version = match c.schema_version {
         None => Version::Missing,
         Some(v) => v
@@ -100,18 +160,21 @@ pub fn candidate_from_json(text: &str, label: &str) -> Result<Candidate, Unusabl
         schema_version,
         case: c.case,
         tensors: c.tensors,
+        float32: BTreeSet::new(),
     })
 }
 
-/// Reads a candidate from NPZ bytes: one array per tensor, plus `schema_version` (integer
-/// scalar) and optionally `case` (string); a `meta` member (as in lro's own NPZ) is ignored.
-pub fn candidate_from_npz(bytes: &[u8], label: &str) -> Result<Candidate, Unusable> {
-    let arrays = npz::read_arrays(bytes).map_err(|e| Unusable(format!("{label}: {e}")))?;
+/// Reads a candidate from NPZ bytes: one float array per tensor (`f8` or `f4`), plus
+/// `schema_version` (integer scalar) and optionally `case` (string); a `meta` member (as in lro's
+/// own NPZ) is ignored. Integer, boolean and string tensors are refused.
+pub fn candidate_from_npz(bytes: &[u8], label: &str) -> OracleResult<Candidate> {
+    let arrays = npz::read_arrays(bytes).map_err(|e| OracleError::read(label, e))?;
     let mut out = Candidate {
         label: label.into(),
         schema_version: Version::Missing,
         case: None,
         tensors: BTreeMap::new(),
+        float32: BTreeSet::new(),
     };
     for (key, arr) in arrays {
         match key.as_str() {
@@ -126,19 +189,34 @@ pub fn candidate_from_npz(bytes: &[u8], label: &str) -> Result<Candidate, Unusab
             }
             "case" => match &arr.data {
                 NpyData::Str(v) if v.len() == 1 => out.case = Some(v[0].clone()),
-                _ => return Err(Unusable(format!("{label}: 'case' must be a string scalar"))),
+                _ => {
+                    return Err(OracleError::read(label, "'case' must be a string scalar"));
+                }
             },
             "meta" => {}
             _ => {
                 let data = match arr.data {
                     NpyData::Float(v) => v,
-                    NpyData::Int(v) => v.into_iter().map(|x| x as f64).collect(),
+                    NpyData::Int(_) => {
+                        return Err(OracleError::read(
+                            label,
+                            format!(
+                                "tensor {key} has the integer or boolean dtype {}; store \
+                                 tensors as float64 (or float32) arrays",
+                                arr.dtype
+                            ),
+                        ));
+                    }
                     NpyData::Str(_) => {
-                        return Err(Unusable(format!(
-                            "{label}: tensor {key} holds strings, not numbers"
-                        )));
+                        return Err(OracleError::read(
+                            label,
+                            format!("tensor {key} holds strings, not numbers"),
+                        ));
                     }
                 };
+                if arr.dtype.ends_with("f4") {
+                    out.float32.insert(key.clone());
+                }
                 out.tensors.insert(key, (arr.shape, data));
             }
         }
@@ -146,21 +224,41 @@ pub fn candidate_from_npz(bytes: &[u8], label: &str) -> Result<Candidate, Unusab
     Ok(out)
 }
 
-/// Reads a candidate file, by extension (`.json` or `.npz`).
-pub fn load_candidate(path: &Path) -> Result<Candidate, Unusable> {
+/// Reads a candidate file, by extension (`.json` or `.npz`), refusing files larger than
+/// `limits.candidate_bytes` before reading them.
+pub fn load_candidate_with(path: &Path, limits: &Limits) -> OracleResult<Candidate> {
     let label = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| Unusable(format!("cannot read {label}: {e}")))?;
+    let meta = std::fs::metadata(path).map_err(|e| OracleError::read(&label, e.to_string()))?;
+    if !meta.is_file() {
+        return Err(OracleError::read(
+            &label,
+            "not a regular file; give a .json or .npz file",
+        ));
+    }
+    limits.check_candidate_bytes(meta.len())?;
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(limits.candidate_bytes + 1).read_to_end(&mut bytes))
+        .map_err(|e| OracleError::read(&label, e.to_string()))?;
+    limits.check_candidate_bytes(bytes.len() as u64)?;
     match path.extension().and_then(|e| e.to_str()) {
         Some("json") => {
             let text = String::from_utf8(bytes)
-                .map_err(|_| Unusable(format!("{label} is not UTF-8 text")))?;
+                .map_err(|_| OracleError::read(&label, "not UTF-8 text"))?;
             candidate_from_json(&text, &label)
         }
         Some("npz") => candidate_from_npz(&bytes, &label),
-        _ => Err(Unusable(format!(
-            "{label}: unknown candidate format; name it .json or .npz"
-        ))),
+        _ => Err(OracleError::read(
+            &label,
+            "unknown candidate format; name it .json or .npz",
+        )),
     }
+}
+
+/// Reads a candidate file with the default [`Limits`].
+pub fn load_candidate(path: &Path) -> OracleResult<Candidate> {
+    load_candidate_with(path, &Limits::default())
 }
 
 /// The comparison of one tensor.
@@ -182,6 +280,12 @@ pub struct TensorResult {
     pub first_index: Option<Vec<usize>>,
     /// For tensors with a time axis: the first model time step with a failing entry.
     pub first_step: Option<usize>,
+    /// Reference and candidate values at the first failing entry.
+    pub first_values: Option<(f64, f64)>,
+    /// The tolerance this tensor was judged with.
+    pub tol: Tolerance,
+    /// Whether it was judged as a float32 computation.
+    pub float32: bool,
 }
 
 impl TensorResult {
@@ -200,14 +304,24 @@ pub struct CheckReport {
     pub convention: String,
     /// Candidate label.
     pub candidate: String,
-    /// Tolerance used.
+    /// f64 tolerance used.
     pub tol: Tolerance,
     /// Per-tensor results, in reference order (given, forward, rules).
     pub results: Vec<TensorResult>,
+    /// Rule groups compared (the candidate supplied their updates).
+    pub rules_compared: Vec<String>,
     /// Rule groups the candidate did not supply, with their tensor counts.
     pub not_supplied: Vec<(String, usize)>,
+    /// Optional tensors (traces of supplied rules) the candidate left out.
+    pub optional_not_supplied: Vec<String>,
     /// Given tensors the candidate did not echo.
     pub given_not_echoed: usize,
+    /// Whether a candidate without rules was accepted (`--forward-only`).
+    pub forward_only: bool,
+    /// Rules named in `require` that the candidate did not supply.
+    pub required_missing: Vec<String>,
+    /// How float32 tensors were judged, when any were (stated in the report).
+    pub float32_note: Option<String>,
 }
 
 fn unravel(mut flat: usize, shape: &[usize]) -> Vec<usize> {
@@ -227,13 +341,91 @@ fn group_order(g: &str) -> (u8, String) {
     }
 }
 
+/// The model time step of flat entry `i` of a tensor, when it has a time axis.
+fn step_of(t: &super::fixture::Tensor, i: usize) -> Option<usize> {
+    let s0 = t.first_step?;
+    if t.shape.is_empty() {
+        return None;
+    }
+    let row: usize = t.shape.iter().skip(1).product::<usize>().max(1);
+    Some(s0 + i / row)
+}
+
+/// Refuses a reference holding NaN or infinity, naming the tensor, the earliest time step at
+/// which a value is not finite, and the index.
+pub fn check_reference_finite(reference: &Fixture) -> OracleResult<()> {
+    let mut first: Option<(usize, &str, usize)> = None;
+    for (name, t) in &reference.tensors {
+        if let Some(i) = t.data.iter().position(|v| !v.is_finite()) {
+            let key = step_of(t, i).unwrap_or(usize::MAX);
+            if first.is_none_or(|(k, _, _)| key < k) {
+                first = Some((key, name, i));
+            }
+        }
+    }
+    match first {
+        None => Ok(()),
+        Some((_, name, i)) => {
+            let t = &reference.tensors[name];
+            Err(OracleError::NonFiniteReference {
+                case: reference.case.clone(),
+                tensor: name.to_string(),
+                step: step_of(t, i),
+                index: unravel(i, &t.shape),
+                value: t.data[i],
+            })
+        }
+    }
+}
+
+/// The float32 tolerance of one reference tensor: normwise, `|c − r| ≤ rtol·|r| + atol` with
+/// `rtol = SAFETY · g · ε₃₂` and `atol = rtol · max|r|`, where `g ≥ 1` is the tensor's measured
+/// error growth (the f64 computation's normwise error in units of ε₆₄, from the fixture), or, when
+/// the fixture does not carry it, `T · (width of a row)` — the worst-case growth of a sum of that
+/// many rounded terms over T steps.
+pub fn float32_tolerance(t: &super::fixture::Tensor, horizon: usize) -> Tolerance {
+    let growth = match t.f64_error {
+        Some(e) if e.is_finite() => (e / f64::EPSILON).max(1.0),
+        _ => (horizon.max(1) * t.shape.iter().skip(1).product::<usize>().max(1)) as f64,
+    };
+    let rtol = ORACLE_F32_SAFETY * growth * f32::EPSILON as f64;
+    let scale = t.data.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    Tolerance {
+        rtol,
+        atol: rtol * scale,
+    }
+}
+
+/// Checks a candidate against a reference fixture with the default options, except the f64
+/// tolerance. Refuses unusable input with every problem named.
+pub fn check(reference: &Fixture, cand: &Candidate, tol: Tolerance) -> OracleResult<CheckReport> {
+    let opts = CheckOptions {
+        rtol: Some(tol.rtol),
+        atol: Some(tol.atol),
+        ..CheckOptions::default()
+    };
+    check_with(reference, cand, &opts)
+}
+
 /// Checks a candidate against a reference fixture; refuses unusable input with every problem
 /// named.
-pub fn check(
+pub fn check_with(
     reference: &Fixture,
     cand: &Candidate,
-    tol: Tolerance,
-) -> Result<CheckReport, Unusable> {
+    opts: &CheckOptions,
+) -> OracleResult<CheckReport> {
+    let tol = opts.tolerance()?;
+    check_reference_finite(reference)?;
+    let rules = reference.rule_groups();
+    for r in &opts.require {
+        if !rules.contains(r) {
+            return Err(OracleError::UnknownRule {
+                rule: r.clone(),
+                case: reference.case.clone(),
+                known: rules.clone(),
+            });
+        }
+    }
     let mut problems: Vec<String> = Vec::new();
     match &cand.schema_version {
         Version::Missing => problems.push(format!(
@@ -272,10 +464,11 @@ pub fn check(
         let Some(r) = reference.tensors.get(name) else {
             continue;
         };
-        let need: usize = shape.iter().product();
-        if need != data.len() {
+        let need = shape.iter().try_fold(1usize, |a, &d| a.checked_mul(d));
+        if need != Some(data.len()) {
             problems.push(format!(
-                "wrong shape: tensor {name} declares shape {shape:?} ({need} entries) but holds {}",
+                "wrong shape: tensor {name} declares shape {shape:?} ({} entries) but holds {}",
+                need.map_or("too many".to_string(), |n| n.to_string()),
                 data.len()
             ));
         } else if shape != &r.shape {
@@ -284,57 +477,83 @@ pub fn check(
                 r.shape
             ));
         } else if let Some(i) = data.iter().position(|v| !v.is_finite()) {
+            let at = step_of(r, i).map_or(String::new(), |s| format!(" (time step t = {s})"));
             problems.push(format!(
-                "NaN or infinity: tensor {name} holds the non-finite value {} at index {:?}",
+                "NaN or infinity: tensor {name} holds the non-finite value {} at index {:?}{at}",
                 data[i],
                 unravel(i, shape)
             ));
         }
     }
-    // Required groups.
-    let mut groups: BTreeMap<&str, (Vec<&str>, Vec<&str>)> = BTreeMap::new();
+    // Groups: the forward pass is required; a rule is supplied when any of its tensors is; a
+    // supplied rule needs all its updates (its traces are optional).
+    let mut groups: BTreeMap<&str, (Vec<&str>, Vec<&str>, Vec<&str>)> = BTreeMap::new();
     for (name, t) in &reference.tensors {
         let e = groups.entry(t.group.as_str()).or_default();
         if cand.tensors.contains_key(name) {
             e.0.push(name);
+        } else if t.role == Role::Trace {
+            e.2.push(name);
         } else {
             e.1.push(name);
         }
     }
     let mut not_supplied = Vec::new();
+    let mut optional_not_supplied = Vec::new();
+    let mut rules_compared = Vec::new();
     let mut given_not_echoed = 0;
-    for (g, (present, missing)) in &groups {
-        if missing.is_empty() {
-            continue;
-        }
+    for (g, (present, missing, optional)) in &groups {
         if *g == GROUP_GIVEN {
-            given_not_echoed = missing.len();
+            given_not_echoed = missing.len() + optional.len();
         } else if *g == GROUP_FORWARD {
-            problems.push(format!(
-                "missing tensors of the forward pass (always required): {}",
-                missing.join(", ")
-            ));
+            if !missing.is_empty() {
+                problems.push(format!(
+                    "missing tensors of the forward pass (always required): {}",
+                    missing.join(", ")
+                ));
+            }
         } else if present.is_empty() {
-            not_supplied.push((g.to_string(), missing.len()));
-        } else {
+            not_supplied.push((g.to_string(), missing.len() + optional.len()));
+        } else if !missing.is_empty() {
             problems.push(format!(
-                "missing tensors of rule {g} (give all of a rule's tensors or none): {}",
+                "missing updates of rule {g} (give all of a rule's updates, or none; its \
+                 traces are optional): {}",
                 missing.join(", ")
             ));
+        } else {
+            rules_compared.push(g.to_string());
+            optional_not_supplied.extend(optional.iter().map(|s| s.to_string()));
         }
     }
     if !problems.is_empty() {
-        return Err(Unusable(format!(
-            "unusable candidate {} for case {}: {}",
-            cand.label,
-            reference.case,
-            problems.join("; ")
-        )));
+        return Err(OracleError::Unusable {
+            candidate: cand.label.clone(),
+            case: reference.case.clone(),
+            problems,
+        });
     }
+    let horizon = reference
+        .tensors
+        .values()
+        .filter(|t| t.first_step.is_some() && !t.shape.is_empty())
+        .map(|t| t.shape[0])
+        .max()
+        .unwrap_or(1);
     let mut results = Vec::new();
+    let mut any_f32 = false;
     for (name, (shape, data)) in &cand.tensors {
         let r = &reference.tensors[name];
-        let row: usize = shape.iter().skip(1).product::<usize>().max(1);
+        let f32_tensor = match opts.precision {
+            Precision::F32 => true,
+            Precision::F64 => false,
+            Precision::Auto => cand.float32.contains(name),
+        };
+        any_f32 |= f32_tensor;
+        let ttol = if f32_tensor {
+            float32_tolerance(r, horizon)
+        } else {
+            tol
+        };
         let mut res = TensorResult {
             name: name.clone(),
             group: r.group.clone(),
@@ -344,6 +563,9 @@ pub fn check(
             mismatches: 0,
             first_index: None,
             first_step: None,
+            first_values: None,
+            tol: ttol,
+            float32: f32_tensor,
         };
         for (i, (c, x)) in data.iter().zip(&r.data).enumerate() {
             let err = (c - x).abs();
@@ -351,15 +573,15 @@ pub fn check(
             if *x != 0.0 {
                 res.max_rel = res.max_rel.max(err / x.abs());
             }
-            if err > tol.atol + tol.rtol * x.abs() {
+            // Written so that a NaN anywhere counts as a mismatch.
+            let within = err <= ttol.atol + ttol.rtol * x.abs();
+            if !within {
                 res.mismatches += 1;
                 if res.first_index.is_none() {
                     res.first_index = Some(unravel(i, shape));
+                    res.first_values = Some((*x, *c));
                 }
-                if let Some(s0) = r.first_step
-                    && !shape.is_empty()
-                {
-                    let step = s0 + i / row;
+                if let Some(step) = step_of(r, i) {
                     res.first_step = Some(res.first_step.map_or(step, |s: usize| s.min(step)));
                 }
             }
@@ -367,14 +589,34 @@ pub fn check(
         results.push(res);
     }
     results.sort_by(|a, b| (group_order(&a.group), &a.name).cmp(&(group_order(&b.group), &b.name)));
+    let required_missing = opts
+        .require
+        .iter()
+        .filter(|r| !rules_compared.contains(r))
+        .cloned()
+        .collect();
+    let float32_note = any_f32.then(|| {
+        format!(
+            "float32 tensors are judged normwise: |c - r| <= rtol (|r| + max|r|) with rtol = \
+             {ORACLE_F32_SAFETY} x g x eps32 (eps32 = {:.2e}), g the tensor's error growth over \
+             the T = {horizon} steps (its f64 computation's error in units of eps64, stated in \
+             the fixture; else T x row width)",
+            f32::EPSILON
+        )
+    });
     Ok(CheckReport {
         case: reference.case.clone(),
         convention: reference.conventions.convention.clone(),
         candidate: cand.label.clone(),
         tol,
         results,
+        rules_compared,
         not_supplied,
+        optional_not_supplied,
         given_not_echoed,
+        forward_only: opts.forward_only,
+        required_missing,
+        float32_note,
     })
 }
 
@@ -387,9 +629,34 @@ fn sci(x: f64) -> String {
 }
 
 impl CheckReport {
-    /// Whether every compared tensor matches.
+    /// Whether every compared tensor matches, some learning rule was compared (unless
+    /// forward-only was asked for) and every required rule was supplied.
     pub fn passed(&self) -> bool {
+        self.tensors_agree() && self.problems().is_empty()
+    }
+
+    /// Whether every compared tensor is within tolerance.
+    pub fn tensors_agree(&self) -> bool {
         self.results.iter().all(TensorResult::passed)
+    }
+
+    /// Why the verdict fails although no tensor differs (no rule compared, required rules
+    /// missing); empty when there is no such reason.
+    pub fn problems(&self) -> Vec<String> {
+        let mut v = Vec::new();
+        if self.rules_compared.is_empty() && !self.forward_only {
+            v.push(
+                "no learning rule was checked: the candidate holds no rule's updates (give at                  least one rule, or pass --forward-only to check only the forward pass)"
+                    .to_string(),
+            );
+        }
+        if !self.required_missing.is_empty() {
+            v.push(format!(
+                "required rules not supplied: {}",
+                self.required_missing.join(", ")
+            ));
+        }
+        v
     }
 
     /// The earliest diverging time step and the tensors diverging there.
@@ -438,7 +705,9 @@ impl CheckReport {
                     .join("x")
             };
             let step = r.first_step.map_or("-".to_string(), |t| format!("t = {t}"));
-            let status = if r.passed() {
+            let status = if r.passed() && r.float32 {
+                format!("ok (float32, rtol {:.1e})", r.tol.rtol)
+            } else if r.passed() {
                 "ok".to_string()
             } else {
                 format!(
@@ -458,13 +727,29 @@ impl CheckReport {
                 step
             );
         }
+        let _ = writeln!(
+            s,
+            "\nrules compared: {}",
+            if self.rules_compared.is_empty() {
+                "none".to_string()
+            } else {
+                self.rules_compared.join(", ")
+            }
+        );
         if !self.not_supplied.is_empty() {
             let parts: Vec<String> = self
                 .not_supplied
                 .iter()
                 .map(|(g, n)| format!("{g} ({n})"))
                 .collect();
-            let _ = writeln!(s, "\nnot supplied, not compared: {}", parts.join(", "));
+            let _ = writeln!(s, "rules not supplied, not compared: {}", parts.join(", "));
+        }
+        if !self.optional_not_supplied.is_empty() {
+            let _ = writeln!(
+                s,
+                "traces not supplied (optional), not compared: {}",
+                self.optional_not_supplied.join(", ")
+            );
         }
         if self.given_not_echoed > 0 {
             let _ = writeln!(
@@ -473,13 +758,24 @@ impl CheckReport {
                 self.given_not_echoed
             );
         }
+        if let Some(note) = &self.float32_note {
+            let _ = writeln!(s, "{note}");
+        }
         let failed = self.results.iter().filter(|r| !r.passed()).count();
-        if failed == 0 {
+        let problems = self.problems();
+        if failed == 0 && problems.is_empty() {
+            let what = if self.rules_compared.is_empty() {
+                " (forward pass only, as asked)"
+            } else {
+                ""
+            };
             let _ = writeln!(
                 s,
-                "\nverdict: MATCH, all {} compared tensors agree",
+                "\nverdict: MATCH, all {} compared tensors agree{what}",
                 self.results.len()
             );
+        } else if failed == 0 {
+            let _ = writeln!(s, "\nverdict: NOT CHECKED, {}", problems.join("; "));
         } else {
             let _ = write!(
                 s,
@@ -493,6 +789,9 @@ impl CheckReport {
                 None => {
                     let _ = writeln!(s);
                 }
+            }
+            for p in problems {
+                let _ = writeln!(s, "also: {p}");
             }
         }
         s

@@ -8,7 +8,9 @@
 //! ```
 //! Unknown keys are rejected. Every draw is seeded (ChaCha8) and reproducible bit for bit.
 use super::conventions::Conventions;
+use super::error::OracleResult;
 use super::fixture::{Fixture, GROUP_FORWARD, GROUP_GIVEN, Role, SCHEMA_VERSION, TensorSet};
+use super::limits::{Arithmetic, Limits};
 use super::presets::{marschall2020, murray2019};
 use super::reference::{self, Problem};
 use crate::error::{LroError, Result};
@@ -49,8 +51,8 @@ fn default_tau() -> f64 {
 fn default_eta() -> [f64; 3] {
     [0.1, 0.1, 0.1]
 }
-fn default_derivative() -> String {
-    "clipped".into()
+fn default_derivative() -> murray2019::Derivative {
+    murray2019::Derivative::Clipped
 }
 fn default_tanh() -> Activation {
     Activation::Tanh
@@ -91,6 +93,10 @@ pub struct LroConfig {
     /// Truncation lengths of the exported tBPTT rules.
     #[serde(default = "default_k")]
     pub tbptt_k: Vec<usize>,
+    /// Declares that the case's reference may hold NaN or infinity (an overflowing case kept on
+    /// purpose). Without it, an export refuses such a reference, naming the tensor and step.
+    #[serde(default)]
+    pub allow_non_finite: bool,
 }
 
 /// A case in Murray 2019's convention (see [`murray2019`]). Initial weights follow the
@@ -123,15 +129,19 @@ pub struct MurrayConfig {
     /// Standard deviation of the initial state entries (0: h0 = 0).
     #[serde(default = "one")]
     pub h0_scale: f64,
-    /// "clipped" (the notebook) or "exact".
+    /// `"clipped"` (the notebook) or `"exact"`.
     #[serde(default = "default_derivative")]
-    pub derivative: String,
+    pub derivative: murray2019::Derivative,
     /// The notebook's lagged input trace (default true).
     #[serde(default = "default_true")]
     pub input_trace_lag: bool,
     /// The notebook's BPTT error injection one step late (default true).
     #[serde(default = "default_true")]
     pub bptt_error_shift: bool,
+    /// Declares that the case's reference may hold NaN or infinity (an overflowing case kept on
+    /// purpose). Without it, an export refuses such a reference, naming the tensor and step.
+    #[serde(default)]
+    pub allow_non_finite: bool,
 }
 
 /// A case in Marschall et al. 2020's convention (see [`marschall2020`]).
@@ -168,6 +178,10 @@ pub struct MarschallConfig {
     /// Standard deviation of the initial pre-activation h_0 (the code's reset sigma; 0: a_0 = φ(0)).
     #[serde(default = "one")]
     pub h0_scale: f64,
+    /// Declares that the case's reference may hold NaN or infinity (an overflowing case kept on
+    /// purpose). Without it, an export refuses such a reference, naming the tensor and step.
+    #[serde(default)]
+    pub allow_non_finite: bool,
 }
 
 impl CaseConfig {
@@ -193,32 +207,91 @@ impl CaseConfig {
         }
     }
 
-    /// Computes the fixture.
-    pub fn build(&self) -> Result<Fixture> {
+    /// Computes the fixture with the default [`Limits`].
+    pub fn build(&self) -> OracleResult<Fixture> {
+        self.build_with(&Limits::default())
+    }
+
+    /// Computes the fixture after checking the case against `limits` (before any allocation);
+    /// refuses a reference holding NaN or infinity unless the case declares `allow_non_finite`.
+    pub fn build_with(&self, limits: &Limits) -> OracleResult<Fixture> {
+        limits.check_case(self)?;
+        let arith = self.arithmetic();
+        let mut f = self.build_in(arith)?;
+        let allow = match self {
+            CaseConfig::Lro(c) => c.allow_non_finite,
+            CaseConfig::Murray2019(c) => c.allow_non_finite,
+            CaseConfig::Marschall2020(c) => c.allow_non_finite,
+        };
+        if !allow {
+            super::check::check_reference_finite(&f)?;
+        }
+        // The same case in plain f64: its distance from the reference is the error growth a
+        // float32 candidate is judged with, and the stated bound of f64 against the reference.
+        let mut worst = 0.0f64;
+        if arith != Arithmetic::F64
+            && let Ok(g) = self.build_in(Arithmetic::F64)
+        {
+            for (name, t) in f.tensors.iter_mut() {
+                let Some(u) = g.tensors.get(name) else {
+                    continue;
+                };
+                let scale = t.data.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+                let diff = t
+                    .data
+                    .iter()
+                    .zip(&u.data)
+                    .fold(0.0f64, |m, (a, b)| m.max((a - b).abs()));
+                let e = if scale > 0.0 { diff / scale } else { diff };
+                if e.is_finite() {
+                    t.f64_error = Some(e);
+                    worst = worst.max(e);
+                }
+            }
+        }
+        f.provenance.arithmetic = Some(arith);
+        f.provenance.bound = match arith {
+            Arithmetic::ExactRational => format!(
+                "computed over exact rationals and rounded once to f64: every stored number is \
+                 within half an ulp of its exact value; a plain-f64 computation of this case \
+                 differs by up to {worst:.1e} (normwise, relative; per tensor in f64_error)"
+            ),
+            Arithmetic::Mpfr256 => format!(
+                "computed with 256-bit MPFR floats and rounded once to f64: every stored number \
+                 is within half an ulp of the 256-bit value, whose own rounding error (about \
+                 T x n x 2^-256 relative to the terms' scale) is far below an f64 ulp; a \
+                 plain-f64 computation of this case differs by up to {worst:.1e} (normwise, \
+                 relative; per tensor in f64_error)"
+            ),
+            Arithmetic::F64 => "computed in plain f64 (built without MPFR): no bound beyond \
+                                f64 rounding"
+                .into(),
+        };
+        Ok(f)
+    }
+
+    /// Computes the fixture in the given arithmetic, without limits or finiteness checks.
+    pub fn build_in(&self, arith: Arithmetic) -> Result<Fixture> {
         match self {
-            CaseConfig::Lro(c) => build_lro(c),
-            CaseConfig::Murray2019(c) => build_murray(c),
-            CaseConfig::Marschall2020(c) => build_marschall(c),
+            CaseConfig::Lro(c) => build_lro(c, arith),
+            CaseConfig::Murray2019(c) => build_murray(c, arith),
+            CaseConfig::Marschall2020(c) => build_marschall(c, arith),
         }
     }
 }
 
-/// Runs `f` over the most exact number kind available: exact rationals when `exact` (linear
-/// cases), 256-bit MPFR otherwise; f64 without the `rug` feature.
-macro_rules! best_kind {
-    ($exact:expr, $f:ident, $($arg:expr),*) => {{
-        #[cfg(feature = "rug")]
-        {
-            if $exact {
-                $f::<crate::scalar::Rational>($($arg),*)
-            } else {
+/// Runs `f` over the number kind of `arithmetic`: exact rationals, 256-bit MPFR or f64 (the
+/// first two need the `rug` feature; without it everything runs in f64).
+macro_rules! in_kind {
+    ($arith:expr, $f:ident, $($arg:expr),*) => {{
+        match $arith {
+            #[cfg(feature = "rug")]
+            Arithmetic::ExactRational => $f::<crate::scalar::Rational>($($arg),*),
+            #[cfg(feature = "rug")]
+            Arithmetic::Mpfr256 => {
                 crate::scalar::with_precision(256, || $f::<crate::scalar::Mpfr>($($arg),*))?
             }
-        }
-        #[cfg(not(feature = "rug"))]
-        {
-            let _ = $exact;
-            $f::<f64>($($arg),*)
+            _ => $f::<f64>($($arg),*),
         }
     }};
 }
@@ -281,10 +354,9 @@ fn lro_in<T: Real>(c: &LroConfig, p: &Problem<f64>) -> Result<Fixture> {
     reference::fixture(&c.name, &c.description, &q, settings)
 }
 
-fn build_lro(c: &LroConfig) -> Result<Fixture> {
+fn build_lro(c: &LroConfig, arith: Arithmetic) -> Result<Fixture> {
     let p = lro_problem(c)?;
-    let exact = p.student.activation() == Activation::Identity;
-    best_kind!(exact, lro_in, c, &p)
+    in_kind!(arith, lro_in, c, &p)
 }
 
 fn normal(rng: &mut ChaCha8Rng, rows: usize, cols: usize, scale: f64) -> DMatrix<f64> {
@@ -334,16 +406,7 @@ pub fn murray_draw(c: &MurrayConfig) -> Result<Drawn<murray2019::Setup<f64>>> {
             reason: "the notebook's loop needs t_max ≥ 2 rows".into(),
         });
     }
-    let derivative = match c.derivative.as_str() {
-        "clipped" => murray2019::Derivative::Clipped,
-        "exact" => murray2019::Derivative::Exact,
-        other => {
-            return Err(LroError::InvalidParameter {
-                name: "derivative".into(),
-                reason: format!("'{other}': use \"clipped\" (the notebook) or \"exact\""),
-            });
-        }
-    };
+    let derivative = c.derivative;
     let mut rng = ChaCha8Rng::seed_from_u64(c.seed);
     let (d, n, o) = (c.n_in, c.n_rec, c.n_out);
     let sn = (n as f64).sqrt();
@@ -562,13 +625,14 @@ fn murray_in<T: Real>(
         case: c.name.clone(),
         description: c.description.clone(),
         conventions: murray_conventions(settings),
+        provenance: super::fixture::Provenance::current(),
         tensors: ts.tensors,
     })
 }
 
-fn build_murray(c: &MurrayConfig) -> Result<Fixture> {
+fn build_murray(c: &MurrayConfig, arith: Arithmetic) -> Result<Fixture> {
     let (s, x, y_) = murray_draw(c)?;
-    best_kind!(false, murray_in, c, &s, &x, &y_)
+    in_kind!(arith, murray_in, c, &s, &x, &y_)
 }
 
 /// The drawn f64 values of a Marschall case: setup, inputs x_1..x_T, targets.
@@ -818,13 +882,14 @@ fn marschall_in<T: Real>(
         case: c.name.clone(),
         description: c.description.clone(),
         conventions: marschall_conventions(settings),
+        provenance: super::fixture::Provenance::current(),
         tensors: ts.tensors,
     })
 }
 
-fn build_marschall(c: &MarschallConfig) -> Result<Fixture> {
+fn build_marschall(c: &MarschallConfig, arith: Arithmetic) -> Result<Fixture> {
     let (s, xs, ys) = marschall_draw(c)?;
-    best_kind!(false, marschall_in, c, &s, &xs, &ys)
+    in_kind!(arith, marschall_in, c, &s, &xs, &ys)
 }
 
 fn murray_conventions(settings: BTreeMap<String, f64>) -> Conventions {
@@ -941,4 +1006,223 @@ pub fn convention_name(c: &CaseConfig) -> &'static str {
         CaseConfig::Murray2019(_) => "murray2019",
         CaseConfig::Marschall2020(_) => "marschall2020",
     }
+}
+
+/// One key of a case config: convention, name, type, default (None: required), meaning.
+pub type KeyDoc = (
+    &'static str,
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+    &'static str,
+);
+
+/// Every key of every convention's case config (`lro export --describe-config`).
+pub const CONFIG_KEYS: &[KeyDoc] = &[
+    (
+        "*",
+        "convention",
+        "string: lro | murray2019 | marschall2020",
+        None,
+        "which convention the case follows",
+    ),
+    (
+        "*",
+        "name",
+        "string",
+        None,
+        "the case name, repeated in the fixture and checked against a candidate's `case`",
+    ),
+    (
+        "*",
+        "description",
+        "string",
+        Some("\"\""),
+        "one line describing the case",
+    ),
+    (
+        "*",
+        "seed",
+        "integer >= 0",
+        None,
+        "seed of every draw (ChaCha8; reproducible bit for bit)",
+    ),
+    (
+        "*",
+        "allow_non_finite",
+        "boolean",
+        Some("false"),
+        "accept a reference holding NaN or infinity (otherwise the export is refused, naming tensor and step)",
+    ),
+    ("lro", "o", "integer >= 1", None, "output dimension"),
+    ("lro", "n", "integer >= 1", None, "student hidden dimension"),
+    (
+        "lro",
+        "n_teacher",
+        "integer >= 1",
+        Some("n"),
+        "teacher hidden dimension",
+    ),
+    ("lro", "d", "integer >= 1", None, "input dimension"),
+    ("lro", "horizon", "integer >= 1", None, "number of steps T"),
+    (
+        "lro",
+        "aligned",
+        "boolean",
+        Some("false"),
+        "data-aligned construction (needs n_teacher = n)",
+    ),
+    (
+        "lro",
+        "alpha",
+        "number in (0, 1]",
+        Some("1"),
+        "leak of student and teacher",
+    ),
+    (
+        "lro",
+        "activation",
+        "string: identity | tanh",
+        Some("\"identity\""),
+        "activation of student and teacher",
+    ),
+    (
+        "lro",
+        "tbptt_k",
+        "array of integers >= 1",
+        Some("[1, 3]"),
+        "truncation lengths of the exported tBPTT rules",
+    ),
+    ("murray2019", "n_in", "integer >= 1", None, "input units"),
+    (
+        "murray2019",
+        "n_rec",
+        "integer >= 1",
+        None,
+        "recurrent units",
+    ),
+    ("murray2019", "n_out", "integer >= 1", None, "output units"),
+    (
+        "murray2019",
+        "t_max",
+        "integer >= 2",
+        None,
+        "rows of x and y_ (code time 0 .. t_max-1)",
+    ),
+    (
+        "murray2019",
+        "tau_m",
+        "number >= 1",
+        Some("10"),
+        "time constant in steps",
+    ),
+    (
+        "murray2019",
+        "eta",
+        "array of 3 numbers",
+        Some("[0.1, 0.1, 0.1]"),
+        "learning rates [eta_in, eta_rec, eta_out]",
+    ),
+    (
+        "murray2019",
+        "h0_scale",
+        "number >= 0",
+        Some("1"),
+        "standard deviation of the initial state entries (0: h0 = 0)",
+    ),
+    (
+        "murray2019",
+        "derivative",
+        "string: clipped | exact",
+        Some("\"clipped\""),
+        "the notebook's clipped tanh derivative, or the exact one",
+    ),
+    (
+        "murray2019",
+        "input_trace_lag",
+        "boolean",
+        Some("true"),
+        "the notebook's input trace lagging the forward pass by one step",
+    ),
+    (
+        "murray2019",
+        "bptt_error_shift",
+        "boolean",
+        Some("true"),
+        "the notebook's BPTT injecting err[t] one step late",
+    ),
+    (
+        "marschall2020",
+        "n_in",
+        "integer >= 1",
+        None,
+        "input dimension",
+    ),
+    ("marschall2020", "n_h", "integer >= 1", None, "hidden units"),
+    (
+        "marschall2020",
+        "n_out",
+        "integer >= 1",
+        None,
+        "output dimension",
+    ),
+    (
+        "marschall2020",
+        "horizon",
+        "integer >= 1",
+        None,
+        "number of steps T",
+    ),
+    (
+        "marschall2020",
+        "alpha",
+        "number in (0, 1]",
+        Some("1"),
+        "network leak",
+    ),
+    (
+        "marschall2020",
+        "alpha_rflo",
+        "number in (0, 1]",
+        Some("alpha"),
+        "RFLO trace rate alpha_R",
+    ),
+    (
+        "marschall2020",
+        "activation",
+        "string: identity | tanh",
+        Some("\"tanh\""),
+        "activation phi",
+    ),
+    (
+        "marschall2020",
+        "random_feedback",
+        "boolean",
+        Some("true"),
+        "RFLO feedback: random fixed W_FB (true) or W_out (false)",
+    ),
+    (
+        "marschall2020",
+        "h0_scale",
+        "number >= 0",
+        Some("1"),
+        "standard deviation of the initial pre-activation h_0",
+    ),
+];
+
+/// The text of `lro export --describe-config`: every key, its type, default and meaning.
+pub fn describe() -> String {
+    let mut s = String::from(
+        "case-config keys (a JSON object; unknown keys are refused; `*`: every convention)\n",
+    );
+    for conv in ["*", "lro", "murray2019", "marschall2020"] {
+        s.push_str(&format!("\n[{conv}]\n"));
+        for (c, key, ty, default, meaning) in CONFIG_KEYS {
+            if *c == conv {
+                let d = default.map_or("required".to_string(), |d| format!("default {d}"));
+                s.push_str(&format!("  {key:<18} {ty:<36} {d:<22} {meaning}\n"));
+            }
+        }
+    }
+    s
 }

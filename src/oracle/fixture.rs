@@ -57,6 +57,11 @@ pub struct Tensor {
     pub shape: Vec<usize>,
     /// Entries in row-major (C) order; `shape.iter().product()` of them.
     pub data: Vec<f64>,
+    /// The normwise error of computing this tensor in plain f64 arithmetic, relative to the
+    /// reference: `max|f64 − ref| / max|ref|` (absent when not measured). Float32 candidates are
+    /// judged with a tolerance grown by it (`lro check`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub f64_error: Option<f64>,
 }
 
 impl Tensor {
@@ -82,8 +87,44 @@ pub struct Fixture {
     pub description: String,
     /// The conventions manifest.
     pub conventions: Conventions,
+    /// Which lro made it, how, and how exact its numbers are.
+    #[serde(default)]
+    pub provenance: Provenance,
     /// The tensors by name.
     pub tensors: BTreeMap<String, Tensor>,
+}
+
+/// Where a fixture comes from: the lro version and git commit that computed it, the schema, the
+/// arithmetic of its reference and that reference's bound against f64.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Provenance {
+    /// The lro version (Cargo package version).
+    pub lro_version: String,
+    /// The git commit lro was built from (`-dirty` when the tree had changes; `unknown` outside
+    /// a git checkout).
+    pub git_commit: String,
+    /// The schema version ([`SCHEMA_VERSION`]).
+    pub schema_version: u32,
+    /// The arithmetic of the reference computation, when known.
+    #[serde(default)]
+    pub arithmetic: Option<crate::oracle::limits::Arithmetic>,
+    /// What bounds the stored numbers' distance from the exact values, in words.
+    #[serde(default)]
+    pub bound: String,
+}
+
+impl Provenance {
+    /// The provenance of a fixture computed now by this build.
+    pub fn current() -> Self {
+        Provenance {
+            lro_version: env!("CARGO_PKG_VERSION").into(),
+            git_commit: option_env!("LRO_GIT_COMMIT").unwrap_or("unknown").into(),
+            schema_version: SCHEMA_VERSION,
+            arithmetic: None,
+            bound: String::new(),
+        }
+    }
 }
 
 /// Builds a fixture's tensor map with shape checks.
@@ -128,6 +169,7 @@ impl TensorSet {
                 doc: doc.to_string(),
                 shape,
                 data,
+                f64_error: None,
             },
         );
         Ok(())

@@ -46,6 +46,9 @@ struct CandidateTensor {
     #[serde(default)]
     #[allow(dead_code)]
     doc: Option<serde_json::Value>,
+    #[serde(default)]
+    #[allow(dead_code)]
+    f64_error: Option<serde_json::Value>,
 }
 
 #[derive(Deserialize)]
@@ -61,7 +64,52 @@ struct CandidateFile {
     #[serde(default)]
     #[allow(dead_code)]
     conventions: Option<serde_json::Value>,
+    #[serde(default)]
+    #[allow(dead_code)]
+    provenance: Option<serde_json::Value>,
     tensors: BTreeMap<String, CandidateTensor>,
+}
+
+/// What kind of JSON value `v` is, in words (for messages).
+pub fn kind(v: &serde_json::Value) -> &'static str {
+    match v {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
+    }
+}
+
+/// The shape of a nested array as `numpy.ndarray.tolist()` writes it: every level rectangular.
+/// `None` for a scalar entry; an error for ragged nesting.
+fn nested_shape(v: &serde_json::Value, depth: usize) -> std::result::Result<Vec<usize>, String> {
+    if depth > 32 {
+        return Err("arrays nested more than 32 deep".into());
+    }
+    match v {
+        serde_json::Value::Array(items) => {
+            let mut shape = vec![items.len()];
+            let mut inner: Option<Vec<usize>> = None;
+            for it in items {
+                let s = nested_shape(it, depth + 1)?;
+                match &inner {
+                    None => inner = Some(s),
+                    Some(prev) if *prev != s => {
+                        return Err(format!(
+                            "ragged nested data: sub-arrays of shapes {prev:?} and {s:?} at one \
+                             level"
+                        ));
+                    }
+                    _ => {}
+                }
+            }
+            shape.extend(inner.unwrap_or_default());
+            Ok(shape)
+        }
+        _ => Ok(vec![]),
+    }
 }
 
 fn flatten(v: &serde_json::Value, out: &mut Vec<f64>) -> std::result::Result<(), String> {
@@ -106,7 +154,25 @@ pub struct JsonCandidate {
 
 /// Parses a candidate JSON file; the error names what is wrong (unknown key, bad entry, NaN).
 pub fn read_candidate(text: &str) -> std::result::Result<JsonCandidate, String> {
-    let file: CandidateFile = serde_json::from_str(text).map_err(|e| {
+    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+        if e.is_syntax() && (text.contains("NaN") || text.contains("Infinity")) {
+            format!(
+                "the candidate contains NaN or Infinity, a non-finite value that JSON cannot \
+                 hold ({e}); fix the computation that produced it"
+            )
+        } else {
+            format!("{e}")
+        }
+    })?;
+    if !value.is_object() {
+        return Err(format!(
+            "the top level is {}, not an object; a candidate is an object \
+             {{\"schema_version\": ..., \"tensors\": {{name: {{\"shape\": [...], \"data\": \
+             [...]}}}}}}",
+            kind(&value)
+        ));
+    }
+    let file: CandidateFile = serde_json::from_value(value).map_err(|e| {
         if e.is_syntax() && (text.contains("NaN") || text.contains("Infinity")) {
             format!(
                 "the candidate contains NaN or Infinity, a non-finite value that JSON cannot \
@@ -119,6 +185,16 @@ pub fn read_candidate(text: &str) -> std::result::Result<JsonCandidate, String> 
     let mut tensors = BTreeMap::new();
     for (name, t) in file.tensors {
         let mut data = Vec::new();
+        let nested = nested_shape(&t.data, 0).map_err(|e| format!("tensor {name}: {e}"))?;
+        // Flat data is one level; nested data must be laid out as its declared shape.
+        if nested.len() > 1 && nested != t.shape {
+            return Err(format!(
+                "tensor {name}: nested data laid out as {nested:?} but the declared shape is \
+                 {:?}; write data as `array.tolist()` of an array of the declared shape (or \
+                 flat, row-major)",
+                t.shape
+            ));
+        }
         flatten(&t.data, &mut data).map_err(|e| format!("tensor {name}: {e}"))?;
         tensors.insert(name, (t.shape, data));
     }

@@ -81,7 +81,8 @@ pub mod murray2019 {
     use super::*;
 
     /// Which derivative the rules use.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[serde(rename_all = "lowercase")]
     pub enum Derivative {
         /// `1/cosh²(10 tanh(x/10))`, as in the notebook.
         Clipped,

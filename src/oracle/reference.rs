@@ -339,6 +339,7 @@ pub fn fixture<T: Real>(
         case: case.into(),
         description: description.into(),
         conventions: conventions::lro(act, !net.alpha().is_one(), settings),
+        provenance: super::fixture::Provenance::current(),
         tensors: ts.tensors,
     })
 }

@@ -55,6 +55,7 @@ pub fn summary_table(r: &Report) -> String {
 pub fn markdown(r: &Report, figures: &[(String, String)]) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "# lro report\n");
+    let _ = writeln!(out, "Produced by {}.\n", r.lro_version);
     let _ = writeln!(
         out,
         "Budget {}: {} entries, {} failed. Provenance tags: `[paper]` the paper's abstract or opening; \
@@ -67,6 +68,7 @@ pub fn markdown(r: &Report, figures: &[(String, String)]) -> String {
         r.entries.len(),
         r.failures()
     );
+    out.push_str(&super::claims::headline(r));
     for area in [
         Area::RnnRules,
         Area::RnnModes,
@@ -117,6 +119,17 @@ pub fn markdown(r: &Report, figures: &[(String, String)]) -> String {
             let _ = writeln!(out);
         }
         let _ = writeln!(out, "\n</details>\n");
+    }
+    if let Some(rows) = &r.power {
+        let _ = writeln!(out, "## Check power\n");
+        let _ = writeln!(
+            out,
+            "Each named fault is a plausible bug compiled into lro and switched on alone; the table lists \
+             the entries that failed with it on (at the test budget). An entry meant to catch a fault \
+             that did not is marked **missed**.\n"
+        );
+        out.push_str(&super::power::markdown(rows));
+        let _ = writeln!(out);
     }
     if !figures.is_empty() {
         let _ = writeln!(out, "## Figures\n");

@@ -1,6 +1,7 @@
 //! `lro report`: runs the catalogue at a budget and writes `report.md`, `report.json` and SVG figures
 //! (DESIGN.md, "The CLI").
 
+pub mod claims;
 pub mod figures;
 mod markdown;
 pub mod power;
@@ -61,6 +62,11 @@ pub struct Report {
     pub budget: Budget,
     /// Every entry run, in catalogue order.
     pub entries: Vec<EntryResult>,
+    /// The check-power matrix (fault → entries that failed with it), when it was computed
+    /// (`--budget full`).
+    pub power: Option<Vec<power::PowerRow>>,
+    /// The lro version and git commit that produced the report.
+    pub lro_version: String,
 }
 
 impl Report {
@@ -172,6 +178,16 @@ pub fn run(
         version: REPORT_VERSION,
         budget,
         entries,
+        power: None,
+        lro_version: version_string(),
+    }
+}
+
+/// `lro VERSION (commit HASH)`, with the commit captured at build time where git was available.
+pub fn version_string() -> String {
+    match option_env!("LRO_GIT_COMMIT") {
+        Some(c) if !c.is_empty() && c != "unknown" => format!("lro {} (commit {c})", env!("CARGO_PKG_VERSION")),
+        _ => format!("lro {}", env!("CARGO_PKG_VERSION")),
     }
 }
 

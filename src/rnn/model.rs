@@ -1,5 +1,6 @@
 //! The RNN `(A, W, B)` with optional leak and tanh activation.
 use crate::error::{LroError, Result};
+use crate::faults::{self, Fault};
 use crate::linalg;
 use crate::scalar::Real;
 use nalgebra::{DMatrix, DVector};
@@ -271,35 +272,120 @@ impl<T: Real> Rnn<T> {
     /// The forward pass of spec §2.2 over inputs `x_0 … x_{T-1}`.
     pub fn forward(&self, xs: &[DVector<T>]) -> Result<Trajectory<T>> {
         self.check_inputs(xs)?;
-        let n = self.n();
-        let one_minus_alpha = T::one() - self.alpha.clone();
-        let mut h = vec![DVector::zeros(n)];
-        let (mut us, mut ds, mut ys) = (Vec::new(), Vec::new(), Vec::new());
-        for x in xs {
-            let prev = h.last().expect("h starts with h_0");
-            let u = &self.w * prev + &self.b * x;
-            let mut phi = DVector::zeros(n);
-            let mut dphi = DVector::zeros(n);
-            for i in 0..n {
-                let (p, d) = self.activation.apply(&u[i])?;
-                phi[i] = p;
-                dphi[i] = d;
+        let packed: Vec<DMatrix<T>> = xs
+            .iter()
+            .map(|x| DMatrix::from_column_slice(x.len(), 1, x.as_slice()))
+            .collect();
+        Ok(self.forward_packed(&packed)?.column(0))
+    }
+
+    /// The forward pass of B sequences at once: `xs[t]` is the d×B matrix whose column b is sample
+    /// b's `x_t`. Every step is one matrix product per weight matrix. All samples share the horizon.
+    pub fn forward_batch(&self, xs: &[DMatrix<T>]) -> Result<BatchTrajectory<T>> {
+        let Some(first) = xs.first() else {
+            return Err(LroError::ZeroHorizon);
+        };
+        let width = first.ncols();
+        for (t, x) in xs.iter().enumerate() {
+            if x.nrows() != self.d() || x.ncols() != width || width == 0 {
+                return Err(LroError::ShapeMismatch {
+                    context: "batched inputs".into(),
+                    detail: format!(
+                        "x_{t} is {}×{}; every step must be d×B = {}×{} with B ≥ 1",
+                        x.nrows(),
+                        x.ncols(),
+                        self.d(),
+                        width
+                    ),
+                });
             }
-            let next = if self.alpha.is_one() {
-                phi
-            } else {
-                prev * one_minus_alpha.clone() + phi * self.alpha.clone()
+            check_finite(&format!("batched input x_{t}"), x)?;
+        }
+        self.forward_packed(xs)
+    }
+
+    /// The forward pass on checked d×B inputs (the one implementation behind both entry points).
+    fn forward_packed(&self, xs: &[DMatrix<T>]) -> Result<BatchTrajectory<T>> {
+        let (n, horizon, width) = (self.n(), xs.len(), xs[0].ncols());
+        let leaky = !self.alpha.is_one();
+        let one_minus_alpha = T::one() - self.alpha.clone();
+        let gain = if faults::active(Fault::LeakTwice) {
+            self.alpha.clone() * self.alpha.clone()
+        } else {
+            self.alpha.clone()
+        };
+        let mut h = Vec::with_capacity(horizon + 1);
+        h.push(DMatrix::zeros(n, width));
+        let mut us = Vec::with_capacity(horizon);
+        let mut ds = Vec::with_capacity(horizon);
+        let mut ys = Vec::with_capacity(horizon);
+        for x in xs {
+            let prev: &DMatrix<T> = h.last().expect("h starts with h_0");
+            // U = W H_{t-1} + B X_{t-1}, two in-place products.
+            let mut u = DMatrix::zeros(n, width);
+            linalg::mul_into(&mut u, &self.w, prev, false);
+            linalg::mul_into(&mut u, &self.b, x, true);
+            let (mut next, dphi) = match self.activation {
+                Activation::Identity => (u.clone(), DMatrix::from_element(n, width, T::one())),
+                Activation::Tanh => {
+                    let mut phi = DMatrix::zeros(n, width);
+                    let mut dphi = DMatrix::zeros(n, width);
+                    for ((p, d), v) in phi.iter_mut().zip(dphi.iter_mut()).zip(u.iter()) {
+                        (*p, *d) = self.activation.apply(v)?;
+                    }
+                    (phi, dphi)
+                }
             };
-            ys.push(&self.a * &next);
+            if leaky {
+                // h_t = (1 − α) h_{t-1} + α φ(u_t)
+                next *= gain.clone();
+                next += prev * one_minus_alpha.clone();
+            }
+            let mut y = DMatrix::zeros(self.o(), width);
+            linalg::mul_into(&mut y, &self.a, &next, false);
+            ys.push(y);
             h.push(next);
             us.push(u);
             ds.push(dphi);
         }
-        Ok(Trajectory {
+        Ok(BatchTrajectory {
             h,
             u: us,
             dphi: ds,
             y: ys,
         })
+    }
+}
+
+/// Every state of a batched forward pass: column b of each matrix belongs to sample b.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BatchTrajectory<T: Real> {
+    /// `H_0 … H_T` (n×B each; `h[0] = 0`).
+    pub h: Vec<DMatrix<T>>,
+    /// Pre-activations `U_1 … U_T`.
+    pub u: Vec<DMatrix<T>>,
+    /// Activation derivatives `φ'(U_t)`.
+    pub dphi: Vec<DMatrix<T>>,
+    /// Outputs `Y_1 … Y_T` (o×B).
+    pub y: Vec<DMatrix<T>>,
+}
+
+impl<T: Real> BatchTrajectory<T> {
+    /// The number of samples B.
+    pub fn width(&self) -> usize {
+        self.h[0].ncols()
+    }
+
+    /// Sample b's trajectory. Panics if `b ≥ B` (an internal index, never user input).
+    pub fn column(&self, b: usize) -> Trajectory<T> {
+        let col = |v: &[DMatrix<T>]| -> Vec<DVector<T>> {
+            v.iter().map(|m| m.column(b).into_owned()).collect()
+        };
+        Trajectory {
+            h: col(&self.h),
+            u: col(&self.u),
+            dphi: col(&self.dphi),
+            y: col(&self.y),
+        }
     }
 }

@@ -15,25 +15,68 @@
 //! costs O(T) matrix products. The sequence-loss update is `(1/T) Σ_{t=1}^T` of the final-step update
 //! at horizon t (spec §3.3, Appendix H reading). Only the linear RNN (α = 1, identity) has these closed
 //! forms; other networks give [`LroError::Unsupported`].
+//!
+//! The lags are stored side by side, `[W⁰B, W¹B, …]` (n × T d) and `[G_0, G_1, …]` (o × T d), and the
+//! sums over lags are single matrix products over the stacked blocks (`ΔA = [G_k] [W^k B]ᵀ`,
+//! `ΔW = [F_m]ᵀ [S_m]`, `ΔB = [F_m]ᵀ [G_m]` with the F, S and G blocks stacked vertically), so for
+//! f64 the work runs in nalgebra's optimised (multi-threaded) matrix product.
 use super::{Feedback, Loss, Rule, Update};
 use crate::error::{LroError, Result};
+use crate::faults::{self, Fault};
 use crate::linalg;
 use crate::rnn::StudentTeacher;
 use crate::scalar::Real;
-use nalgebra::DMatrix;
+use nalgebra::{DMatrix, DMatrixView};
 
 /// How the backward operator advances with the lag m.
 enum Back<T: Real> {
-    /// `F_{m+1} = F_m M`.
+    /// `F_{m+1} = F_m M`; holds `Mᵀ` (the recursion runs on `F_mᵀ`).
     Right(DMatrix<T>),
+    /// `F_{m+1} = F_m diag(v)` (row i of `F_mᵀ` scaled by `v_i`).
+    Diag(Vec<T>),
     /// `F_{m+1} = c F_m`.
     Scale(T),
 }
 
-/// Precomputed `W^k B` and `G_k` for k < T.
+/// Precomputed `W^k B` and `G_k` for k < T, stored side by side.
 struct Lags<T: Real> {
-    wb: Vec<DMatrix<T>>,
-    g: Vec<DMatrix<T>>,
+    /// `[W⁰B, …, W^{T-1}B]` (n × T d).
+    wb: DMatrix<T>,
+    /// `[G_0, …, G_{T-1}]` (o × T d).
+    g: DMatrix<T>,
+    /// `[G_0; …; G_{T-1}]` stacked vertically (T o × d).
+    g_rows: DMatrix<T>,
+    /// `[G_0ᵀ; …; G_{T-1}ᵀ]` stacked vertically (T d × o).
+    g_t: DMatrix<T>,
+    d: usize,
+}
+
+impl<T: Real> Lags<T> {
+    fn horizon(&self) -> usize {
+        self.g.ncols() / self.d
+    }
+
+    fn g_block(&self, k: usize) -> DMatrixView<'_, T> {
+        self.g.columns(k * self.d, self.d)
+    }
+
+    fn blocks(&self) -> Vec<DMatrix<T>> {
+        (0..self.horizon())
+            .map(|k| self.g_block(k).into_owned())
+            .collect()
+    }
+}
+
+/// `[M⁰X, M¹X, …, M^{h-1}X]` side by side, each block by one product from the previous.
+fn powers_times<T: Real>(m: &DMatrix<T>, x: &DMatrix<T>, h: usize) -> DMatrix<T> {
+    let (n, d) = x.shape();
+    let mut out = DMatrix::zeros(n, h * d);
+    out.columns_mut(0, d).copy_from(x);
+    for k in 1..h {
+        let (prev, mut next) = out.columns_range_pair_mut((k - 1) * d..k * d, k * d..(k + 1) * d);
+        next.gemm(T::one(), m, &prev, T::zero());
+    }
+    out
 }
 
 fn check<T: Real>(st: &StudentTeacher<T>, horizon: usize) -> Result<()> {
@@ -52,22 +95,30 @@ fn check<T: Real>(st: &StudentTeacher<T>, horizon: usize) -> Result<()> {
 
 fn lags<T: Real>(st: &StudentTeacher<T>, horizon: usize) -> Lags<T> {
     let (s, t) = (&st.student, &st.teacher);
-    let mut wb = Vec::with_capacity(horizon);
-    let mut g = Vec::with_capacity(horizon);
-    let (mut cur, mut cur_t) = (s.b().clone(), t.b().clone());
-    for _ in 0..horizon {
-        g.push(s.a() * &cur - t.a() * &cur_t);
-        let next = s.w() * &cur;
-        cur_t = t.w() * &cur_t;
-        wb.push(std::mem::replace(&mut cur, next));
+    let (o, d) = (s.o(), s.d());
+    let wb = powers_times(s.w(), s.b(), horizon);
+    let wb_teacher = powers_times(t.w(), t.b(), horizon);
+    let mut g = DMatrix::zeros(o, horizon * d);
+    g.gemm(T::one(), s.a(), &wb, T::zero());
+    g.gemm(-T::one(), t.a(), &wb_teacher, T::one());
+    let mut g_rows = DMatrix::zeros(horizon * o, d);
+    for k in 0..horizon {
+        g_rows.rows_mut(k * o, o).copy_from(&g.columns(k * d, d));
     }
-    Lags { wb, g }
+    let g_t = g.transpose();
+    Lags {
+        wb,
+        g,
+        g_rows,
+        g_t,
+        d,
+    }
 }
 
 /// The lag-k impulse-response errors `G_k = A W^k B − A* W*^k B*` for k < T (spec §2.3).
 pub fn lag_errors<T: Real>(st: &StudentTeacher<T>, horizon: usize) -> Result<Vec<DMatrix<T>>> {
     check(st, horizon)?;
-    Ok(lags(st, horizon).g)
+    Ok(lags(st, horizon).blocks())
 }
 
 /// The error–state covariances `S_m = E[ε_T h_{T-1-m}ᵀ] = Σ_{k=m+1}^{T-1} G_k (W^{k-1-m} B)ᵀ` for
@@ -78,26 +129,37 @@ pub fn error_state_covariances<T: Real>(
 ) -> Result<Vec<DMatrix<T>>> {
     check(st, horizon)?;
     let lags = lags(st, horizon);
-    Ok(state_covariances(st, &lags.g))
+    let o = st.student.o();
+    let sv = state_covariances(st, &lags, horizon);
+    Ok((0..horizon)
+        .map(|m| sv.rows(m * o, o).into_owned())
+        .collect())
 }
 
-fn state_covariances<T: Real>(st: &StudentTeacher<T>, g: &[DMatrix<T>]) -> Vec<DMatrix<T>> {
+/// `[S_0; …; S_{h-1}]` stacked vertically (h o × n) for horizon h.
+fn state_covariances<T: Real>(st: &StudentTeacher<T>, lags: &Lags<T>, h: usize) -> DMatrix<T> {
     let s = &st.student;
-    let h = g.len();
-    let mut sm = vec![DMatrix::<T>::zeros(s.o(), s.n()); h];
+    let o = s.o();
+    let mut sv = DMatrix::<T>::zeros(h * o, s.n());
     let bt = s.b().transpose();
-    let wt = s.w().transpose();
+    let wt = if faults::active(Fault::ExpectedLagTranspose) {
+        s.w().clone()
+    } else {
+        s.w().transpose()
+    };
     for m in (0..h.saturating_sub(1)).rev() {
-        sm[m] = &g[m + 1] * &bt + &sm[m + 1] * &wt;
+        let (mut cur, next) = sv.rows_range_pair_mut(m * o..(m + 1) * o, (m + 1) * o..(m + 2) * o);
+        cur.gemm(T::one(), &lags.g_block(m + 1), &bt, T::zero());
+        cur.gemm(T::one(), &next, &wt, T::one());
     }
-    sm
+    sv
 }
 
 /// P-RNN-1 / P-RNN-4: `E[L_T] = ½ Σ_{k<T} ‖G_k‖_F²`, and
 /// `E[L_seq] = 1/(2T) Σ_{t=1}^{T} Σ_{k<t} ‖G_k‖_F²` (`[derived]`).
 pub fn loss<T: Real>(st: &StudentTeacher<T>, horizon: usize, loss: Loss) -> Result<T> {
     check(st, horizon)?;
-    let g = lags(st, horizon).g;
+    let g = lags(st, horizon).blocks();
     let half = T::ratio(1, 2);
     let mut partial = T::zero();
     let mut seq = T::zero();
@@ -111,7 +173,7 @@ pub fn loss<T: Real>(st: &StudentTeacher<T>, horizon: usize, loss: Loss) -> Resu
     })
 }
 
-/// The expected final-step update at horizon `h ≤ lags.len()`.
+/// The expected final-step update at horizon `h ≤ lags.horizon()`.
 fn final_step<T: Real>(
     rule: &Rule<T>,
     st: &StudentTeacher<T>,
@@ -120,42 +182,60 @@ fn final_step<T: Real>(
 ) -> Update<T> {
     let s = &st.student;
     let (o, n, d) = (s.o(), s.n(), s.d());
-    let g = &lags.g[..h];
-    let mut a = DMatrix::zeros(o, n);
-    for (gk, wbk) in g.iter().zip(&lags.wb) {
-        a += gk * wbk.transpose();
-    }
-    let sm = state_covariances(st, g);
-    let diag_w = DMatrix::from_fn(n, n, |i, j| {
-        if i == j {
-            s.w()[(i, i)].clone()
-        } else {
-            T::zero()
+    // ΔAᵀ = Σ_{k<h} W^k B G_kᵀ, one product over the stacked blocks. (Every product here keeps its
+    // left factor in plain column-major layout: nalgebra's small-matrix fallback misreads a left
+    // factor whose columns are strided, so no transposed views.)
+    let mut a_t = DMatrix::zeros(n, o);
+    a_t.gemm(
+        T::one(),
+        &lags.wb.columns(0, h * d),
+        &lags.g_t.rows(0, h * d),
+        T::zero(),
+    );
+    let a = a_t.transpose();
+    let sv = state_covariances(st, lags, h);
+    let off_by_one = faults::active(Fault::ExpectedTruncationOffByOne);
+    // F_0ᵀ and the step F_{m+1}ᵀ = Mᵀ F_mᵀ (or ŵ F_mᵀ).
+    let (f0, back, depth) = match rule {
+        Rule::Bptt | Rule::Rtrl => (s.a(), Back::Right(s.w().transpose()), h),
+        Rule::Tbptt { k } => {
+            let k = if off_by_one { *k + 1 } else { *k };
+            (s.a(), Back::Right(s.w().transpose()), k.min(h))
         }
-    });
-    // F_0 and the step F_{m+1} = F_m · M (or F_m · ŵ).
-    let (mut f, back, depth) = match rule {
-        Rule::Bptt | Rule::Rtrl => (s.a().clone(), Back::Right(s.w().clone()), h),
-        Rule::Tbptt { k } => (s.a().clone(), Back::Right(s.w().clone()), (*k).min(h)),
-        Rule::Rflo { feedback, w_hat } => (feedback.clone(), Back::Scale(w_hat.clone()), h),
+        Rule::Rflo { feedback, w_hat } => (feedback, Back::Scale(w_hat.clone()), h),
         Rule::Eprop { feedback } => {
             let f0 = match feedback {
-                Feedback::Random(r) => r.clone(),
-                Feedback::Symmetric => s.a().clone(),
+                Feedback::Random(r) => r,
+                Feedback::Symmetric => s.a(),
             };
-            (f0, Back::Right(diag_w), h)
+            let diag = (0..n).map(|i| s.w()[(i, i)].clone()).collect();
+            (f0, Back::Diag(diag), h)
         }
     };
-    let (mut w, mut b) = (DMatrix::zeros(n, n), DMatrix::zeros(n, d));
-    for m in 0..depth {
-        let ft = f.transpose();
-        b += &ft * &g[m];
-        w += &ft * &sm[m];
-        f = match &back {
-            Back::Right(m) => &f * m,
-            Back::Scale(c) => &f * c.clone(),
-        };
+    // [F_0ᵀ, …, F_{depth-1}ᵀ] side by side (n × depth o).
+    let mut ft = DMatrix::<T>::zeros(n, depth * o);
+    ft.columns_mut(0, o).copy_from(&f0.transpose());
+    for m in 1..depth {
+        let (prev, mut next) = ft.columns_range_pair_mut((m - 1) * o..m * o, m * o..(m + 1) * o);
+        match &back {
+            Back::Right(mt) => next.gemm(T::one(), mt, &prev, T::zero()),
+            Back::Diag(v) => {
+                for j in 0..o {
+                    for (i, vi) in v.iter().enumerate() {
+                        next[(i, j)] = vi.clone() * prev[(i, j)].clone();
+                    }
+                }
+            }
+            Back::Scale(c) => {
+                next.copy_from(&prev);
+                next *= c.clone();
+            }
+        }
     }
+    // ΔW = Σ_m F_mᵀ S_m and ΔB = Σ_m F_mᵀ G_m, one product each.
+    let (mut w, mut b) = (DMatrix::zeros(n, n), DMatrix::zeros(n, d));
+    w.gemm(T::one(), &ft, &sv.rows(0, depth * o), T::zero());
+    b.gemm(T::one(), &ft, &lags.g_rows.rows(0, depth * o), T::zero());
     Update { a, w, b }
 }
 

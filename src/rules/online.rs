@@ -5,8 +5,14 @@
 //! weights are `c_T = 1` for the final-step loss and `c_t = 1/T` for the sequence loss, whose update
 //! accumulates at every step the final-step update with `ε_t` in place of `ε_T`
 //! (spec §3.3, Appendix H reading, `[derived, unchecked]`).
+//!
+//! A mini-batch of B samples of one horizon runs as one batched forward pass (n×B states, one
+//! matrix product per step) and, for BPTT and tBPTT, one batched adjoint pass; the trace rules and
+//! RTRL then run sample by sample on the batched trajectory. A single sample is the batch B = 1.
 use super::{Feedback, Loss, Rule, Update, bptt, rtrl, traces};
 use crate::error::{LroError, Result};
+use crate::faults::{self, Fault};
+use crate::rnn::model::BatchTrajectory;
 use crate::rnn::{Rnn, Sequence, Trajectory};
 use crate::scalar::Real;
 use nalgebra::{DMatrix, DVector};
@@ -22,6 +28,16 @@ pub(crate) struct Sample<'a, T: Real> {
     pub errs: &'a WeightedErrors<T>,
 }
 
+/// B samples of one horizon advanced together: column b of every matrix belongs to sample b.
+pub(crate) struct Batch<'a, T: Real> {
+    pub net: &'a Rnn<T>,
+    /// `X_0 … X_{T-1}` (d×B).
+    pub xs: &'a [DMatrix<T>],
+    pub traj: &'a BatchTrajectory<T>,
+    /// `c_t E_t` (o×B), `None` where `c_t = 0`.
+    pub errs: &'a [Option<DMatrix<T>>],
+}
+
 /// The loss of one sample: `½‖ε_T‖²` (final) or `1/(2T) Σ_t ‖ε_t‖²` (sequence).
 pub fn loss<T: Real>(
     net: &Rnn<T>,
@@ -30,30 +46,24 @@ pub fn loss<T: Real>(
     loss: Loss,
 ) -> Result<T> {
     let traj = net.forward(xs)?;
-    let errs = weighted_errors(net, &traj, targets, loss)?;
-    let horizon = xs.len() as i64;
+    check_targets(net, traj.y.len(), targets)?;
+    let horizon = xs.len();
     let half = T::ratio(1, 2);
     let mut total = T::zero();
-    for (t, e) in errs.iter().enumerate() {
-        if e.is_some() {
+    for t in 0..horizon {
+        if loss == Loss::Sequence || t + 1 == horizon {
             let eps = &traj.y[t] - &targets[t];
             total += eps.dot(&eps);
         }
     }
     Ok(match loss {
         Loss::Final => total * half,
-        Loss::Sequence => total * half / T::from_i64(horizon),
+        Loss::Sequence => total * half / T::from_i64(horizon as i64),
     })
 }
 
-/// `c_t ε_t` for every step, checking the targets' length and dimension.
-fn weighted_errors<T: Real>(
-    net: &Rnn<T>,
-    traj: &Trajectory<T>,
-    targets: &[DVector<T>],
-    loss: Loss,
-) -> Result<WeightedErrors<T>> {
-    let horizon = traj.y.len();
+/// Checks the targets' number and dimension.
+fn check_targets<T: Real>(net: &Rnn<T>, horizon: usize, targets: &[DVector<T>]) -> Result<()> {
     if targets.len() != horizon {
         return Err(LroError::ShapeMismatch {
             context: "targets".into(),
@@ -82,17 +92,126 @@ fn weighted_errors<T: Real>(
             });
         }
     }
-    let c = T::one() / T::from_i64(horizon as i64);
-    Ok((0..horizon)
+    Ok(())
+}
+
+/// Packs step t of B sequences as the columns of a rows×B matrix.
+fn pack<T: Real>(seqs: &[&[DVector<T>]], t: usize, rows: usize) -> DMatrix<T> {
+    DMatrix::from_iterator(
+        rows,
+        seqs.len(),
+        seqs.iter().flat_map(|s| s[t].iter().cloned()),
+    )
+}
+
+/// The sum over B samples of one horizon of each sample's update (B = 1: one sample's update).
+fn batch_sum<T: Real>(
+    rule: &Rule<T>,
+    net: &Rnn<T>,
+    inputs: &[&[DVector<T>]],
+    targets: &[&[DVector<T>]],
+    loss: Loss,
+) -> Result<Update<T>> {
+    rule.validate(net)?;
+    let horizon = inputs[0].len();
+    for (xs, ys) in inputs.iter().zip(targets) {
+        net.check_inputs(xs)?;
+        if xs.len() != horizon {
+            return Err(LroError::ShapeMismatch {
+                context: "batch".into(),
+                detail: "every sample of a batch must have the same horizon".into(),
+            });
+        }
+        check_targets(net, horizon, ys)?;
+    }
+    let (o, d) = (net.o(), net.d());
+    let xs: Vec<DMatrix<T>> = (0..horizon).map(|t| pack(inputs, t, d)).collect();
+    let traj = net.forward_batch(&xs)?;
+    // c_t = 1 (final step) or 1/T (sequence loss; dropped under the DroppedInvT fault).
+    let c = if faults::active(Fault::DroppedInvT) {
+        T::one()
+    } else {
+        T::one() / T::from_i64(horizon as i64)
+    };
+    let errs: Vec<Option<DMatrix<T>>> = (0..horizon)
         .map(|t| {
-            let eps = &traj.y[t] - &targets[t];
+            let eps = || &traj.y[t] - pack(targets, t, o);
             match loss {
-                Loss::Final if t + 1 == horizon => Some(eps),
+                Loss::Final if t + 1 == horizon => Some(eps()),
                 Loss::Final => None,
-                Loss::Sequence => Some(eps * c.clone()),
+                Loss::Sequence => Some(eps() * c.clone()),
             }
         })
-        .collect())
+        .collect();
+    let batch = Batch {
+        net,
+        xs: &xs,
+        traj: &traj,
+        errs: &errs,
+    };
+    let (mut w, b) = match rule {
+        Rule::Bptt => bptt::full(&batch),
+        Rule::Tbptt { k } => bptt::truncated(&batch, *k),
+        _ => per_sample(rule, &batch, inputs),
+    };
+    let mut a = DMatrix::zeros(o, net.n());
+    for (t, e) in errs.iter().enumerate() {
+        if let Some(e) = e {
+            a.gemm(T::one(), e, &traj.h[t + 1].transpose(), T::one());
+        }
+    }
+    if faults::active(Fault::UpdateSignFlip) {
+        w.neg_mut();
+    }
+    if faults::active(Fault::ReadoutSignFlip) {
+        a.neg_mut();
+    }
+    Ok(Update { a, w, b })
+}
+
+/// The trace rules and RTRL, one sample (column) at a time on the batched trajectory.
+fn per_sample<T: Real>(
+    rule: &Rule<T>,
+    batch: &Batch<T>,
+    inputs: &[&[DVector<T>]],
+) -> (DMatrix<T>, DMatrix<T>) {
+    let net = batch.net;
+    let (mut dw, mut db) = (
+        DMatrix::zeros(net.n(), net.n()),
+        DMatrix::zeros(net.n(), net.d()),
+    );
+    for (col, xs) in inputs.iter().enumerate() {
+        let traj = batch.traj.column(col);
+        let errs: WeightedErrors<T> = batch
+            .errs
+            .iter()
+            .map(|e| e.as_ref().map(|e| e.column(col).into_owned()))
+            .collect();
+        let s = Sample {
+            net,
+            xs,
+            traj: &traj,
+            errs: &errs,
+        };
+        let (w, b) = match rule {
+            Rule::Rtrl => rtrl::forward_mode(&s),
+            Rule::Rflo { feedback, w_hat } => traces::rflo(&s, feedback, w_hat),
+            Rule::Eprop { feedback } => {
+                let r = match feedback {
+                    Feedback::Random(r) => r,
+                    Feedback::Symmetric => net.a(),
+                };
+                traces::eprop(&s, r)
+            }
+            Rule::Bptt | Rule::Tbptt { .. } => unreachable!("batched in bptt"),
+        };
+        if inputs.len() == 1 {
+            return (w, b);
+        }
+        dw += w;
+        db += b;
+    }
+    (dw, db)
 }
 
 /// One rule's update `(ΔA, ΔW, ΔB)` for one sample `x_0 … x_{T-1}` with targets `y*_1 … y*_T`.
@@ -103,41 +222,15 @@ pub fn update<T: Real>(
     targets: &[DVector<T>],
     loss: Loss,
 ) -> Result<Update<T>> {
-    rule.validate(net)?;
-    let traj = net.forward(xs)?;
-    let errs = weighted_errors(net, &traj, targets, loss)?;
-    let s = Sample {
-        net,
-        xs,
-        traj: &traj,
-        errs: &errs,
-    };
-    let (w, b) = match rule {
-        Rule::Bptt => bptt::full(&s),
-        Rule::Tbptt { k } => bptt::truncated(&s, *k),
-        Rule::Rtrl => rtrl::forward_mode(&s),
-        Rule::Rflo { feedback, w_hat } => traces::rflo(&s, feedback, w_hat),
-        Rule::Eprop { feedback } => {
-            let r = match feedback {
-                Feedback::Random(r) => r,
-                Feedback::Symmetric => net.a(),
-            };
-            traces::eprop(&s, r)
-        }
-    };
-    let mut a = DMatrix::zeros(net.o(), net.n());
-    for (t, e) in errs.iter().enumerate() {
-        if let Some(e) = e {
-            a += e * traj.h[t + 1].transpose();
-        }
-    }
-    Ok(Update { a, w, b })
+    batch_sum(rule, net, &[xs], &[targets], loss)
 }
 
 /// One training sample: inputs `x_0 … x_{T-1}` and targets `y*_1 … y*_T`.
 pub type SamplePair<T> = (Sequence<T>, Sequence<T>);
 
-/// The mean of per-sample updates over a mini-batch of (inputs, targets) pairs.
+/// The mean of per-sample updates over a mini-batch of (inputs, targets) pairs. Samples of one
+/// horizon run together as one batched pass (matrix–matrix products, see the module docs); a batch
+/// of mixed horizons runs in groups of equal horizon.
 pub fn batch_update<T: Real>(
     rule: &Rule<T>,
     net: &Rnn<T>,
@@ -151,9 +244,21 @@ pub fn batch_update<T: Real>(
         });
     }
     let mut acc = Update::zeros(net.o(), net.n(), net.d());
-    let w = T::one() / T::from_i64(batch.len() as i64);
-    for (xs, ys) in batch {
-        acc.add_scaled(&update(rule, net, xs, ys, loss)?, w.clone());
+    let mut horizons: Vec<usize> = batch.iter().map(|(xs, _)| xs.len()).collect();
+    horizons.sort_unstable();
+    horizons.dedup();
+    for h in horizons {
+        let (xs, ys): (Vec<&[DVector<T>]>, Vec<&[DVector<T>]>) = batch
+            .iter()
+            .filter(|(xs, _)| xs.len() == h)
+            .map(|(xs, ys)| (xs.as_slice(), ys.as_slice()))
+            .unzip();
+        let sum = batch_sum(rule, net, &xs, &ys, loss)?;
+        acc.add_scaled(&sum, T::one());
     }
+    let inv = T::one() / T::from_i64(batch.len() as i64);
+    acc.a *= inv.clone();
+    acc.w *= inv.clone();
+    acc.b *= inv;
     Ok(acc)
 }

@@ -55,7 +55,8 @@ pub trait Real:
     fn kind() -> String;
     /// Converts an `f64`. Exact for `Rational` (every finite `f64` is a dyadic rational), rounded to
     /// the current precision for `Mpfr`. A non-finite input gives a non-finite value where the type
-    /// has one and zero for `Rational`; validate inputs before converting (see [`crate::error`]).
+    /// has one and **panics** for `Rational` (which has none); validate inputs before converting
+    /// (see [`crate::error`]).
     fn from_f64(x: f64) -> Self;
     /// Converts an integer (exact for every kind except `f64` beyond 2^53).
     fn from_i64(n: i64) -> Self;
@@ -69,12 +70,16 @@ pub trait Real:
     fn is_exact() -> bool {
         false
     }
-    /// `num / den` as this type; `den` must be nonzero (a zero `den` gives a non-finite float, and
-    /// zero for rationals).
+    /// `num / den` as this type. Callers pass constants of the formulas (`ratio(1, 2)`), never
+    /// user input.
+    ///
+    /// # Panics
+    /// When `den == 0`, for every number kind (a bug in the caller, never a silent inf or 0).
     fn ratio(num: i64, den: i64) -> Self {
-        if den == 0 {
-            return Self::from_f64(num as f64 / 0.0);
-        }
+        assert!(
+            den != 0,
+            "Real::ratio({num}, 0): zero denominator in a formula constant"
+        );
         Self::from_i64(num) / Self::from_i64(den)
     }
     /// Raises to a non-negative integer power by repeated squaring.

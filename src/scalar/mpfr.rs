@@ -41,13 +41,19 @@ pub fn set_precision(bits: u32) -> Result<(), LroError> {
     Ok(())
 }
 
-/// Runs `f` with the thread's precision set to `bits`, restoring the previous precision after.
+/// Runs `f` with the thread's precision set to `bits`, restoring the previous precision after,
+/// also when `f` panics (the restore runs on unwind).
 pub fn with_precision<R>(bits: u32, f: impl FnOnce() -> R) -> Result<R, LroError> {
+    struct Restore(u32);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            PRECISION.with(|p| p.set(self.0));
+        }
+    }
     let old = precision();
     set_precision(bits)?;
-    let out = f();
-    PRECISION.with(|p| p.set(old));
-    Ok(out)
+    let _restore = Restore(old);
+    Ok(f())
 }
 
 /// An arbitrary-precision binary float.

@@ -6,8 +6,12 @@ use std::ops::{Add, AddAssign, Div, DivAssign, Mul, MulAssign, Neg, Sub, SubAssi
 
 /// An exact rational number. Arithmetic never rounds; equality is exact.
 ///
-/// Division by an exact zero has no value; lro's algorithms check their denominators (e.g.
-/// `1 − w²`) before dividing, and a zero divisor here gives zero rather than aborting.
+/// Division by an exact zero has no value: `/` panics with a clear message (a bug in the caller,
+/// never a silent wrong value), and [`Rational::checked_div`] is the fallible form. lro's
+/// algorithms validate their denominators (e.g. `1 − w²`, through the domain checks on user
+/// input) before dividing, so user input cannot reach the panic. Likewise
+/// [`Real::from_f64`] panics on NaN or an infinity (a rational has no such value);
+/// [`Rational::from_f64_exact`] is the fallible form.
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Rational(pub rug::Rational);
 
@@ -15,6 +19,10 @@ impl Rational {
     /// `num / den`; `None` when `den == 0`.
     pub fn new(num: i64, den: i64) -> Option<Self> {
         (den != 0).then(|| Rational(rug::Rational::from((num, den))))
+    }
+    /// `self / o`; `None` when `o == 0`.
+    pub fn checked_div(self, o: Self) -> Option<Self> {
+        (!o.is_zero()).then(|| Rational(self.0 / o.0))
     }
     /// The exact value of a finite `f64`; `None` for NaN or infinities.
     pub fn from_f64_exact(x: f64) -> Option<Self> {
@@ -70,10 +78,13 @@ impl Mul for Rational {
 impl Div for Rational {
     type Output = Self;
     fn div(self, o: Self) -> Self {
-        if o.is_zero() {
-            return Rational::zero();
+        match self.checked_div(o) {
+            Some(q) => q,
+            None => panic!(
+                "Rational division by zero: a denominator was not validated before dividing \
+                 (use Rational::checked_div where a zero divisor is possible)"
+            ),
         }
-        Rational(self.0 / o.0)
     }
 }
 impl Neg for Rational {
@@ -108,7 +119,13 @@ impl Real for Rational {
         "rational".into()
     }
     fn from_f64(x: f64) -> Self {
-        Rational::from_f64_exact(x).unwrap_or_default()
+        match Rational::from_f64_exact(x) {
+            Some(r) => r,
+            None => panic!(
+                "Rational::from_f64({x}): a rational has no NaN or infinity; validate inputs with \
+                 f64::is_finite before converting (or use Rational::from_f64_exact)"
+            ),
+        }
     }
     fn from_i64(n: i64) -> Self {
         Rational(rug::Rational::from(n))

@@ -13,6 +13,7 @@ use crate::contrastive::driver::ClModel;
 use crate::contrastive::phases::{LengthDist, PhaseProcess};
 use crate::contrastive::solve::solve;
 use crate::error::{LroError, Result};
+use crate::faults::{self, Fault};
 use nalgebra::DMatrix;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
@@ -221,8 +222,10 @@ impl Boltzmann {
 
     /// One sequential Gibbs sweep over units `from..n`.
     fn sweep(&self, mut s: usize, from: usize, theta: &[f64], rng: &mut ChaCha8Rng) -> usize {
+        // The bug: every unit reads the state from before the sweep (a parallel update).
+        let stale = faults::active(Fault::GibbsStaleState).then_some(s);
         for i in from..self.n {
-            let p1 = sigmoid(self.field(s, i, theta));
+            let p1 = sigmoid(self.field(stale.unwrap_or(s), i, theta));
             if rng.random::<f64>() < p1 {
                 s |= 1 << i;
             } else {

@@ -7,6 +7,7 @@
 //!   `h = W1x + γW2ᵀo`, `o = W2h`; free `h⁻ = (I − γW2ᵀW2)⁻¹W1x`, clamped `h⁺ = W1x + γW2ᵀy`.
 use crate::contrastive::solve::solve;
 use crate::error::Result;
+use crate::faults::{self, Fault};
 use crate::scalar::Real;
 use nalgebra::DMatrix;
 
@@ -16,6 +17,9 @@ pub fn chl_single_update<T: Real>(w: &DMatrix<T>, x: &DMatrix<T>, y: &DMatrix<T>
     let s_minus = w * x;
     // −(f(s⁺) − f(s⁻)) with f(s) = −s xᵀ.
     let f = |s: &DMatrix<T>| -(s * x.transpose());
+    if faults::active(Fault::ChlPhaseSwap) {
+        return -(f(&s_minus) - f(y));
+    }
     -(f(y) - f(&s_minus))
 }
 
@@ -63,8 +67,10 @@ impl<T: Real> ChlTwoLayer<T> {
     }
     /// The CHL estimates at feedback strength γ and the exact negative gradients.
     pub fn estimates(&self, gamma: &T) -> Result<ChlEstimates<T>> {
-        let hm = self.h_free(gamma)?;
-        let hp = self.h_clamped(gamma);
+        let (mut hm, mut hp) = (self.h_free(gamma)?, self.h_clamped(gamma));
+        if faults::active(Fault::ChlPhaseSwap) {
+            std::mem::swap(&mut hm, &mut hp);
+        }
         let om = &self.w2 * &hm;
         let g1 = (&hp - &hm) * self.x.transpose() / gamma.clone();
         let g2 = &self.y * hp.transpose() - om * hm.transpose();

@@ -8,6 +8,7 @@
 //! `∂E/∂b_i = −ρ(u_i)`. Equilibria: gradient flow `du/dt = −∂F/∂u` followed by Newton polishing.
 use crate::contrastive::solve::solve;
 use crate::error::{LroError, Result};
+use crate::faults::{self, Fault};
 use crate::scalar::RealFn;
 use nalgebra::DMatrix;
 
@@ -94,6 +95,13 @@ impl Hopfield {
         dt: f64,
         flow_steps: usize,
     ) -> Result<Vec<T>> {
+        let flipped;
+        let beta = if faults::active(Fault::EpBetaSignFlip) {
+            flipped = -beta.clone();
+            &flipped
+        } else {
+            beta
+        };
         let th64: Vec<f64> = theta.iter().map(|v| v.to_f64()).collect();
         let b64 = beta.to_f64();
         let mut u = vec![0.0; self.n];
@@ -163,7 +171,12 @@ impl Hopfield {
     ) -> Result<Vec<f64>> {
         let a = self.de_dtheta(&self.equilibrium(theta, &beta, dt, steps)?);
         let b = self.de_dtheta(&self.equilibrium(theta, &0.0, dt, steps)?);
-        Ok(a.iter().zip(&b).map(|(x, y)| (x - y) / beta).collect())
+        let inv_beta = if faults::active(Fault::EpMissingInvBeta) {
+            1.0
+        } else {
+            1.0 / beta
+        };
+        Ok(a.iter().zip(&b).map(|(x, y)| (x - y) * inv_beta).collect())
     }
 
     /// Symmetric EP estimate `(1/2β)[∂E/∂θ(u^β) − ∂E/∂θ(u^{−β})]`.

@@ -8,6 +8,7 @@
 use crate::contrastive::Phase;
 use crate::contrastive::solve::solve;
 use crate::error::{LroError, Result};
+use crate::faults::{self, Fault};
 use crate::scalar::{Real, RealFn};
 use nalgebra::DMatrix;
 
@@ -47,8 +48,13 @@ impl<T: Real> EpQuadratic<T> {
     }
     /// Nudged equilibrium `s^β = (Wx + βy)/(1 + β)` (closed form).
     pub fn s_nudged(&self, beta: &T) -> DMatrix<T> {
+        let beta = if faults::active(Fault::EpBetaSignFlip) {
+            -beta.clone()
+        } else {
+            beta.clone()
+        };
         let num = self.s_free() + &self.y * beta.clone();
-        num / (T::one() + beta.clone())
+        num / (T::one() + beta)
     }
     /// Nudged equilibrium by solving `∂F/∂s = (1 + β)s − Wx − β(s − y)… = 0` as a linear system
     /// `(1 + β) I s = Wx + βy` (an independent route to [`Self::s_nudged`]).
@@ -72,7 +78,11 @@ impl<T: Real> EpQuadratic<T> {
     }
     /// One-sided EP estimate `(1/β)[∂E/∂W(s^β) − ∂E/∂W(s⁰)]` (equals `∇L/(1 + β)`).
     pub fn one_sided(&self, beta: &T) -> DMatrix<T> {
-        (self.de_dw(&self.s_nudged(beta)) - self.de_dw(&self.s_free())) / beta.clone()
+        let diff = self.de_dw(&self.s_nudged(beta)) - self.de_dw(&self.s_free());
+        if faults::active(Fault::EpMissingInvBeta) {
+            return diff;
+        }
+        diff / beta.clone()
     }
     /// Symmetric EP estimate `(1/2β)[∂E/∂W(s^β) − ∂E/∂W(s^{−β})]` (equals `∇L/(1 − β²)`).
     pub fn symmetric(&self, beta: &T) -> DMatrix<T> {
@@ -138,10 +148,17 @@ pub fn kappa<T: RealFn>(k_plus: &T, t_plus: &T, k_minus: &T, t_minus: &T) -> T {
     let qp = (-(k_plus.clone() * t_plus.clone())).exp();
     let qm = (-(k_minus.clone() * t_minus.clone())).exp();
     let frac = (T::one() - qp.clone()) * (T::one() - qm.clone()) / (T::one() - qp * qm);
-    T::one()
+    let k = T::one()
         - frac
             * (T::one() / (k_plus.clone() * t_plus.clone())
-                + T::one() / (k_minus.clone() * t_minus.clone()))
+                + T::one() / (k_minus.clone() * t_minus.clone()));
+    if faults::active(Fault::KappaOff3Percent) {
+        // The break of issue 9: invisible in both limits (q₊q₋ → 0 for long phases, κ → 0 for
+        // short ones), about 3 % where phases are comparable to the relaxation times.
+        let qq = (-(k_plus.clone() * t_plus.clone() + k_minus.clone() * t_minus.clone())).exp();
+        return k + qq * T::from_f64(5e-3);
+    }
+    k
 }
 
 /// The discrete-time analogue of κ for Euler relaxation `u ← D + r(u − D)` (`r = 1 − dt·k`) and

@@ -1,6 +1,6 @@
-//! Contrastive-learning figures (spec `theory/contrastive.md`; estimators after Williams et al.
-//! 2023, reconstructed for this project; settings chosen by the project).
-use super::{Figure, Series, Style};
+//! Contrastive-learning figures (theory: `docs/theory/contrastive.md`; estimators after Williams et
+//! al. 2023, reconstructed for this project; settings chosen by the project).
+use super::{Figure, Series, Style, reference_slope};
 use crate::catalogue::Budget;
 use crate::catalogue::contrastive::rand_hopfield;
 use crate::contrastive::driver::{Rate, run_eq3r};
@@ -13,7 +13,8 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 /// EP estimator error against the nudging strength β on a 4-unit tanh Hopfield network: the
-/// one-sided estimate's error falls like β, the symmetric one's like β² (spec §5.1, `[standard]`).
+/// one-sided estimate's error falls like β, the symmetric one's like β² (`[standard]`; theory:
+/// `docs/theory/contrastive.md#ep`).
 pub fn ep_bias_vs_beta(_budget: Budget) -> Result<Figure> {
     let mut rng = ChaCha8Rng::seed_from_u64(818);
     let (net, theta) = rand_hopfield(&mut rng);
@@ -32,24 +33,35 @@ pub fn ep_bias_vs_beta(_budget: Budget) -> Result<Figure> {
         one.push((beta, err(net.ep_one_sided(&theta, beta, dt, steps)?)));
         sym.push((beta, err(net.ep_symmetric(&theta, beta, dt, steps)?)));
     }
+    // Reference slopes a factor 3 above each curve's smallest-β point.
+    let (b_lo, b_hi) = (one[one.len() - 1].0, one[0].0);
+    let slope1 = reference_slope("slope 1", b_lo, 3.0 * one[one.len() - 1].1, 1.0, b_lo, b_hi);
+    let slope2 = reference_slope("slope 2", b_lo, 3.0 * sym[sym.len() - 1].1, 2.0, b_lo, b_hi);
     Ok(Figure {
         name: "ep_bias_vs_beta".into(),
-        title: "EP gradient-estimate error against β (4-unit tanh Hopfield network)".into(),
+        title: "EP: gradient-estimate error against the nudging strength β".into(),
+        caption: "Error of equilibrium propagation's gradient estimates against the exact gradient \
+                  (dual numbers) on a 4-unit tanh Hopfield network (seed 818; settings chosen by the \
+                  project). Look for: the one-sided estimate's error runs parallel to the slope-1 \
+                  guide (O(β)), the symmetric ±β estimate's parallel to the slope-2 guide (O(β²))."
+            .into(),
         x_label: "nudging strength β".into(),
         y_label: "‖estimate − ∇L‖".into(),
         log_x: true,
         log_y: true,
         series: vec![
             Series {
-                label: "one-sided (slope 1)".into(),
+                label: "one-sided estimate".into(),
                 points: one,
                 style: Style::Line,
             },
             Series {
-                label: "symmetric ±β (slope 2)".into(),
+                label: "symmetric ±β estimate".into(),
                 points: sym,
-                style: Style::Line,
+                style: Style::LineMarkers,
             },
+            slope1,
+            slope2,
         ],
     })
 }
@@ -100,6 +112,13 @@ pub fn cl_trajectories(budget: Budget) -> Result<Figure> {
         ("P4 Markov, π⁺ = 1/3, unit weights", p4, false),
     ];
     let mut series = Vec::new();
+    let styles = [
+        Style::Line,
+        Style::Dashed,
+        Style::LineMarkers,
+        Style::Line,
+        Style::Line,
+    ];
     for (i, (label, process, weighted)) in runs.into_iter().enumerate() {
         let w = if weighted {
             Weights::inverse_fraction(process.pi_plus(), 0.5)
@@ -134,13 +153,13 @@ pub fn cl_trajectories(budget: Budget) -> Result<Figure> {
         series.push(Series {
             label: label.to_string(),
             points: pts,
-            style: Style::Line,
+            style: styles[i],
         });
     }
     let ends = |v: f64, label: &str| Series {
         label: label.into(),
         points: vec![((steps / 10) as f64, v), (steps as f64, v)],
-        style: Style::Line,
+        style: Style::Reference,
     };
     series.push(ends(1.0, "prediction m = 1 (balanced / IS-weighted)"));
     series.push(ends(
@@ -149,8 +168,15 @@ pub fn cl_trajectories(budget: Budget) -> Result<Figure> {
     ));
     Ok(Figure {
         name: "cl_trajectories".into(),
-        title: format!(
-            "Eq.3-R on the Gaussian toy (m = 1), constant η = {eta}: θ per phase process"
+        title: "Temporally local learning under random phases".into(),
+        caption: format!(
+            "Running mean of θ over negative-phase steps (after a 10 % burn-in) for temporally \
+             local learning (Eq.3-R, after Williams et al. 2023, reconstructed for this project) \
+             on the Gaussian toy with data mean m = 1, constant η = {eta}, under each phase process \
+             (settings chosen by the project). Look for: with importance weights ω_z = 1/(2π^z) \
+             every process — periodic, random lengths, random order, Markov — ends at m = 1; P4 \
+             with unit weights and π⁺ = 1/3 ends at (π⁺/π⁻)·m = 0.5, the zero of a different \
+             objective."
         ),
         x_label: "step t".into(),
         y_label: "running mean of θ over negative-phase steps".into(),

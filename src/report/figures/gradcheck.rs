@@ -1,5 +1,5 @@
 //! Gradient-check error against step size.
-use super::{Figure, PLOT_FLOOR, Series, Style};
+use super::{Figure, PLOT_FLOOR, Series, Style, reference_slope};
 use crate::catalogue::Budget;
 use crate::error::{LroError, Result};
 use crate::gradcheck;
@@ -96,9 +96,41 @@ pub fn gradcheck_steps(_budget: Budget) -> Result<Figure> {
         .map_err(|e| LroError::Unsupported(e.to_string()))??;
         mp.push((h, m_err));
     }
+    // Reference laws, drawn a decade above the data so that they do not hide it: truncation error
+    // ∝ h² (anchored on the MPFR run at h = 1e-3) and f64 rounding error ∝ ε/h (anchored on the f64
+    // central difference at h = 1e-12).
+    let at = |pts: &[(f64, f64)], h: f64| {
+        pts.iter()
+            .find(|p| (p.0 / h - 1.0).abs() < 1e-9)
+            .map_or(1.0, |p| p.1)
+    };
+    let slope2 = reference_slope(
+        "slope 2: truncation ∝ h²",
+        1e-3,
+        10.0 * at(&mp, 1e-3),
+        2.0,
+        1e-9,
+        1e-1,
+    );
+    let slope_m1 = reference_slope(
+        "slope −1: rounding ∝ ε/h",
+        1e-12,
+        10.0 * at(&fd, 1e-12),
+        -1.0,
+        1e-16,
+        1e-6,
+    );
     Ok(Figure {
         name: "gradcheck_steps".into(),
         title: "Gradient check: error against step size h".into(),
+        caption: "Derivative of the expected loss along one recurrent weight (o = 2, n = 4, d = 2, \
+                  T = 10, seed 5) against the exact value from dual numbers over the rationals. Look \
+                  for: f64 central differences follow the truncation law h² down to h ≈ 1e-4, below \
+                  which rounding (∝ 1/h) takes over; the complex step has no subtractive rounding \
+                  and stays at machine precision for small h; the same central difference in \
+                  256-bit MPFR follows h² over the whole range (pure truncation). Exact zeros are \
+                  drawn at 1e-40."
+            .into(),
         x_label: "step h".into(),
         y_label: "|derivative − exact|".into(),
         log_x: true,
@@ -112,13 +144,15 @@ pub fn gradcheck_steps(_budget: Budget) -> Result<Figure> {
             Series {
                 label: "complex step, f64".into(),
                 points: cs,
-                style: Style::Line,
+                style: Style::LineMarkers,
             },
             Series {
                 label: "central difference, MPFR-256".into(),
                 points: mp,
-                style: Style::Line,
+                style: Style::Dashed,
             },
+            slope2,
+            slope_m1,
         ],
     })
 }

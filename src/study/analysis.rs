@@ -1,0 +1,578 @@
+//! What the sweep's runs say: counts per (point, rule, criterion), exact binomial intervals, the
+//! test for the paper's pattern, the influence of each axis, heat maps of the converged fraction,
+//! failure classes and the accuracy of the initial-condition prediction.
+use super::{
+    AXES, CHECKPOINTS, Class, Criterion, PAPER_COUNTS, PAPER_RUNS, Point, RULES, RunRecord,
+    classify, predict_failure,
+};
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write;
+
+/// `P(X ≤ k)` for `X ~ Binomial(n, p)`, summed exactly term by term in f64.
+pub fn binomial_cdf(k: u64, n: u64, p: f64) -> f64 {
+    if p <= 0.0 {
+        return 1.0;
+    }
+    if p >= 1.0 {
+        return if k >= n { 1.0 } else { 0.0 };
+    }
+    let (lp, lq) = (p.ln(), (1.0 - p).ln());
+    let mut log_choose = 0.0f64;
+    let mut total = 0.0;
+    for i in 0..=k.min(n) {
+        if i > 0 {
+            log_choose += ((n - i + 1) as f64).ln() - (i as f64).ln();
+        }
+        total += (log_choose + i as f64 * lp + (n - i) as f64 * lq).exp();
+    }
+    total.min(1.0)
+}
+
+/// The exact (Clopper–Pearson) two-sided 95 % interval for a binomial proportion after `k`
+/// successes in `n` trials, by bisection on the binomial tail probabilities.
+pub fn clopper_pearson(k: u64, n: u64) -> (f64, f64) {
+    if n == 0 {
+        return (0.0, 1.0);
+    }
+    let alpha = 0.05;
+    let solve = |f: &dyn Fn(f64) -> f64| {
+        // f is increasing in p on [0, 1]; find f(p) = 0.
+        let (mut lo, mut hi) = (0.0f64, 1.0f64);
+        for _ in 0..100 {
+            let mid = 0.5 * (lo + hi);
+            if f(mid) < 0.0 {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        0.5 * (lo + hi)
+    };
+    // Lower end: P(X ≥ k | p) = α/2, i.e. 1 − cdf(k − 1) = α/2.
+    let lower = if k == 0 {
+        0.0
+    } else {
+        solve(&|p| (1.0 - binomial_cdf(k - 1, n, p)) - alpha / 2.0)
+    };
+    // Upper end: P(X ≤ k | p) = α/2 (decreasing in p, so negate).
+    let upper = if k == n {
+        1.0
+    } else {
+        solve(&|p| alpha / 2.0 - binomial_cdf(k, n, p))
+    };
+    (lower, upper)
+}
+
+/// Whether `k` of `n` runs is consistent with the paper's count for rule `i` of [`RULES`]: the
+/// paper's fraction lies in the 95 % Clopper–Pearson interval of `k/n`, and `k/n` lies in the 95 %
+/// interval of the paper's count out of 20 (both directions, so that neither sample size hides a
+/// difference).
+pub fn consistent_with_paper(i: usize, k: u64, n: u64) -> bool {
+    let paper = PAPER_COUNTS[i] as f64 / PAPER_RUNS as f64;
+    let (lo, hi) = clopper_pearson(k, n);
+    let (plo, phi) = clopper_pearson(PAPER_COUNTS[i], PAPER_RUNS);
+    let ours = if n == 0 {
+        f64::NAN
+    } else {
+        k as f64 / n as f64
+    };
+    lo <= paper && paper <= hi && plo <= ours && ours <= phi
+}
+
+/// One rule's results at one point under one criterion.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RuleCount {
+    /// Rule name.
+    pub rule: String,
+    /// Converged runs.
+    pub converged: u64,
+    /// Runs.
+    pub runs: u64,
+    /// 95 % Clopper–Pearson interval of the converged fraction.
+    pub interval: (f64, f64),
+    /// Whether the count is consistent with the paper's ([`consistent_with_paper`]).
+    pub consistent: bool,
+    /// Runs per failure class.
+    pub classes: BTreeMap<String, u64>,
+}
+
+/// All rules at one point under one criterion.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PointCount {
+    /// The point's key.
+    pub point: String,
+    /// The criterion.
+    pub criterion: String,
+    /// Per rule, in [`RULES`] order.
+    pub rules: Vec<RuleCount>,
+    /// Every rule consistent with the paper.
+    pub reproduced: bool,
+    /// Σ_rules |converged fraction − paper fraction|: how far from the pattern.
+    pub distance: f64,
+}
+
+/// The accuracy of [`predict_failure`] for one rule.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Prediction {
+    /// Rule name.
+    pub rule: String,
+    /// Runs judged.
+    pub runs: u64,
+    /// Predicted to fail and failed.
+    pub true_fail: u64,
+    /// Predicted to fail but converged.
+    pub false_fail: u64,
+    /// Predicted to converge but failed.
+    pub missed_fail: u64,
+    /// Predicted to converge and converged.
+    pub true_converge: u64,
+}
+
+impl Prediction {
+    /// Fraction of runs predicted correctly.
+    pub fn accuracy(&self) -> f64 {
+        (self.true_fail + self.true_converge) as f64 / self.runs.max(1) as f64
+    }
+    /// Accuracy of always predicting the more common outcome (the baseline to beat).
+    pub fn baseline(&self) -> f64 {
+        let fail = self.true_fail + self.missed_fail;
+        fail.max(self.runs - fail) as f64 / self.runs.max(1) as f64
+    }
+}
+
+/// A heat map of one rule's converged fraction over two axes (mean over the other axes).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Heatmap {
+    /// Rule name.
+    pub rule: String,
+    /// x axis name and values.
+    pub x: (String, Vec<String>),
+    /// y axis name and values.
+    pub y: (String, Vec<String>),
+    /// `cells[iy][ix]`: converged fraction (NaN where no run).
+    pub cells: Vec<Vec<f64>>,
+}
+
+/// The whole analysis.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Analysis {
+    /// Runs analysed.
+    pub runs: usize,
+    /// The default criterion's text.
+    pub default_criterion: String,
+    /// Counts per point and criterion (every criterion of [`criteria`]).
+    pub counts: Vec<PointCount>,
+    /// Axis influence under the default criterion: mean over rules of the range of the marginal
+    /// converged fraction across the axis's values, largest first.
+    pub influence: Vec<(String, f64)>,
+    /// Heat maps over the two most influential axes, one per rule.
+    pub heatmaps: Vec<Heatmap>,
+    /// Prediction accuracy per rule under the default criterion.
+    pub prediction: Vec<Prediction>,
+    /// Failure classes per rule under the default criterion (all points).
+    pub classes: Vec<(String, BTreeMap<String, u64>)>,
+}
+
+/// The criteria the analysis applies: fit ∈ {0.01, 0.05, 0.1} of L_0 at K/4, K/2 and K.
+pub fn criteria() -> Vec<Criterion> {
+    let mut v = Vec::new();
+    for at in [0, 1, 3] {
+        for fit in [0.01, 0.05, 0.1] {
+            v.push(Criterion { fit, at });
+        }
+    }
+    v
+}
+
+fn axis_of(key: &str, name: &str) -> String {
+    key.split(' ')
+        .find_map(|kv| kv.strip_prefix(&format!("{name}=")).map(str::to_string))
+        .unwrap_or_default()
+}
+
+fn sort_values(v: &mut [String]) {
+    v.sort_by(|a, b| match (a.parse::<f64>(), b.parse::<f64>()) {
+        (Ok(x), Ok(y)) => x.total_cmp(&y),
+        _ => a.cmp(b),
+    });
+}
+
+/// Analyses a set of runs.
+pub fn analyse(records: &[RunRecord]) -> Analysis {
+    let mut by_point: BTreeMap<&str, Vec<&RunRecord>> = BTreeMap::new();
+    for r in records {
+        by_point.entry(&r.point).or_default().push(r);
+    }
+    let mut counts = Vec::new();
+    for crit in criteria() {
+        for (point, runs) in &by_point {
+            let rules: Vec<RuleCount> = RULES
+                .iter()
+                .enumerate()
+                .map(|(i, rule)| {
+                    let mine: Vec<&&RunRecord> = runs.iter().filter(|r| r.rule == *rule).collect();
+                    let mut classes = BTreeMap::new();
+                    for r in &mine {
+                        *classes
+                            .entry(classify(r, &crit).name().to_string())
+                            .or_insert(0) += 1;
+                    }
+                    let k = classes.get("converged").copied().unwrap_or(0);
+                    let n = mine.len() as u64;
+                    RuleCount {
+                        rule: rule.to_string(),
+                        converged: k,
+                        runs: n,
+                        interval: clopper_pearson(k, n),
+                        consistent: n > 0 && consistent_with_paper(i, k, n),
+                        classes,
+                    }
+                })
+                .collect();
+            let distance = rules
+                .iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    (c.converged as f64 / c.runs.max(1) as f64
+                        - PAPER_COUNTS[i] as f64 / PAPER_RUNS as f64)
+                        .abs()
+                })
+                .sum();
+            counts.push(PointCount {
+                point: point.to_string(),
+                criterion: crit.describe(),
+                reproduced: rules.iter().all(|c| c.consistent),
+                rules,
+                distance,
+            });
+        }
+    }
+    let crit = Criterion::DEFAULT;
+    // Influence of each axis with at least two values.
+    let mut influence = Vec::new();
+    for axis in AXES {
+        let mut values: Vec<String> = by_point.keys().map(|k| axis_of(k, axis)).collect();
+        values.sort();
+        values.dedup();
+        if values.len() < 2 {
+            continue;
+        }
+        let mut total = 0.0;
+        for rule in RULES {
+            let mut frac = Vec::new();
+            for v in &values {
+                let (mut k, mut n) = (0usize, 0usize);
+                for r in records
+                    .iter()
+                    .filter(|r| r.rule == rule && axis_of(&r.point, axis) == *v)
+                {
+                    n += 1;
+                    k += usize::from(crit.converged(r));
+                }
+                if n > 0 {
+                    frac.push(k as f64 / n as f64);
+                }
+            }
+            let (lo, hi) = frac
+                .iter()
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| {
+                    (a.min(x), b.max(x))
+                });
+            if lo.is_finite() {
+                total += hi - lo;
+            }
+        }
+        influence.push((axis.to_string(), total / RULES.len() as f64));
+    }
+    influence.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    let heatmaps = if influence.len() >= 2 {
+        let (xa, ya) = (influence[0].0.clone(), influence[1].0.clone());
+        let values = |axis: &str| {
+            let mut v: Vec<String> = by_point.keys().map(|k| axis_of(k, axis)).collect();
+            v.sort();
+            v.dedup();
+            sort_values(&mut v);
+            v
+        };
+        let (xs, ys) = (values(&xa), values(&ya));
+        RULES
+            .iter()
+            .map(|rule| {
+                let mut cell: HashMap<(String, String), (usize, usize)> = HashMap::new();
+                for r in records.iter().filter(|r| r.rule == *rule) {
+                    let e = cell
+                        .entry((axis_of(&r.point, &xa), axis_of(&r.point, &ya)))
+                        .or_insert((0, 0));
+                    e.0 += usize::from(crit.converged(r));
+                    e.1 += 1;
+                }
+                let cells = ys
+                    .iter()
+                    .map(|y| {
+                        xs.iter()
+                            .map(|x| match cell.get(&(x.clone(), y.clone())) {
+                                Some(&(k, n)) if n > 0 => k as f64 / n as f64,
+                                _ => f64::NAN,
+                            })
+                            .collect()
+                    })
+                    .collect();
+                Heatmap {
+                    rule: rule.to_string(),
+                    x: (xa.clone(), xs.clone()),
+                    y: (ya.clone(), ys.clone()),
+                    cells,
+                }
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let prediction = RULES
+        .iter()
+        .map(|rule| {
+            let mut p = Prediction {
+                rule: rule.to_string(),
+                runs: 0,
+                true_fail: 0,
+                false_fail: 0,
+                missed_fail: 0,
+                true_converge: 0,
+            };
+            for r in records.iter().filter(|r| r.rule == *rule) {
+                p.runs += 1;
+                match (predict_failure(r, &crit), crit.converged(r)) {
+                    (true, false) => p.true_fail += 1,
+                    (true, true) => p.false_fail += 1,
+                    (false, false) => p.missed_fail += 1,
+                    (false, true) => p.true_converge += 1,
+                }
+            }
+            p
+        })
+        .collect();
+    let classes = RULES
+        .iter()
+        .map(|rule| {
+            let mut m = BTreeMap::new();
+            for r in records.iter().filter(|r| r.rule == *rule) {
+                *m.entry(classify(r, &crit).name().to_string()).or_insert(0) += 1;
+            }
+            (rule.to_string(), m)
+        })
+        .collect();
+    Analysis {
+        runs: records.len(),
+        default_criterion: crit.describe(),
+        counts,
+        influence,
+        heatmaps,
+        prediction,
+        classes,
+    }
+}
+
+impl Analysis {
+    /// The points (and criteria) that reproduce the pattern.
+    pub fn reproducing(&self) -> Vec<&PointCount> {
+        self.counts.iter().filter(|c| c.reproduced).collect()
+    }
+
+    /// The `k` point–criterion pairs closest to the pattern.
+    pub fn closest(&self, k: usize) -> Vec<&PointCount> {
+        let mut v: Vec<&PointCount> = self.counts.iter().collect();
+        v.sort_by(|a, b| {
+            a.distance
+                .total_cmp(&b.distance)
+                .then(a.point.cmp(&b.point))
+        });
+        v.truncate(k);
+        v
+    }
+
+    /// A Markdown summary: the verdict, the closest points, influence, classes and prediction.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(out, "# Convergence study\n");
+        let _ = writeln!(
+            out,
+            "{} runs. Paper (public summary): BPTT 20/20, tBPTT(1) 20/20, RFLO 13/20, e-prop 12/20 \
+             (criterion unknown). A point reproduces the pattern when every rule's count is \
+             consistent with the paper's (each fraction inside the other's exact 95 % binomial \
+             interval). Criteria tried: fit ∈ {{0.01, 0.05, 0.1}} × L_0 at K/4, K/2, K.\n",
+            self.runs
+        );
+        let rep = self.reproducing();
+        if rep.is_empty() {
+            let _ = writeln!(
+                out,
+                "**Verdict: not reproduced** at any point under any criterion tried.\n"
+            );
+        } else {
+            let _ = writeln!(
+                out,
+                "**Verdict: reproduced** at {} point–criterion pairs:\n",
+                rep.len()
+            );
+            for c in rep.iter().take(10) {
+                let _ = writeln!(
+                    out,
+                    "- {} with {}: {}",
+                    c.point,
+                    c.criterion,
+                    counts_text(c)
+                );
+            }
+            let _ = writeln!(out);
+        }
+        let _ = writeln!(out, "## Closest to the pattern\n");
+        let _ = writeln!(
+            out,
+            "| point | criterion | bptt | tbptt:1 | rflo | eprop | distance |"
+        );
+        let _ = writeln!(out, "|---|---|---|---|---|---|---|");
+        for c in self.closest(10) {
+            let cells: Vec<String> = c
+                .rules
+                .iter()
+                .map(|r| {
+                    format!(
+                        "{}/{}{}",
+                        r.converged,
+                        r.runs,
+                        if r.consistent { " ✓" } else { "" }
+                    )
+                })
+                .collect();
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {:.2} |",
+                c.point,
+                c.criterion,
+                cells.join(" | "),
+                c.distance
+            );
+        }
+        let _ = writeln!(
+            out,
+            "\n## Axis influence ({})\n\nMean over rules of the range of the marginal converged \
+             fraction across an axis's values.\n",
+            self.default_criterion
+        );
+        for (axis, v) in &self.influence {
+            let _ = writeln!(out, "- {axis}: {v:.2}");
+        }
+        let _ = writeln!(
+            out,
+            "\n## Failure classes ({}, all points)\n",
+            self.default_criterion
+        );
+        let names: Vec<&str> = Class::ALL.iter().map(|c| c.name()).collect();
+        let _ = writeln!(out, "| rule | {} |", names.join(" | "));
+        let _ = writeln!(out, "|---|{}", "---|".repeat(names.len()));
+        for (rule, m) in &self.classes {
+            let cells: Vec<String> = names
+                .iter()
+                .map(|n| m.get(*n).copied().unwrap_or(0).to_string())
+                .collect();
+            let _ = writeln!(out, "| {rule} | {} |", cells.join(" | "));
+        }
+        let _ = writeln!(
+            out,
+            "\n## Failure predicted from the initial condition ({})\n",
+            self.default_criterion
+        );
+        let _ = writeln!(
+            out,
+            "| rule | runs | accuracy | baseline (majority) | predicted fail & failed | predicted fail & converged | missed failures | predicted & converged |"
+        );
+        let _ = writeln!(out, "|---|---|---|---|---|---|---|---|");
+        for p in &self.prediction {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {:.3} | {:.3} | {} | {} | {} | {} |",
+                p.rule,
+                p.runs,
+                p.accuracy(),
+                p.baseline(),
+                p.true_fail,
+                p.false_fail,
+                p.missed_fail,
+                p.true_converge
+            );
+        }
+        out
+    }
+
+    /// The counts table as CSV (one row per point, criterion and rule).
+    pub fn counts_csv(&self) -> String {
+        let mut out = String::from(
+            "point,criterion,rule,converged,runs,ci_low,ci_high,consistent_with_paper\n",
+        );
+        for c in &self.counts {
+            for r in &c.rules {
+                let _ = writeln!(
+                    out,
+                    "\"{}\",\"{}\",{},{},{},{:.4},{:.4},{}",
+                    c.point,
+                    c.criterion,
+                    r.rule,
+                    r.converged,
+                    r.runs,
+                    r.interval.0,
+                    r.interval.1,
+                    r.consistent
+                );
+            }
+        }
+        out
+    }
+}
+
+fn counts_text(c: &PointCount) -> String {
+    c.rules
+        .iter()
+        .map(|r| format!("{} {}/{}", r.rule, r.converged, r.runs))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// One row per run as CSV: the point's axes, rule, seed, losses, divergence, class under the
+/// default criterion and the prediction.
+pub fn runs_csv(records: &[RunRecord]) -> String {
+    let mut out = AXES.join(",");
+    out.push_str(",rule,seed,loss0");
+    for (num, den) in CHECKPOINTS {
+        let _ = write!(out, ",ratio_{num}_{den}");
+    }
+    out.push_str(",diverged_at,radius_end,class,predicted_fail\n");
+    for r in records {
+        let axes: Vec<String> = AXES.iter().map(|a| axis_of(&r.point, a)).collect();
+        let ratios: Vec<String> = r
+            .ratios
+            .iter()
+            .map(|x| x.map_or(String::new(), |v| format!("{v:e}")))
+            .collect();
+        let _ = writeln!(
+            out,
+            "{},{},{},{:e},{},{},{:.6},{},{}",
+            axes.join(","),
+            r.rule,
+            r.seed,
+            r.loss0,
+            ratios.join(","),
+            r.diverged_at.map_or(String::new(), |s| s.to_string()),
+            r.radius_end,
+            classify(r, &Criterion::DEFAULT).name(),
+            predict_failure(r, &Criterion::DEFAULT)
+        );
+    }
+    out
+}
+
+/// The records of one point, by key.
+pub fn of_point<'a>(records: &'a [RunRecord], p: &Point) -> Vec<&'a RunRecord> {
+    let key = p.key();
+    records.iter().filter(|r| r.point == key).collect()
+}

@@ -1,0 +1,639 @@
+//! No false verdicts and the right exit class: every bad or extreme input to `lro export` and
+//! `lro check` gets exit 2 with a message naming the problem (or 1 for a genuine failure), never a
+//! MATCH, a panic or an unbounded allocation.
+use lro::oracle::check::{self, Candidate, CheckOptions};
+use lro::oracle::config::{CONFIG_KEYS, CaseConfig};
+use lro::oracle::limits::{Arithmetic, EXACT_MAX_HORIZON};
+use lro::oracle::{Fixture, api, cases, json, npz};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn tmp(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("oracle_verdicts_{name}"))
+}
+
+fn lro(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_lro"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn builtin(name: &str) -> Fixture {
+    cases::builtin(name).unwrap().build().unwrap()
+}
+
+fn write(name: &str, bytes: &[u8]) -> PathBuf {
+    let p = tmp(name);
+    std::fs::write(&p, bytes).unwrap();
+    p
+}
+
+fn check_file(case: &str, path: &Path, extra: &[&str]) -> (i32, String, String) {
+    let mut args = vec![
+        "check",
+        "--case",
+        case,
+        "--candidate",
+        path.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    lro(&args)
+}
+
+/// Asserts exit code `code` and that stdout + stderr contain every needle.
+fn expect(what: &str, got: (i32, String, String), code: i32, needles: &[&str]) {
+    let text = format!("{}{}", got.1, got.2);
+    assert_eq!(
+        got.0, code,
+        "{what}: exit {} instead of {code}:\n{text}",
+        got.0
+    );
+    for n in needles {
+        assert!(text.contains(n), "{what}: message lacks '{n}':\n{text}");
+    }
+}
+
+/// The JSON candidate of a fixture, keeping only the tensors `keep` accepts.
+fn json_candidate(f: &Fixture, keep: impl Fn(&str, &str) -> bool) -> Value {
+    let mut v: Value = serde_json::from_str(&json::write_fixture(f).unwrap()).unwrap();
+    let t = v["tensors"].as_object_mut().unwrap();
+    t.retain(|k, tv| keep(k, tv["group"].as_str().unwrap()));
+    v
+}
+
+fn write_json(name: &str, v: &Value) -> PathBuf {
+    write(name, serde_json::to_string(v).unwrap().as_bytes())
+}
+
+/// A `.npy` file with the given dtype and raw little-endian data.
+fn npy(descr: &str, shape: &str, data: &[u8]) -> Vec<u8> {
+    let dict = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}\n");
+    let mut out = b"\x93NUMPY\x01\x00".to_vec();
+    out.extend_from_slice(&(dict.len() as u16).to_le_bytes());
+    out.extend_from_slice(dict.as_bytes());
+    out.extend_from_slice(data);
+    out
+}
+
+fn f64_members(f: &Fixture, keep: impl Fn(&str, &str) -> bool) -> Vec<(String, Vec<u8>)> {
+    let mut m = vec![
+        (
+            "schema_version.npy".to_string(),
+            npz::npy_i64_scalar(f.schema_version as i64),
+        ),
+        ("case.npy".to_string(), npz::npy_str_scalar(&f.case)),
+    ];
+    for (k, t) in &f.tensors {
+        if keep(k, &t.group) {
+            m.push((format!("{k}.npy"), npz::npy_f64(&t.shape, &t.data)));
+        }
+    }
+    m
+}
+
+#[test]
+fn an_overflowing_reference_is_refused_at_export_and_never_matches() {
+    let cfg = r#"{"convention": "murray2019", "name": "m", "seed": 1, "n_in": 2, "n_rec": 4,
+                  "n_out": 2, "t_max": 12, "h0_scale": 1e300}"#;
+    let p = write("overflow.json", cfg.as_bytes());
+    let out = tmp("overflow_out.json");
+    expect(
+        "export h0_scale = 1e300",
+        lro(&[
+            "export",
+            "--case",
+            p.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ]),
+        2,
+        &["non-finite value", "tensor", "time step t = ", "case m"],
+    );
+    assert!(!out.exists(), "nothing is written for a refused reference");
+    // Declared on purpose: export accepts it, but a check against it can never match.
+    let declared = cfg.replace("\"h0_scale\"", "\"allow_non_finite\": true, \"h0_scale\"");
+    let p = write("overflow_declared.json", declared.as_bytes());
+    let f = CaseConfig::from_json(&declared).unwrap().build().unwrap();
+    let mut cand = Candidate::from_fixture(&f, "forty-two");
+    for (_, data) in cand.tensors.values_mut() {
+        for v in data.iter_mut().filter(|v| !v.is_finite()) {
+            *v = 42.0;
+        }
+    }
+    let err = check::check_with(&f, &cand, &CheckOptions::default()).unwrap_err();
+    assert!(err.to_string().contains("non-finite value"), "{err}");
+    let c = write_json(
+        "forty_two.json",
+        &json_candidate(&builtin("murray2019"), |_, _| true),
+    );
+    expect(
+        "check against a non-finite reference",
+        check_file(p.to_str().unwrap(), &c, &[]),
+        2,
+        &["non-finite value"],
+    );
+}
+
+#[test]
+fn a_candidate_without_rules_is_not_a_match() {
+    let f = builtin("linear");
+    let forward = write_json(
+        "forward_only.json",
+        &json_candidate(&f, |_, g| g == "given" || g == "forward"),
+    );
+    expect(
+        "forward-only candidate",
+        check_file("linear", &forward, &[]),
+        1,
+        &[
+            "no learning rule was checked",
+            "verdict: NOT CHECKED",
+            "--forward-only",
+        ],
+    );
+    expect(
+        "forward-only candidate with --forward-only",
+        check_file("linear", &forward, &["--forward-only"]),
+        0,
+        &["verdict: MATCH", "forward pass only"],
+    );
+    // One rule, the rest not supplied: compared and not compared are listed.
+    let bptt = write_json(
+        "bptt_only.json",
+        &json_candidate(&f, |_, g| matches!(g, "given" | "forward" | "bptt")),
+    );
+    expect(
+        "bptt only",
+        check_file("linear", &bptt, &[]),
+        0,
+        &[
+            "rules compared: bptt",
+            "rules not supplied, not compared: eprop_random",
+        ],
+    );
+    expect(
+        "required rule missing",
+        check_file("linear", &bptt, &["--require", "bptt,rtrl"]),
+        1,
+        &["required rules not supplied: rtrl"],
+    );
+    expect(
+        "required rule unknown",
+        check_file("linear", &bptt, &["--require", "backprop"]),
+        2,
+        &["unknown rule 'backprop'", "bptt, eprop_random"],
+    );
+    // A rule's traces are optional; its updates are not.
+    let no_trace = write_json(
+        "rflo_without_traces.json",
+        &json_candidate(&f, |k, g| {
+            matches!(g, "given" | "forward" | "rflo") && !k.starts_with("rflo.trace")
+        }),
+    );
+    expect(
+        "rflo without traces",
+        check_file("linear", &no_trace, &[]),
+        0,
+        &[
+            "rules compared: rflo",
+            "traces not supplied (optional), not compared: rflo.trace_h",
+        ],
+    );
+    // The library verdict says the same.
+    let cand = check::load_candidate(&forward).unwrap();
+    let v = api::check(&f, &cand, &CheckOptions::default()).unwrap();
+    assert!(!v.ok && v.compared.is_empty() && v.first_divergence.is_none());
+    assert!(v.reasons[0].contains("no learning rule was checked"));
+}
+
+#[test]
+fn the_first_divergence_names_tensor_step_index_and_values() {
+    let f = builtin("linear");
+    let mut cand = Candidate::from_fixture(&f, "bugged");
+    let (shape, data) = cand.tensors.get_mut("bptt.seq.dW_steps").unwrap();
+    let row: usize = shape[1..].iter().product();
+    let was = data[2 * row + 4];
+    data[2 * row + 4] = was + 1.0;
+    let v = api::check(&f, &cand, &CheckOptions::default()).unwrap();
+    assert!(!v.ok);
+    let d = v.first_divergence.unwrap();
+    assert_eq!(d.tensor, "bptt.seq.dW_steps");
+    assert_eq!(d.step, Some(3));
+    assert_eq!(d.index, vec![2, 1, 1]);
+    assert_eq!((d.reference, d.got), (was, was + 1.0));
+}
+
+#[test]
+fn malformed_npz_and_json_candidates_exit_2_with_the_reason() {
+    let f = builtin("linear");
+    let all = |_: &str, _: &str| true;
+    // A duplicate member.
+    let mut m = f64_members(&f, all);
+    let dup = m.iter().find(|(n, _)| n == "h.npy").unwrap().clone();
+    m.push(dup);
+    let p = write("duplicate.npz", &npz::zip_store(&m));
+    expect(
+        "duplicate member",
+        check_file("linear", &p, &[]),
+        2,
+        &["h.npy twice"],
+    );
+    // Integer and boolean tensors.
+    for (descr, item) in [("<i8", 8), ("|b1", 1)] {
+        let mut m = f64_members(&f, |k, _| k != "y");
+        let t = &f.tensors["y"];
+        let shape = format!("({}, {})", t.shape[0], t.shape[1]);
+        m.push((
+            "y.npy".into(),
+            npy(descr, &shape, &vec![0u8; t.data.len() * item]),
+        ));
+        let p = write(&format!("dtype{item}.npz"), &npz::zip_store(&m));
+        expect(
+            descr,
+            check_file("linear", &p, &[]),
+            2,
+            &["tensor y has the integer or boolean dtype", descr],
+        );
+    }
+    // Nested JSON laid out transposed against its declared shape.
+    let mut v = json_candidate(&f, all);
+    let t = &f.tensors["bptt.final.dB"]; // 3 x 2
+    let transposed: Vec<Vec<f64>> = (0..t.shape[1])
+        .map(|j| {
+            (0..t.shape[0])
+                .map(|i| t.data[i * t.shape[1] + j])
+                .collect()
+        })
+        .collect();
+    v["tensors"]["bptt.final.dB"]["data"] = serde_json::json!(transposed);
+    expect(
+        "transposed nested data",
+        check_file("linear", &write_json("transposed.json", &v), &[]),
+        2,
+        &[
+            "bptt.final.dB",
+            "nested data laid out as [2, 3]",
+            "declared shape is [3, 2]",
+        ],
+    );
+    // Top-level arrays.
+    let arr = write("array.json", b"[1, 2, 3]");
+    expect(
+        "top-level array candidate",
+        check_file("linear", &arr, &[]),
+        2,
+        &["top level is an array, not an object"],
+    );
+    let c = write_json("ok.json", &json_candidate(&f, all));
+    expect(
+        "top-level array case",
+        check_file(arr.to_str().unwrap(), &c, &[]),
+        2,
+        &["top level is an array, not an object"],
+    );
+}
+
+#[test]
+fn npy_headers_that_used_to_panic_are_errors() {
+    for (what, bytes) in [
+        ("shape ')'", npy("<f8", ")", &[0; 8])),
+        (
+            "huge unicode dtype",
+            npy("<U99999999999999999", "(1,)", &[0; 8]),
+        ),
+        (
+            "element count overflow",
+            npy("<f8", "(4294967296, 4294967296, 16)", &[0; 8]),
+        ),
+        (
+            "item size overflow",
+            npy("<U4611686018427387904", "(2,)", &[0; 8]),
+        ),
+        ("zero-width dtype", npy("<f0", "(1000000000000,)", &[])),
+    ] {
+        let r = npz::parse_npy(&bytes);
+        assert!(r.is_err(), "{what}: {r:?}");
+    }
+}
+
+#[test]
+fn sizes_over_the_limits_are_refused_before_allocation() {
+    let cfg = |n: u64, t: u64| {
+        let p = tmp(&format!("big_{n}_{t}.json"));
+        let text = format!(
+            r#"{{"convention": "lro", "name": "big", "seed": 1, "o": 2, "n": {n}, "d": 2, "horizon": {t}}}"#
+        );
+        std::fs::write(&p, text).unwrap();
+        p
+    };
+    let out = tmp("big_out.npz");
+    let o = out.to_str().unwrap();
+    for (n, t, needles) in [
+        (
+            1_000_000,
+            6,
+            vec!["hidden units n = 1000000", "limit 1024", "--max-n"],
+        ),
+        (
+            3,
+            1_000_000_000,
+            vec!["horizon T = 1000000000", "--max-horizon"],
+        ),
+        (10_000, 6, vec!["hidden units n = 10000", "--max-n 10000"]),
+    ] {
+        let p = cfg(n, t);
+        expect(
+            &format!("export n = {n}, T = {t}"),
+            lro(&["export", "--case", p.to_str().unwrap(), "--out", o]),
+            2,
+            &needles,
+        );
+    }
+    // Raising one limit meets the next: the fixture's size.
+    let p = cfg(10_000, 100);
+    expect(
+        "export n = 10^4 with --max-n raised",
+        lro(&[
+            "export",
+            "--case",
+            p.to_str().unwrap(),
+            "--out",
+            o,
+            "--max-n",
+            "10000",
+        ]),
+        2,
+        &["fixture size in MiB", "--max-fixture-mb"],
+    );
+    // Candidates: a size limit and no special files.
+    let c = write_json(
+        "small.json",
+        &json_candidate(&builtin("linear"), |_, _| true),
+    );
+    expect(
+        "candidate over the size limit",
+        check_file("linear", &c, &["--max-candidate-mb", "0"]),
+        2,
+        &[
+            "candidate file size in MiB = 1 exceeds the limit 0",
+            "--max-candidate-mb",
+        ],
+    );
+    let link = tmp("zero.json");
+    let _ = std::fs::remove_file(&link);
+    std::os::unix::fs::symlink("/dev/zero", &link).unwrap();
+    expect(
+        "a link to /dev/zero",
+        check_file("linear", &link, &[]),
+        2,
+        &["not a regular file"],
+    );
+}
+
+#[test]
+fn long_linear_cases_switch_to_mpfr_and_say_so() {
+    let lro_cfg = |t: usize| {
+        CaseConfig::from_json(&format!(
+            r#"{{"convention": "lro", "name": "c", "seed": 1, "o": 1, "n": 2, "d": 1, "horizon": {t}, "tbptt_k": [1]}}"#
+        ))
+        .unwrap()
+    };
+    let short = lro_cfg(EXACT_MAX_HORIZON as usize);
+    let long = lro_cfg(EXACT_MAX_HORIZON as usize + 1);
+    assert_eq!(short.arithmetic(), Arithmetic::ExactRational);
+    assert_eq!(long.arithmetic(), Arithmetic::Mpfr256);
+    assert!(long.estimate().ops > short.estimate().ops);
+    let f = long.build().unwrap();
+    assert_eq!(f.provenance.arithmetic, Some(Arithmetic::Mpfr256));
+    assert!(
+        f.provenance.bound.contains("256-bit MPFR"),
+        "{}",
+        f.provenance.bound
+    );
+    assert!(!f.provenance.git_commit.is_empty());
+    assert_eq!(f.provenance.lro_version, env!("CARGO_PKG_VERSION"));
+    // Every tensor states its f64 error, and it is small for this well-conditioned case.
+    let worst = f
+        .tensors
+        .values()
+        .map(|t| t.f64_error.unwrap())
+        .fold(0.0, f64::max);
+    assert!(worst > 0.0 && worst < 1e-10, "f64 error {worst}");
+}
+
+#[test]
+fn describe_config_lists_every_key_of_every_convention() {
+    let (code, out, _) = lro(&["export", "--describe-config"]);
+    assert_eq!(code, 0);
+    for name in cases::builtin_names() {
+        let c = cases::builtin(name).unwrap();
+        let v = serde_json::to_value(&c).unwrap();
+        let conv = v["convention"].as_str().unwrap().to_string();
+        let keys: Vec<&String> = v.as_object().unwrap().keys().collect();
+        let documented: Vec<&str> = CONFIG_KEYS
+            .iter()
+            .filter(|(c, ..)| *c == "*" || *c == conv)
+            .map(|(_, k, ..)| *k)
+            .collect();
+        let mut a: Vec<&str> = keys.iter().map(|s| s.as_str()).collect();
+        let mut b = documented.clone();
+        a.sort();
+        b.sort();
+        assert_eq!(a, b, "keys of {conv} configs vs the documented keys");
+        for k in documented {
+            assert!(out.contains(&format!("  {k} ")), "{k} missing:\n{out}");
+        }
+    }
+}
+
+// ---- float32 candidates ----
+
+type M = Vec<Vec<f32>>;
+
+fn mat(f: &Fixture, name: &str) -> M {
+    let t = &f.tensors[name];
+    let (r, c) = (t.shape[0], t.shape.get(1).copied().unwrap_or(1));
+    (0..r)
+        .map(|i| (0..c).map(|j| t.data[i * c + j] as f32).collect())
+        .collect()
+}
+
+fn mv(m: &M, v: &[f32]) -> Vec<f32> {
+    m.iter()
+        .map(|row| row.iter().zip(v).map(|(a, b)| a * b).sum())
+        .collect()
+}
+
+fn mtv(m: &M, v: &[f32]) -> Vec<f32> {
+    (0..m[0].len())
+        .map(|j| (0..m.len()).map(|i| m[i][j] * v[i]).sum())
+        .collect()
+}
+
+fn outer(a: &[f32], b: &[f32]) -> Vec<f32> {
+    a.iter()
+        .flat_map(|x| b.iter().map(move |y| x * y))
+        .collect()
+}
+
+fn add(acc: &mut [f32], x: &[f32], s: f32) {
+    for (a, b) in acc.iter_mut().zip(x) {
+        *a += s * b;
+    }
+}
+
+/// An independent float32 implementation of the linear RNN's forward pass and BPTT in the `lro`
+/// convention; `transpose_bug` propagates the adjoint with W instead of Wᵀ.
+fn float32_candidate(f: &Fixture, transpose_bug: bool) -> BTreeMap<String, (Vec<usize>, Vec<f32>)> {
+    let (a, w, b) = (mat(f, "A"), mat(f, "W"), mat(f, "B"));
+    let xs = mat(f, "x");
+    let ys = mat(f, "y_star");
+    let (o, n, d, t_max) = (a.len(), w.len(), b[0].len(), xs.len());
+    let mut h = vec![vec![0f32; n]];
+    let (mut u, mut y, mut err) = (vec![], vec![], vec![]);
+    for t in 1..=t_max {
+        let mut ut = mv(&w, &h[t - 1]);
+        add(&mut ut, &mv(&b, &xs[t - 1]), 1.0);
+        let yt = mv(&a, &ut);
+        err.push(
+            yt.iter()
+                .zip(&ys[t - 1])
+                .map(|(p, q)| p - q)
+                .collect::<Vec<f32>>(),
+        );
+        h.push(ut.clone());
+        u.push(ut);
+        y.push(yt);
+    }
+    // BPTT of the final-step loss on the prefix of length t.
+    let bptt = |t: usize| {
+        let (mut da, mut dw, mut db) = (vec![0f32; o * n], vec![0f32; n * n], vec![0f32; n * d]);
+        add(&mut da, &outer(&err[t - 1], &h[t]), 1.0);
+        let mut delta = mtv(&a, &err[t - 1]);
+        for s in (1..=t).rev() {
+            add(&mut dw, &outer(&delta, &h[s - 1]), 1.0);
+            add(&mut db, &outer(&delta, &xs[s - 1]), 1.0);
+            delta = if transpose_bug {
+                mv(&w, &delta)
+            } else {
+                mtv(&w, &delta)
+            };
+        }
+        (da, dw, db)
+    };
+    let flat = |v: &[Vec<f32>]| v.iter().flatten().copied().collect::<Vec<f32>>();
+    let mut out = BTreeMap::new();
+    out.insert("h".into(), (vec![t_max + 1, n], flat(&h)));
+    out.insert("u".into(), (vec![t_max, n], flat(&u)));
+    out.insert("y".into(), (vec![t_max, o], flat(&y)));
+    out.insert("err".into(), (vec![t_max, o], flat(&err)));
+    let sq = |e: &[f32]| e.iter().map(|x| x * x).sum::<f32>();
+    out.insert(
+        "loss_final".into(),
+        (vec![], vec![0.5 * sq(&err[t_max - 1])]),
+    );
+    let total: f32 = err.iter().map(|e| sq(e)).sum();
+    out.insert(
+        "loss_seq".into(),
+        (vec![], vec![0.5 * total / t_max as f32]),
+    );
+    let (fa, fw, fb) = bptt(t_max);
+    let shapes = [("dA", vec![o, n]), ("dW", vec![n, n]), ("dB", vec![n, d])];
+    for ((blk, shape), v) in shapes.iter().zip([fa, fw, fb]) {
+        out.insert(format!("bptt.final.{blk}"), (shape.clone(), v));
+    }
+    let steps: Vec<_> = (1..=t_max).map(bptt).collect();
+    let scale = 1.0 / t_max as f32;
+    for (k, (blk, shape)) in shapes.iter().enumerate() {
+        let pick = |s: &(Vec<f32>, Vec<f32>, Vec<f32>)| match k {
+            0 => s.0.clone(),
+            1 => s.1.clone(),
+            _ => s.2.clone(),
+        };
+        let mut series = Vec::new();
+        let mut sum = vec![0f32; shape.iter().product()];
+        for s in &steps {
+            let v: Vec<f32> = pick(s).iter().map(|x| x * scale).collect();
+            add(&mut sum, &v, 1.0);
+            series.extend(v);
+        }
+        let mut sshape = vec![t_max];
+        sshape.extend(shape);
+        out.insert(format!("bptt.seq.{blk}_steps"), (sshape, series));
+        out.insert(format!("bptt.seq.{blk}"), (shape.clone(), sum));
+    }
+    out
+}
+
+fn float32_npz(f: &Fixture, c: &BTreeMap<String, (Vec<usize>, Vec<f32>)>) -> Vec<u8> {
+    let mut m = f64_members(f, |_, _| false);
+    for (k, (shape, data)) in c {
+        let s = match shape.len() {
+            0 => "()".to_string(),
+            1 => format!("({},)", shape[0]),
+            _ => format!(
+                "({})",
+                shape
+                    .iter()
+                    .map(|d| d.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
+        let bytes: Vec<u8> = data.iter().flat_map(|v| v.to_le_bytes()).collect();
+        m.push((format!("{k}.npy"), npy("<f4", &s, &bytes)));
+    }
+    npz::zip_store(&m)
+}
+
+#[test]
+fn a_correct_float32_implementation_passes_and_a_buggy_one_fails() {
+    for case in ["linear", "aligned-linear"] {
+        let f = builtin(case);
+        let good = write(
+            &format!("f32_good_{case}.npz"),
+            &float32_npz(&f, &float32_candidate(&f, false)),
+        );
+        expect(
+            &format!("correct float32 on {case}"),
+            check_file(case, &good, &[]),
+            0,
+            &[
+                "verdict: MATCH",
+                "ok (float32, rtol",
+                "float32 tensors are judged normwise",
+            ],
+        );
+        // Judged as f64, the same numbers fail: the precision matters.
+        expect(
+            &format!("correct float32 judged as f64 on {case}"),
+            check_file(case, &good, &["--precision", "f64"]),
+            1,
+            &["verdict: MISMATCH"],
+        );
+    }
+    // The transpose bug is visible in the non-aligned case (its W is not symmetric).
+    let f = builtin("linear");
+    let bad = write(
+        "f32_bad.npz",
+        &float32_npz(&f, &float32_candidate(&f, true)),
+    );
+    expect(
+        "float32 with a transpose bug",
+        check_file("linear", &bad, &[]),
+        1,
+        &[
+            "verdict: MISMATCH",
+            "first diverging step t = 2",
+            "bptt.seq.dB_steps",
+        ],
+    );
+}
