@@ -1,5 +1,6 @@
-//! Experiment entries of spec §8 that no P-RNN id covers. Settings are the project's (the paper's
-//! are not known) and are labelled so; what is checked is the qualitative claim of the summary.
+//! Experiment entries that no P-RNN id covers (see `docs/theory/linear-rnn.md` and
+//! `docs/theory/lowrank.md`). Settings are the project's (the paper's are not known) and are
+//! labelled so; what is checked is the qualitative claim of the summary.
 use super::{Bound, Budget, Entry, Evidence, Measure, Reproducer};
 use crate::error::Result;
 use crate::lowrank::rank_performance as rp;
