@@ -1,5 +1,6 @@
 //! Trajectory claims (issue item 6; spec P-RNN-31, P-RNN-32 and the §8 main experiment).
-use lro::catalogue::modes::{balanced_setting, flow_vs_modes, run_mode};
+use lro::modes::compare::flow_vs_modes;
+use lro::modes::runs::{balanced_setting, run_mode};
 use lro::modes::experiment::{Settings, run};
 use lro::modes::systems::unpack_modes;
 use lro::modes::{Horizon, ModeRule, loss};

@@ -1,7 +1,7 @@
 //! One implementation, five kinds of number (DESIGN.md, core idea 1): the same generic rule code runs
 //! over f64, complex-step numbers, dual numbers, MPFR floats and exact rationals, and the results
 //! agree as each kind's arithmetic predicts.
-use lro::catalogue::compare::Comparison;
+use lro::certify::compare::Comparison;
 use lro::gradcheck;
 use lro::rnn::{InstanceSpec, StudentTeacher};
 use lro::rules::{Loss, Rule, Update, expected, online};

@@ -27,7 +27,6 @@ macro_rules! entry {
 #[allow(unused_imports)]
 pub(crate) use entry;
 
-pub mod compare;
 pub mod contrastive;
 pub mod experiments;
 pub mod lowrank;

@@ -27,10 +27,6 @@ pub use estimators::{
 };
 pub use gaussian::{check_p13, check_p14, check_p15, check_p16};
 
-/// The random Hopfield builder, re-exported for the report figures that import it from here (it
-/// lives in [`crate::contrastive::instances`]).
-pub use crate::contrastive::instances::rand_hopfield;
-
 /// Number of `false` flags.
 fn mismatches(flags: impl IntoIterator<Item = bool>) -> usize {
     flags.into_iter().filter(|ok| !ok).count()

@@ -22,10 +22,6 @@ pub mod identities;
 pub mod rates;
 pub mod stability;
 
-// Computation that moved to the domain modules, re-exported for code that still imports it from here.
-pub use crate::modes::compare::{flow_vs_modes, matrix_vs_modes};
-pub use crate::modes::roots::root_search;
-pub use crate::modes::runs::{balanced_setting, leaving_setting, rflo_rate_ratio, run_mode};
 
 type Q = Rational;
 

@@ -1,8 +1,8 @@
 //! Contrastive-learning figures (theory: `docs/theory/contrastive.md`; estimators after Williams et
 //! al. 2023, reconstructed for this project; settings chosen by the project).
 use super::{Figure, Series, Style, reference_slope};
-use crate::catalogue::Budget;
-use crate::catalogue::contrastive::rand_hopfield;
+use crate::evidence::Budget;
+use crate::contrastive::instances::rand_hopfield;
 use crate::contrastive::driver::{Rate, run_eq3r};
 use crate::contrastive::models::gaussian::GaussianToy;
 use crate::contrastive::phases::{LengthDist, PhaseProcess, PhaseSampler};

@@ -1,6 +1,6 @@
 //! Gradient-check error against step size.
 use super::{Figure, PLOT_FLOOR, Series, Style, reference_slope};
-use crate::catalogue::Budget;
+use crate::evidence::Budget;
 use crate::error::{LroError, Result};
 use crate::gradcheck;
 use crate::rnn::{InstanceSpec, StudentTeacher};

@@ -3,7 +3,7 @@
 //! trajectories in the (a, b) plane with the manifold, including RFLO's detour to the branch
 //! sgn(s) = sgn(â).
 use super::{Figure, Series, Style};
-use crate::catalogue::Budget;
+use crate::evidence::Budget;
 use crate::error::Result;
 use crate::evidence::human;
 use crate::modes::manifold::rate_on_manifold;
