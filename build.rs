@@ -11,19 +11,11 @@ fn git(args: &[&str]) -> Option<String> {
 
 fn main() {
     let commit = git(&["rev-parse", "HEAD"]).unwrap_or_else(|| "unknown".into());
-    let dirty = git(&["status", "--porcelain", "--untracked-files=no"])
-        .map(|s| !s.is_empty())
-        .unwrap_or(false);
-    let tag = if dirty && commit != "unknown" {
-        format!("{commit}-dirty")
-    } else {
-        commit
-    };
-    println!("cargo:rustc-env=LRO_GIT_COMMIT={tag}");
-    // Re-run when HEAD moves or the index changes (a commit, a checkout).
+    println!("cargo:rustc-env=LRO_GIT_COMMIT={commit}");
+    // Re-run when HEAD moves (a commit, a checkout); not on every `git add`, which would rebuild
+    // the crate each time. Uncommitted changes are therefore not flagged.
     if let Some(dir) = git(&["rev-parse", "--git-dir"]) {
         println!("cargo:rerun-if-changed={dir}/HEAD");
-        println!("cargo:rerun-if-changed={dir}/index");
     }
     if let Some(dir) = git(&["rev-parse", "--git-common-dir"]) {
         println!("cargo:rerun-if-changed={dir}/refs/heads");
