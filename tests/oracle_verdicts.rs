@@ -244,7 +244,7 @@ fn malformed_npz_and_json_candidates_exit_2_with_the_reason() {
         "duplicate member",
         check_file("linear", &p, &[]),
         2,
-        &["h.npy twice"],
+        &["a member occurs twice"],
     );
     // Integer and boolean tensors.
     for (descr, item) in [("<i8", 8), ("|b1", 1)] {

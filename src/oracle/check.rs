@@ -487,7 +487,9 @@ pub fn check_with(
     }
     // Groups: the forward pass is required; a rule is supplied when any of its tensors is; a
     // supplied rule needs all its updates (its traces are optional).
-    let mut groups: BTreeMap<&str, (Vec<&str>, Vec<&str>, Vec<&str>)> = BTreeMap::new();
+    // Per group: (supplied, missing and required, missing and optional) tensor names.
+    type Split<'a> = (Vec<&'a str>, Vec<&'a str>, Vec<&'a str>);
+    let mut groups: BTreeMap<&str, Split> = BTreeMap::new();
     for (name, t) in &reference.tensors {
         let e = groups.entry(t.group.as_str()).or_default();
         if cand.tensors.contains_key(name) {

@@ -101,8 +101,8 @@ pub struct Fixture {
 pub struct Provenance {
     /// The lro version (Cargo package version).
     pub lro_version: String,
-    /// The git commit lro was built from (`-dirty` when the tree had changes; `unknown` outside
-    /// a git checkout).
+    /// The git commit lro was built from (`unknown` outside a git checkout; uncommitted changes
+    /// are not flagged).
     pub git_commit: String,
     /// The schema version ([`SCHEMA_VERSION`]).
     pub schema_version: u32,

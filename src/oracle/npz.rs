@@ -146,6 +146,17 @@ pub fn read_zip_limited(
     let mut ar = zip::ZipArchive::new(std::io::Cursor::new(b)).map_err(|e| {
         format!("not a readable zip archive ({e}); an .npz file is a zip of .npy files")
     })?;
+    // The zip crate indexes members by name and keeps one of each; the end-of-central-directory
+    // record counts them all, so a difference means a name occurs twice.
+    if let Some(declared) = declared_entries(b)
+        && declared != ar.len()
+    {
+        return Err(format!(
+            "the archive declares {declared} members but holds {} distinct names: a member \
+             occurs twice; which one is meant is ambiguous, write each array once",
+            ar.len()
+        ));
+    }
     let mut out: Vec<(String, Vec<u8>)> = Vec::with_capacity(ar.len().min(4096));
     let mut total = 0u64;
     for i in 0..ar.len() {
@@ -178,6 +189,19 @@ pub fn read_zip_limited(
         out.push((name, data));
     }
     Ok(out)
+}
+
+/// The member count of the end-of-central-directory record (None when absent or zip64-sized).
+fn declared_entries(b: &[u8]) -> Option<usize> {
+    if b.len() < 22 {
+        return None;
+    }
+    let lo = b.len().saturating_sub(65_536 + 22);
+    let eocd = (lo..=b.len() - 22)
+        .rev()
+        .find(|&i| b[i..i + 4] == [0x50, 0x4b, 0x05, 0x06])?;
+    let n = u16::from_le_bytes([b[eocd + 10], b[eocd + 11]]);
+    (n != 0xFFFF).then_some(n as usize)
 }
 
 /// [`read_zip_limited`] with [`MAX_INFLATED_BYTES`].
