@@ -266,7 +266,7 @@ def main():
             extra = f" ({c['flops'] / t_lro / rate * 100:.0f} % of matmul rate)"
         print(
             f"| {c['label']} | {c['n']} | {fmt_t(t_lro)}{extra} | {fmt_t(t_np)} | {fmt_t(t_jx)} | "
-            f"{t_np / t_lro:.1f}x | {(t_jx / t_lro) if t_jx else float('nan'):.1f}x | {agree:.1e} |"
+            f"{t_np / t_lro:.1f}x | {f'{t_jx / t_lro:.1f}x' if t_jx else '-'} | {agree:.1e} |"
         )
     print()
     print(f"largest relative difference from lro over all cases: {worst_all:.1e}")

@@ -50,9 +50,9 @@ pub fn loss<T: Real>(
     let horizon = xs.len();
     let half = T::ratio(1, 2);
     let mut total = T::zero();
-    for t in 0..horizon {
+    for (t, (y, target)) in traj.y.iter().zip(targets).enumerate() {
         if loss == Loss::Sequence || t + 1 == horizon {
-            let eps = &traj.y[t] - &targets[t];
+            let eps = y - target;
             total += eps.dot(&eps);
         }
     }
@@ -225,6 +225,9 @@ pub fn update<T: Real>(
     batch_sum(rule, net, &[xs], &[targets], loss)
 }
 
+/// A borrowed sequence.
+type Seq<'a, T> = &'a [DVector<T>];
+
 /// One training sample: inputs `x_0 … x_{T-1}` and targets `y*_1 … y*_T`.
 pub type SamplePair<T> = (Sequence<T>, Sequence<T>);
 
@@ -248,7 +251,7 @@ pub fn batch_update<T: Real>(
     horizons.sort_unstable();
     horizons.dedup();
     for h in horizons {
-        let (xs, ys): (Vec<&[DVector<T>]>, Vec<&[DVector<T>]>) = batch
+        let (xs, ys): (Vec<Seq<T>>, Vec<Seq<T>>) = batch
             .iter()
             .filter(|(xs, _)| xs.len() == h)
             .map(|(xs, ys)| (xs.as_slice(), ys.as_slice()))
