@@ -1,4 +1,4 @@
-//! Experiment entries of spec §8 that no P-RNN id covers. Settings are the project's (the paper's
+//! Experiment entries of `docs/theory/linear-rnn.md#experiments` that no P-RNN id covers. Settings are the project's (the paper's
 //! are not known) and are labelled so; what is checked is the qualitative claim of the summary.
 use super::{Bound, Budget, Entry, Evidence, Measure, Reproducer};
 use crate::error::Result;
