@@ -1,4 +1,4 @@
-//! RFLO cost baseline (issue 4): one online step (update of one sample of horizon T) and one
+//! RFLO cost baseline: one online step (update of one sample of horizon T) and one
 //! expected update, for n = 64 and n = 256 (o = 2, d = 4, T = 10), f64.
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use lro::rnn::{Rnn, StudentTeacher, inputs};

@@ -3,9 +3,9 @@
 //! Reference implementations of local learning rules for recurrent and energy-based networks, and
 //! numerical and exact verification of the theory about them:
 //!
-//! - linear RNNs trained by BPTT, truncated BPTT, RTRL, RFLO and e-prop (spec
-//!   `theory/linear-rnn.md`, after Williams, Payeur & Lajoie, ICML 2026);
-//! - contrastive learning with flexible phase dynamics (spec `theory/contrastive.md`, after
+//! - linear RNNs trained by BPTT, truncated BPTT, RTRL, RFLO and e-prop (
+//!   `docs/theory/linear-rnn.md`, after Williams, Payeur & Lajoie, ICML 2026);
+//! - contrastive learning with flexible phase dynamics (`docs/theory/contrastive.md`, after
 //!   Williams, Bredenberg & Lajoie, ICML 2023).
 //!
 //! Every algorithm is written once, generic over [`scalar::Real`], and runs on `f64`, complex-step

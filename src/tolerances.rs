@@ -43,7 +43,7 @@ pub fn mc_sigmas_for(m: usize) -> f64 {
 }
 
 /// Relative singular-value gap below which a singular value counts as zero in f64 rank
-/// decisions on the products the low-rank checks form (spec P-RNN-35: "about 1e-10 σ₁"). Rounding in
+/// decisions on the products the low-rank checks form (P-RNN-35: "about 1e-10 σ₁"). Rounding in
 /// a sum of K outer products leaves σ_{o+1}/σ₁ near K·ε ≈ 1e-13 for K ≤ 1000, so 1e-10 has margin,
 /// while a genuine extra direction from a wrong rule has σ_{o+1}/σ₁ ≫ 1e-6.
 pub const RANK_REL_GAP: f64 = 1e-10;
@@ -56,10 +56,10 @@ pub const MPFR256_REL: f64 = 1e-60;
 /// Precision, in bits, of MPFR reference runs.
 pub const MPFR_REFERENCE_BITS: u32 = 256;
 
-// ---- Low rank (Proposition 3.1, spec §5; `src/lowrank/`, `tests/lowrank_*.rs`) ----
+// ---- Low rank (Proposition 3.1, `docs/theory/lowrank.md`; `src/lowrank/`, `tests/lowrank_*.rs`) ----
 
 /// f64 projector residual `‖(I − Q Qᵀ)(θ_K − θ_0)‖_max`, relative to the parameter scale: the
-/// largest absolute parameter over every state of the run (spec P-RNN-35: "about 1e-12"). Each of K
+/// largest absolute parameter over every state of the run (P-RNN-35: "about 1e-12"). Each of K
 /// updates `θ ← θ − η Δθ` rounds every entry once, at most ε times the parameters' size at that step,
 /// so the part of `θ_K − θ_0` outside `col(Rᵀ)` is at most about K·ε·scale ≈ 1e-13·scale for
 /// K ≤ 1000 (ε = 2.2e-16), plus the projector's own rounding ε·cond(R). (Judging against the end
@@ -69,18 +69,18 @@ pub const MPFR_REFERENCE_BITS: u32 = 256;
 pub const LOWRANK_RESIDUAL_REL: f64 = 1e-11;
 
 /// Reporting threshold (not a test tolerance) for the *effective* rank of a weight change in the
-/// student–teacher experiment: singular values above 1% of σ_1 count as "significant" (spec §8,
+/// student–teacher experiment: singular values above 1% of σ_1 count as "significant" (`docs/theory/linear-rnn.md#experiments`,
 /// Fig. 6 reading "several significant singular values"). Chosen by the project; the exact rank at
 /// [`RANK_REL_GAP`] is reported beside it.
 pub const EFFECTIVE_RANK_REL: f64 = 1e-2;
 
 /// The singular-value ratio `σ_{o+1}/σ_1` above which a weight change counts as *numerically* of
-/// rank > o in the contrasts of spec P-RNN-36 and P-RNN-37 (BPTT, e-prop). Six orders of magnitude
+/// rank > o in the contrasts of P-RNN-36 and P-RNN-37 (BPTT, e-prop). Six orders of magnitude
 /// above [`RANK_REL_GAP`], so rounding (≈ 1e-14 relative) can never produce it; a genuine extra
 /// direction on a random instance has a ratio of order 1e-3 to 1.
 pub const HIGHER_RANK_MIN_GAP: f64 = 1e-6;
 
-// ---- Per-mode theory (src/modes, src/ode.rs; spec §§4–7, P-RNN-13 … P-RNN-34) ----
+// ---- Per-mode theory (src/modes, src/ode.rs; `docs/theory/modes.md`, P-RNN-13 … P-RNN-34) ----
 
 /// Eigenvalues of the per-mode ODE Jacobian with `|λ| ≤ MODES_ZERO_EIGEN_REL · max(1, ‖J‖_max)`
 /// count as zero (the neutral tangent direction of a fixed-point manifold), and real or imaginary
@@ -158,7 +158,7 @@ pub const MODES_ENDPOINT_REL: f64 = 1e-5;
 pub const MODES_X_SEPARATION: f64 = 1e-9;
 
 // ---------------------------------------------------------------------------------------------
-// Oracle (`lro check`, issue 6)
+// Oracle (`lro check`)
 // ---------------------------------------------------------------------------------------------
 
 /// Default relative tolerance of `lro check` (entrywise `|cand − ref| ≤ atol + rtol·|ref|`, as
@@ -177,13 +177,13 @@ pub const ORACLE_CHECK_RTOL: f64 = 1e-9;
 pub const ORACLE_CHECK_ATOL: f64 = 1e-12;
 
 /// Relative slack when comparing the clipped derivative of Murray's code with the percentages
-/// `theory/peer-conventions.md` states (0.05 %, 0.5 %, 5 %, 19 % at x = 0.5, 1, 2, 3). Those
+/// `docs/theory/peer-conventions.md` states (0.05 %, 0.5 %, 5 %, 19 % at x = 0.5, 1, 2, 3). Those
 /// figures are rounded to one significant digit; the exact values are 0.038 %, 0.51 %, 5.2 % and
 /// 18.9 %, so the stated 0.05 % is 23 % above the truth and 30 % is the smallest round slack that
 /// accepts the statement while still rejecting the unclipped derivative (0 %) or a factor-two error.
 pub const PEER_DF_STATED_REL: f64 = 0.3;
 
-// ---- The main student–teacher experiment (EXP-RNN-5; spec §8) ----
+// ---- The main student–teacher experiment (EXP-RNN-5; `docs/theory/linear-rnn.md#experiments`) ----
 
 /// Largest deviation allowed between the student's effective (c_i, w_i) of its two dominant modes
 /// and the per-mode ODE started from them at τ0, the first time the student's impulse-response
@@ -207,7 +207,7 @@ pub const MODES_PREDICT_LATE: f64 = 0.015;
 pub const MODES_FINAL_MISALIGNMENT: f64 = 1e-4;
 
 // ---------------------------------------------------------------------------------------------
-// Contrastive learning (spec `theory/contrastive.md`, §7).
+// Contrastive learning (`docs/theory/contrastive.md#properties`).
 // ---------------------------------------------------------------------------------------------
 
 /// Number of standard errors for `m` simultaneous comparisons of batch-means averages over
@@ -228,12 +228,12 @@ pub fn batch_sigmas_for(m: usize, batches: usize) -> f64 {
 /// (0 or k ± 1) is at distance ≥ 0.9.
 pub const CL_SLOPE_ABS: f64 = 0.1;
 
-/// Central finite-difference step for the exact Boltzmann log-likelihood (spec P-CL-17: h = 1e-5).
+/// Central finite-difference step for the exact Boltzmann log-likelihood (P-CL-17: h = 1e-5).
 pub const BM_FD_STEP: f64 = 1e-5;
 
 /// Absolute tolerance of P-CL-17 (spec: "about 1e-6"). Truncation error h²|ℓ'''|/6 ≤ 1e-10 for the
 /// |θ| ≤ 1 machines used, rounding ε|ℓ|/h ≈ 1e-10; 1e-8 keeps two orders of margin and is tighter
-/// than the spec's 1e-6.
+/// than the theory's 1e-6.
 pub const BM_FD_ABS: f64 = 1e-8;
 
 /// Relative tolerance for f64 results that come from Newton-polished equilibria and dual-number
@@ -269,7 +269,7 @@ pub const STATIONARY_VAR_ETA: f64 = 1e-3;
 /// it with margin, while a variance not proportional to η (or a missing factor ½) is off by O(1).
 pub const STATIONARY_VAR_LINEAR_REL: f64 = 1e-2;
 
-/// P-CL-14: the spec's AR(1) approximation `ηV/(2 − η)` of the stationary IS variance must be within
+/// P-CL-14: the theory's AR(1) approximation `ηV/(2 − η)` of the stationary IS variance must be within
 /// 10 % of the exact value (spec: "about 10 %").
 pub const IS_VARIANCE_APPROX_REL: f64 = 0.1;
 

@@ -1,13 +1,13 @@
 //! A generic training driver over any [`Real`]: K steps of `θ ← θ − η_k Δθ_k` with one rule.
 //!
-//! - Updates: online (one fresh sample per step), mini-batch (the mean of per-sample updates, spec
-//!   "How to read this") or expected (the closed form of [`rules::expected::update`], white input).
+//! - Updates: online (one fresh sample per step), mini-batch (the mean of per-sample updates,
+//!   `docs/theory/notation.md#conventions`) or expected (the closed form of [`rules::expected::update`], white input).
 //! - Losses: final-step or sequence ([`Loss`]).
 //! - Learning-rate schedules: constant, or decaying `η_k = η_0 / (1 + k/k_0)` ([`Schedule`]).
 //! - Any block of `(A, W, B)` can be frozen ([`Freeze`]), e.g. A for the one-step tBPTT contrast of
-//!   spec §5.4.
+//!   `docs/theory/lowrank.md#other-rules`.
 //! - Records what the caller asks for at checkpoints ([`Recording`]): the loss, the alignment
-//!   metrics of spec §7 ([`rnn::metrics`]) and the parameters.
+//!   metrics of `docs/theory/linear-rnn.md#alignment-metrics` ([`rnn::metrics`]) and the parameters.
 //! - Divergence (a non-finite update or parameter, or a parameter beyond a bound) ends the run and
 //!   is reported as data ([`Divergence`]), never as a panic or an error.
 //!
@@ -101,7 +101,7 @@ pub struct Freeze {
     pub b: bool,
 }
 
-/// The reference bases for the alignment metrics of spec §7 (all f64).
+/// The reference bases for the alignment metrics of `docs/theory/linear-rnn.md#alignment-metrics` (all f64).
 #[derive(Clone, Debug, PartialEq)]
 pub struct AlignmentRef {
     /// Output basis U (o×o).

@@ -1,4 +1,4 @@
-//! Exact properties of the contrastive estimators and toys over rationals (spec §7; P-CL-1, 3, 8,
+//! Exact properties of the contrastive estimators and toys over rationals (`docs/theory/contrastive.md#properties`; P-CL-1, 3, 8,
 //! 12, 19), with proptest strategies over small rationals, and input validation.
 use lro::contrastive::driver::{Rate, run_eq3r};
 use lro::contrastive::estimators::*;

@@ -1,4 +1,4 @@
-//! Issue item 5, the headline property (spec CL-T2): for random draws of phase process, phase-length
+//! The headline property (CL-T2): for random draws of phase process, phase-length
 //! distributions and constant learning rate, temporally local learning (Eq.3-R, after Williams et
 //! al. 2023, reconstructed for this project) with balanced or IS-weighted phases reaches the
 //! neighbourhood of the standard estimator's solution that the bias bound predicts — on the

@@ -1,4 +1,4 @@
-//! Phase processes P1–P4 (spec §2.4; P-CL-5, P-CL-6): time fractions for random parameters with
+//! Phase processes P1–P4 (`docs/theory/contrastive.md#phase-processes`; P-CL-5, P-CL-6): time fractions for random parameters with
 //! renewal-reward standard errors, length distributions, reproducibility.
 use lro::contrastive::Phase;
 use lro::contrastive::measure::simulated_fraction;

@@ -1,5 +1,5 @@
 //! Rounded summary table (estimator × phase process × model → final error, predicted bias, bound)
-//! as an insta snapshot (issue item 6). Estimators are after Williams et al. 2023, reconstructed
+//! as an insta snapshot. Estimators are after Williams et al. 2023, reconstructed
 //! for this project. Errors: Gaussian |θ̄ − m| (Eq.3-R: mean over negative steps); Boltzmann
 //! ‖F(θ̄ − θ_ML)‖∞ (Fisher metric). Every row must also lie within its bound.
 use lro::contrastive::experiments::summary_table;

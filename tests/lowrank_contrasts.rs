@@ -1,4 +1,4 @@
-//! The contrasts of spec §5.4 (P-RNN-36, P-RNN-37):
+//! The contrasts of `docs/theory/lowrank.md#other-rules` (P-RNN-36, P-RNN-37):
 //! - one-step tBPTT with A frozen keeps `col(W_K − W_0) ⊆ col(A_0ᵀ)` (rank ≤ o), exactly;
 //! - with A trained, or with two-step truncation, tBPTT leaves that space;
 //! - BPTT's change is generically of rank > o: exact witnesses over rationals show that the minors

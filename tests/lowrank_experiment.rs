@@ -1,4 +1,4 @@
-//! The student–teacher experiment of spec §8 (settings chosen by the project; see
+//! The student–teacher experiment of `docs/theory/linear-rnn.md#experiments` (settings chosen by the project; see
 //! `lro::lowrank::experiment`). The test-budget run is snapshotted; the full 20-seed run is
 //! `#[ignore]`d (run it with `cargo test --release --test lowrank_experiment -- --ignored`).
 use lro::evidence::Budget;

@@ -1,4 +1,4 @@
-//! Proposition 3.1 in its strong form (spec §5.3, P-RNN-35): after any number of RFLO steps,
+//! Proposition 3.1 in its strong form (`docs/theory/lowrank.md#scope`, P-RNN-35): after any number of RFLO steps,
 //! `col(W_K − W_0)`, `col(B_K − B_0)` and `col([W_K − W_0 | B_K − B_0])` lie in `col(Rᵀ)`, for
 //! aligned and generic inits, online / mini-batch / expected updates, final and sequence losses,
 //! any ŵ, constant and decaying rates, white and arbitrary fixed data, converging or diverging.

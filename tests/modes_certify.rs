@@ -161,8 +161,8 @@ fn a_pole_on_the_grid_is_an_error_not_a_certificate() {
 
 #[test]
 fn a_wrong_spec_formula_is_refuted() {
-    // Replace the spec's tBPTT E2 = Q²c*²X by Q³c*²X: the certificate must find a counterexample
-    // (a plausible transcription error in §4.5).
+    // Replace the closed-form tBPTT E2 = Q²c*²X by Q³c*²X: the certificate must find a counterexample
+    // (a plausible transcription error in `docs/theory/modes.md#stability`).
     use lro::modes::{Horizon, ModeRule, char_poly, m_matrix, optimal_point};
     use lro::rnn::Mode;
     let id = Identity {

@@ -50,7 +50,7 @@ fn json_has_the_documented_keys_and_values() {
     let e = v["eigenvalues"].as_array().expect("eigenvalues");
     assert_eq!(e.len(), 3);
     assert!(e.iter().all(|z| z["re"].is_f64() && z["im"].is_f64()));
-    // Values: Δ at (1/2, −3/4, 1/4), teacher c* = 1, w* = 1/2 (T → ∞ BPTT forms of spec §4.1):
+    // Values: Δ at (1/2, −3/4, 1/4), teacher c* = 1, w* = 1/2 (T → ∞ BPTT forms of `docs/theory/modes.md#ode-fields`):
     // c = −3/8, 1 − w² = 15/16, 1 − ww* = 7/8 → Δa = b[c/(1−w²) − c*/(1−ww*)]
     let (a, b, w, cs, ws) = (0.5f64, -0.75f64, 0.25f64, 1.0f64, 0.5f64);
     let c = a * b;

@@ -1,4 +1,4 @@
-//! Trajectory claims (issue item 6; spec P-RNN-31, P-RNN-32 and the §8 main experiment).
+//! Trajectory claims (P-RNN-31, P-RNN-32 and the `docs/theory/linear-rnn.md#experiments` main experiment).
 use lro::modes::compare::flow_vs_modes;
 use lro::modes::runs::{balanced_setting, run_mode};
 use lro::modes::experiment::{Settings, run};
@@ -60,7 +60,7 @@ fn bptt_stalls_on_the_saddle_line_while_tbptt_and_rflo_escape() {
 
 #[test]
 fn aligned_matrix_flow_equals_the_per_mode_flow() {
-    // P-RNN-13, issue item 4: RK4 with equal steps agrees to rounding, Dormand–Prince to its
+    // P-RNN-13: RK4 with equal steps agrees to rounding, Dormand–Prince to its
     // tolerance.
     for seed in 0..3 {
         let (rk, dp) = flow_vs_modes(900 + seed, 4, 6, 2.0).expect("runs");

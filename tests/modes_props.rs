@@ -1,4 +1,4 @@
-//! Property tests of the per-mode claims (issue item 5; spec P-RNN-13, 22–28) over strategies that
+//! Property tests of the per-mode claims (P-RNN-13, 22–28) over strategies that
 //! respect the invariants (|w*|, |ŵ| < 1, c* ≠ 0, s ≠ 0), on dyadic grids so that f64 and exact
 //! runs see the same numbers.
 use lro::modes::compare::matrix_vs_modes;

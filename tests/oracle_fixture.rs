@@ -13,7 +13,7 @@ fn data<'a>(f: &'a Fixture, name: &str) -> &'a [f64] {
 
 #[test]
 fn exact_identities_hold_bit_for_bit_in_linear_fixtures() {
-    // The linear fixtures are exact rationals rounded once, so identities of spec §3.4 that hold
+    // The linear fixtures are exact rationals rounded once, so identities of `docs/theory/linear-rnn.md#identities` that hold
     // in exact arithmetic give identical f64 numbers.
     for name in ["linear", "aligned-linear"] {
         let f = builtin(name);

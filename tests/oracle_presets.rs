@@ -3,7 +3,7 @@
 //! With every quirk switched off, each preset must equal the foundation's rules
 //! (`rules::online`) up to the sign and scale its manifest documents; each quirk switch must
 //! change exactly the tensors it is about; the clipped derivative must match what
-//! `theory/peer-conventions.md` states about it.
+//! `docs/theory/peer-conventions.md` states about it.
 use lro::linalg::rel_diff;
 use lro::oracle::config::{MarschallConfig, MurrayConfig, marschall_draw, murray_draw};
 use lro::oracle::presets::{marschall2020, murray2019};

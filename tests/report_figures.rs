@@ -14,7 +14,7 @@ fn series<'a>(fig: &'a figures::Figure, label: &str) -> &'a [(f64, f64)] {
 fn rflo_detours_to_the_branch_of_its_feedback_sign() {
     let fig = figures::phase_portrait(Budget::Quick).unwrap();
     let end = |l: &str| *series(&fig, l).last().unwrap();
-    // BPTT and tBPTT end on the near branch (a > 0); RFLO with â < 0 ends on a < 0 (spec P-RNN-32),
+    // BPTT and tBPTT end on the near branch (a > 0); RFLO with â < 0 ends on a < 0 (P-RNN-32),
     // and every end point lies on ab = c* = 2.
     for (label, sign) in [
         ("BPTT", 1.0),

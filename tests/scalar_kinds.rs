@@ -1,4 +1,4 @@
-//! One implementation, five kinds of number (DESIGN.md, core idea 1): the same generic rule code runs
+//! One implementation, five kinds of number (ARCHITECTURE.md): the same generic rule code runs
 //! over f64, complex-step numbers, dual numbers, MPFR floats and exact rationals, and the results
 //! agree as each kind's arithmetic predicts.
 use lro::certify::compare::Comparison;

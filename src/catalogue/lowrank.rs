@@ -1,4 +1,4 @@
-//! Catalogue entries P-RNN-35 … P-RNN-37 (spec `theory/linear-rnn.md` §5, §9.7). The
+//! Catalogue entries P-RNN-35 … P-RNN-37 (`docs/theory/lowrank.md`). The
 //! student–teacher experiment (`EXP-RNN-6`) is in [`super::study`].
 use super::{Budget, Entry, Evidence, Measure, Reproducer};
 use crate::error::Result;

@@ -1,5 +1,5 @@
-//! The catalogue: every theorem, identity or claim of the specs as one entry (DESIGN.md, core
-//! idea 2). `cargo test` runs each entry at [`Budget::Test`]; `lro report` at `Quick` or `Full`.
+//! The catalogue: every theorem, identity or claim of the theory pages as one entry (ARCHITECTURE.md).
+//! `cargo test` runs each entry at [`Budget::Test`]; `lro report` at `Quick` or `Full`.
 //! Every id has a `proofs/ID.md` file explaining it (a test keeps the two in step).
 
 /// Declares one catalogue entry: the one way every entry in the catalogue is written.
@@ -38,7 +38,7 @@ use crate::error::Result;
 use serde::Serialize;
 use std::fmt;
 
-/// Where a statement comes from (spec "How to read this").
+/// Where a statement comes from (`docs/theory/notation.md#conventions`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Tag {
@@ -86,11 +86,11 @@ pub use crate::evidence::{Bound, Budget, Evidence, Finding, Measure, Reproducer}
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Area {
-    /// Linear RNN: losses, gradients, rule identities, alignment (spec §§2–3).
+    /// Linear RNN: losses, gradients, rule identities, alignment (`docs/theory/linear-rnn.md`).
     RnnRules,
-    /// Per-mode theory: fixed points, Jacobians, stability, rates (spec §4).
+    /// Per-mode theory: fixed points, Jacobians, stability, rates (`docs/theory/modes.md`).
     RnnModes,
-    /// RFLO's low-rank theorem and representation structure (spec §5).
+    /// RFLO's low-rank theorem and representation structure (`docs/theory/lowrank.md`).
     RnnLowRank,
     /// Contrastive learning with flexible phase dynamics.
     Contrastive,
@@ -99,7 +99,7 @@ pub enum Area {
 /// One catalogue entry.
 #[derive(Clone, Copy)]
 pub struct Entry {
-    /// The spec's id, e.g. `P-RNN-7` (or a sub-id `P-RNN-35.a`).
+    /// The catalogue id, e.g. `P-RNN-7` (or a sub-id `P-RNN-35.a`).
     pub id: &'static str,
     /// The theory area.
     pub area: Area,

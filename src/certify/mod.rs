@@ -1,4 +1,4 @@
-//! Exact polynomial-identity certificates over Q (DESIGN.md, core idea 3).
+//! Exact polynomial-identity certificates over Q (ARCHITECTURE.md).
 //!
 //! **Principle** `[standard]` (the grid form of the Schwartz–Zippel / combinatorial Nullstellensatz
 //! argument): a polynomial `P(x_1, …, x_k)` of degree at most `d_i` in each `x_i` that vanishes on a

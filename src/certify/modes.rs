@@ -1,4 +1,4 @@
-//! The certified identities of the per-mode theory (spec §4; sub-ids `P-RNN-n.x`). Each function
+//! The certified identities of the per-mode theory (`docs/theory/modes.md`; sub-ids `P-RNN-n.x`). Each function
 //! returns the identities of one catalogue sub-id; the clearing denominators D and the degree
 //! bounds are derived in `proofs/P-RNN-n.x.md`.
 //!
@@ -103,7 +103,7 @@ fn rflo_placeholder() -> ModeRule<Q> {
     }
 }
 
-/// P-RNN-14.a: the finite-T closed forms (§4.1 forms with geometric factors) equal the §4.2 sums,
+/// P-RNN-14.a: the finite-T closed forms (`docs/theory/modes.md#ode-fields` forms with geometric factors) equal the finite-T sums,
 /// for BPTT, tBPTT (k = 1, 2) and RFLO, T = 1 … [`max_horizon`].
 pub fn p14a(budget: Budget) -> Vec<Identity<'static>> {
     let mut out = Vec::new();
@@ -220,7 +220,7 @@ pub fn p15a(budget: Budget) -> Vec<Identity<'static>> {
     out
 }
 
-/// P-RNN-16.a: the k-step tBPTT forms at k = 1 equal the spec's one-step forms
+/// P-RNN-16.a: the k-step tBPTT forms at k = 1 equal the one-step forms
 /// `Δb = a(c − c*)`, `Δw = c[cw/(1−w²) − c*w*/(1−ww*)]` (T → ∞); and at finite T, tBPTT with
 /// k ∈ {T, T + 1, 2T} equals BPTT (T = 1 … [`max_horizon`]).
 pub fn p16a(budget: Budget) -> Vec<Identity<'static>> {
@@ -436,7 +436,7 @@ fn rules_with_analytic() -> Vec<ModeRule<Q>> {
     vec![ModeRule::Bptt, ModeRule::Tbptt { k: 1 }, rflo_placeholder()]
 }
 
-/// P-RNN-20.a: the analytic `M` of §4.4 equals the exact (dual-number) Jacobian on the manifold.
+/// P-RNN-20.a: the analytic `M` of `docs/theory/modes.md#jacobians` equals the exact (dual-number) Jacobian on the manifold.
 pub fn p20a(_budget: Budget) -> Vec<Identity<'static>> {
     rules_with_analytic()
         .into_iter()
@@ -471,14 +471,14 @@ pub fn p20b(_budget: Budget) -> Vec<Identity<'static>> {
         .collect()
 }
 
-/// P-RNN-21.a: the spec's tr and E2 (§4.5) equal the trace and principal-2×2-minor sum of the exact
+/// P-RNN-21.a: the closed-form tr and E2 (`docs/theory/modes.md#stability`) equal the trace and principal-2×2-minor sum of the exact
 /// Jacobian on the manifold; and `QN − m² = Q⁴`.
 pub fn p21a(_budget: Budget) -> Vec<Identity<'static>> {
     let mut out: Vec<Identity<'static>> = rules_with_analytic()
         .into_iter()
         .map(|rule| {
             let (b, _) = jac_bounds(&rule);
-            let name = format!("{}: spec tr, E2 = those of ∂Δ/∂θ", rule.name());
+            let name = format!("{}: closed-form tr, E2 = those of ∂Δ/∂θ", rule.name());
             jac_identity(rule, name, scaled(b, 2, 0, 0), 2, 0, |r, p, th, s| {
                 let cp = char_poly(&m_matrix(r, p, th, Horizon::Infinite)?);
                 let (tr, e2) = spec_tr_e2(r, s, th)?;

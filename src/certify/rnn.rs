@@ -19,7 +19,7 @@ pub const MAX_ENUMERATION_BITS: usize = 12;
 /// Both losses, for properties that hold for each.
 pub const LOSSES: [Loss; 2] = [Loss::Final, Loss::Sequence];
 
-/// Every rule of spec §3 configured from an instance's feedback and ŵ.
+/// Every rule of `docs/theory/linear-rnn.md#rules` configured from an instance's feedback and ŵ.
 pub fn all_rules<T: Real>(inst: &Instance<T>) -> Vec<Rule<T>> {
     vec![
         Rule::Bptt,

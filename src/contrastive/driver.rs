@@ -1,4 +1,4 @@
-//! Stochastic-approximation drivers (spec §4): run a [`ClModel`] under Eq.2-R, Eq.3-R or IS-R
+//! Stochastic-approximation drivers (`docs/theory/contrastive.md#theorems`): run a [`ClModel`] under Eq.2-R, Eq.3-R or IS-R
 //! (after Williams et al. 2023, reconstructed for this project) with a constant or Robbins–Monro
 //! learning rate, seeded and reproducible bit for bit.
 use super::estimators::{eq2r_update, eq3r_step, isr_update};
@@ -8,7 +8,7 @@ use crate::error::{LroError, Result};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
-/// A contrastive model with Markov phase dynamics (spec §2.1): a state `a`, a per-phase kernel
+/// A contrastive model with Markov phase dynamics (`docs/theory/contrastive.md#cl-direction`): a state `a`, a per-phase kernel
 /// `a_{t+1} ~ K^z_θ(a_t, ·)` and a local statistic `f(a, θ)`.
 pub trait ClModel {
     /// The network state `a`.

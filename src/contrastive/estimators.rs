@@ -1,8 +1,8 @@
-//! The estimators of spec §2.2–2.6, **after Williams et al. 2023, reconstructed for this project**
+//! The estimators of `docs/theory/contrastive.md#framework`, **after Williams et al. 2023, reconstructed for this project**
 //! (the paper's equations were not available; these are the project's reconstructions "Eq.2-R",
 //! "Eq.3-R" and "IS-R", never the paper's Equation N), and the closed forms of the IS analysis.
 //!
-//! Sign convention (spec, `[assumed]`): descent, `θ ← θ − η G`, where `G` estimates the CL
+//! Sign convention (`[assumed]`): descent, `θ ← θ − η G`, where `G` estimates the CL
 //! direction `Δ = g⁺ − g⁻`.
 use super::{Phase, Weights};
 use crate::faults::{self, Fault};
@@ -26,8 +26,8 @@ pub fn eq3r_step<T: Real>(theta: &mut [T], eta: T, z: Phase, w: &Weights, f: &[T
     }
 }
 
-/// IS-R's per-phase estimate (after Williams et al. 2023, reconstructed for this project; spec
-/// §2.6): `G = f̂/p` after a positive phase, `G = −f̂/(1 − p)` after a negative one, where `f̂` is the
+/// IS-R's per-phase estimate (after Williams et al. 2023, reconstructed for this project;
+/// `docs/theory/contrastive.md#is-r`): `G = f̂/p` after a positive phase, `G = −f̂/(1 − p)` after a negative one, where `f̂` is the
 /// phase's statistic (phase average or end state).
 pub fn isr_estimate<T: Real>(z: Phase, p: &T, f_hat: &[T]) -> Vec<T> {
     let scale = match z {
@@ -46,7 +46,7 @@ pub fn isr_update<T: Real>(theta: &mut [T], eta: T, z: Phase, p: &T, f_hat: &[T]
     }
 }
 
-/// Per-step IS weights for i.i.d. Bernoulli(p) phases, `ω_+ = 1/p`, `ω_− = 1/(1 − p)` (spec §2.6):
+/// Per-step IS weights for i.i.d. Bernoulli(p) phases, `ω_+ = 1/p`, `ω_− = 1/(1 − p)` (`docs/theory/contrastive.md#is-r`):
 /// the Eq.3-R mean field is then exactly Δ (P-CL-7).
 pub fn per_step_is_weights(p: f64) -> Weights {
     Weights {
@@ -84,7 +84,7 @@ pub fn isr_variance_enumerated<T: Real>(g_plus: &[T], g_minus: &[T], p: &T) -> T
     isr_second_moment_enumerated(g_plus, g_minus, p) - norm_sq(&isr_expectation(g_plus, g_minus, p))
 }
 
-/// The closed form `Var(G) = M⁺/p + M⁻/(1 − p) − ‖Δ‖²` (spec §2.6, `[derived]`).
+/// The closed form `Var(G) = M⁺/p + M⁻/(1 − p) − ‖Δ‖²` (`docs/theory/contrastive.md#is-r`, `[derived]`).
 pub fn isr_variance_formula<T: Real>(m_plus: &T, m_minus: &T, delta_sq: &T, p: &T) -> T {
     m_plus.clone() / p.clone() + m_minus.clone() / (T::one() - p.clone()) - delta_sq.clone()
 }
@@ -100,7 +100,7 @@ pub fn neyman_cost<T: Real>(s_plus_sq: &T, s_minus_sq: &T, n_plus: &T, n_minus: 
     s_plus_sq.clone() / n_plus.clone() + s_minus_sq.clone() / n_minus.clone()
 }
 
-/// The Eq.3-R mean field `h = π⁺ω_+g⁺ − π⁻ω_−g⁻` (spec §2.5, `[derived]`), generic so that it is
+/// The Eq.3-R mean field `h = π⁺ω_+g⁺ − π⁻ω_−g⁻` (`docs/theory/contrastive.md#mean-field`, `[derived]`), generic so that it is
 /// exact over rationals.
 pub fn eq3r_mean_field<T: Real>(
     pi_plus: &T,

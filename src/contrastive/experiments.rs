@@ -1,4 +1,4 @@
-//! The phase-flexible convergence experiments (issue item 5; spec CL-T2, P-CL-13, P-CL-18), shared
+//! The phase-flexible convergence experiments (CL-T2, P-CL-13, P-CL-18), shared
 //! by the catalogue, the tests and the summary snapshot. Settings are chosen by the project.
 use super::driver::{ClModel, PhaseStatistic, Rate, run_eq2r, run_eq3r, run_isr};
 use super::models::boltzmann::{Boltzmann, newton_zero, transient_phase_stats};

@@ -1,4 +1,4 @@
-//! Contrastive learning with flexible phase dynamics (spec `theory/contrastive.md`, after Williams,
+//! Contrastive learning with flexible phase dynamics (`docs/theory/contrastive.md`, after Williams,
 //! Bredenberg & Lajoie, ICML 2023).
 //!
 //! The paper's body was not available. The estimators [`estimators::eq2r_update`] (Eq.2-R),
@@ -8,12 +8,12 @@
 //!
 //! Layout, following the spec:
 //!
-//! | module | spec |
+//! | module | theory |
 //! |---|---|
-//! | [`phases`] | §2.4: phase processes P1–P4, time fractions, sojourns |
-//! | [`estimators`] | §2.2–2.6: Eq.2-R, Eq.3-R with phase weights, IS-R per phase and per step; IS variance, `p*`, Neyman |
-//! | [`driver`] | §4: stochastic-approximation drivers (constant and Robbins–Monro rates) |
-//! | [`models`] | §3: EP (quadratic, Hopfield), CHL, Boltzmann machine, Gaussian toy, wake-sleep |
+//! | [`phases`] | `docs/theory/contrastive.md#phase-processes`: phase processes P1–P4, time fractions, sojourns |
+//! | [`estimators`] | `docs/theory/contrastive.md#framework`: Eq.2-R, Eq.3-R with phase weights, IS-R per phase and per step; IS variance, `p*`, Neyman |
+//! | [`driver`] | `docs/theory/contrastive.md#theorems`: stochastic-approximation drivers (constant and Robbins–Monro rates) |
+//! | [`models`] | `docs/theory/contrastive.md#models`: EP (quadratic, Hopfield), CHL, Boltzmann machine, Gaussian toy, wake-sleep |
 //! | [`stats`] | batch means and least-squares slopes used by the statistical checks |
 //! | [`solve`] | a small generic linear solver (exact over `Rational`, differentiable over `Dual`) |
 
@@ -29,7 +29,7 @@ pub mod phases;
 pub mod solve;
 pub mod stats;
 
-/// The phase of contrastive learning (spec conventions): `Plus` is clamped / nudged / wake /
+/// The phase of contrastive learning (`docs/theory/notation.md#conventions`): `Plus` is clamped / nudged / wake /
 /// data-driven, `Minus` is free / sleep / model-driven.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Phase {
@@ -56,7 +56,7 @@ impl Phase {
     }
 }
 
-/// Phase weights `(ω_+, ω_−)` of Eq.3-R (spec §2.3, §2.5).
+/// Phase weights `(ω_+, ω_−)` of Eq.3-R (`docs/theory/contrastive.md#eq3r`, `docs/theory/contrastive.md#mean-field`).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Weights {
     /// Weight of positive-phase steps, ω_+.
@@ -73,7 +73,7 @@ impl Weights {
             minus: 1.0,
         }
     }
-    /// Importance weights `ω_z = c/π^z` (spec §2.5); with `c = ½` the mean field is exactly `Δ/2`
+    /// Importance weights `ω_z = c/π^z` (`docs/theory/contrastive.md#mean-field`); with `c = ½` the mean field is exactly `Δ/2`
     /// (P-CL-7), with `c = 1` it is `Δ`.
     pub fn inverse_fraction(pi_plus: f64, c: f64) -> Self {
         let mut minus = c / (1.0 - pi_plus);
@@ -92,7 +92,7 @@ impl Weights {
             Phase::Minus => self.minus,
         }
     }
-    /// Whether `π⁺ω_+ = π⁻ω_−` up to a relative `tol` (the balance condition of spec §2.5).
+    /// Whether `π⁺ω_+ = π⁻ω_−` up to a relative `tol` (the balance condition of `docs/theory/contrastive.md#mean-field`).
     pub fn is_balanced(&self, pi_plus: f64, tol: f64) -> bool {
         let a = pi_plus * self.plus;
         let b = (1.0 - pi_plus) * self.minus;

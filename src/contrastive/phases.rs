@@ -1,4 +1,4 @@
-//! Phase processes P1–P4 (spec §2.4, `[assumed]`), their long-run time fractions (renewal-reward
+//! Phase processes P1–P4 (`docs/theory/contrastive.md#phase-processes`, `[assumed]`), their long-run time fractions (renewal-reward
 //! theorem for P1–P3, Markov stationarity for P4, `[standard]`), and seeded samplers.
 use super::Phase;
 use crate::error::{LroError, Result};
@@ -93,7 +93,7 @@ impl LengthDist {
     }
 }
 
-/// The phase processes of spec §2.4.
+/// The phase processes of `docs/theory/contrastive.md#phase-processes`.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum PhaseProcess {
     /// P1: strict alternation with deterministic lengths (the standard, periodic schedule).
@@ -206,7 +206,7 @@ impl PhaseProcess {
         }
     }
 
-    /// Long-run fraction of steps in the positive phase, `π⁺` (spec §2.4 table).
+    /// Long-run fraction of steps in the positive phase, `π⁺` (`docs/theory/contrastive.md#phase-processes` table).
     pub fn pi_plus(&self) -> f64 {
         match *self {
             PhaseProcess::P1 { t_plus, t_minus } => t_plus as f64 / (t_plus + t_minus) as f64,

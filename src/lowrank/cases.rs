@@ -1,4 +1,4 @@
-//! Training cases for the low-rank checks (spec P-RNN-35 … 37): one description of a run (instance,
+//! Training cases for the low-rank checks (P-RNN-35 … 37): one description of a run (instance,
 //! update kind, loss, schedule, steps, data, ŵ) that runs over any [`Real`] and is measured exactly
 //! (rationals) or in f64. Shared by the catalogue entries and `tests/lowrank_*.rs`.
 use super::{Change, excess_rank_exact, krylov_union, param_scale, projector_residual, sv_gap};
@@ -18,12 +18,12 @@ use rand_chacha::ChaCha8Rng;
 pub enum Contrast {
     /// RFLO; space `col(Rᵀ)` (Proposition 3.1).
     Rflo,
-    /// One-step tBPTT with A frozen; space `col(A_0ᵀ)` (spec §5.4).
+    /// One-step tBPTT with A frozen; space `col(A_0ᵀ)` (`docs/theory/lowrank.md#other-rules`).
     TbpttFrozenA,
     /// One-step tBPTT with A trained; measured against `col(A_0ᵀ)` (it escapes generically).
     TbpttFreeA,
     /// e-prop with random feedback R; space: the sum of the order-T Krylov spaces
-    /// `span{Rᵀ, D_k Rᵀ, …, D_k^{T−1} Rᵀ}` over the visited `D_k = diag(W_k)` (spec §5.4).
+    /// `span{Rᵀ, D_k Rᵀ, …, D_k^{T−1} Rᵀ}` over the visited `D_k = diag(W_k)` (`docs/theory/lowrank.md#other-rules`).
     Eprop,
     /// BPTT; measured against `col(A_0ᵀ)` (it escapes generically).
     Bptt,

@@ -1,18 +1,18 @@
-//! The student–teacher experiment of spec §8 (after the paper's main experiment and Fig. 6; **settings
+//! The student–teacher experiment of `docs/theory/linear-rnn.md#experiments` (after the paper's main experiment and Fig. 6; **settings
 //! chosen by the project**, since the paper's sizes, rates, horizon, initialisation, teacher values
-//! and convergence criterion are not known, spec §10 gap 8).
+//! and convergence criterion are not known, `docs/theory/linear-rnn.md#gaps`).
 //!
 //! A non-aligned student with small Gaussian initialisation learns a 4-mode teacher with one output
 //! (o = 1) under BPTT, one-step tBPTT, RFLO and e-prop (random feedback, the same R as RFLO), with
 //! expected (full-batch) updates. The teacher has `n` hidden units of which 4 are active:
 //! `A* = a*ᵀ P*ᵀ`, `W* = P* diag(w*) P*ᵀ`, `B* = P* B̄* Vᵀ` with `B̄*` (rectangular) diagonal, so input
 //! direction `v_i` drives exactly the recurrent mode i and all four modes feed the one output. (With
-//! o = 1 the fully aligned construction of spec §2.4 admits one mode only, §10 gap 9; this teacher is
+//! o = 1 the fully aligned construction of `docs/theory/linear-rnn.md#data-alignment` admits one mode only, `docs/theory/linear-rnn.md#gaps`; this teacher is
 //! aligned on the input and recurrent sides.)
 //!
 //! Reported per rule: convergence counts under a criterion fixed before the runs (see
 //! [`Settings::fit_fraction`]), the singular values of `W_K − W_0`, their numerical and effective
-//! ranks, and the alignment metrics of spec §7 at the start and the end of training.
+//! ranks, and the alignment metrics of `docs/theory/linear-rnn.md#alignment-metrics` at the start and the end of training.
 use super::{Change, numerical_rank, param_scale, sv_gap};
 use crate::error::Result;
 #[cfg(feature = "rug")]

@@ -1,19 +1,19 @@
-//! Rank and column-space tools for Proposition 3.1 (spec §5) and its contrasts (§5.4).
+//! Rank and column-space tools for Proposition 3.1 (`docs/theory/lowrank.md`) and its contrasts (`docs/theory/lowrank.md#other-rules`).
 //!
 //! - Exact (over [`crate::scalar::Rational`]): `col(X) ⊆ col(M)` iff `rank([M | X]) = rank(M)`,
 //!   with ranks by exact elimination ([`linalg::exact_rank`]). No tolerance.
 //! - f64: singular-value gaps `σ_{k+1}/σ_1` and projector residuals `‖(I − Q Qᵀ) X‖_max` with Q an
 //!   orthonormal basis of `col(M)` (for M = Rᵀ this is `(I − Rᵀ(Rᵀ)⁺) X`), both held to the named
 //!   tolerances of [`crate::tolerances`].
-//! - e-prop's Krylov space `span{Rᵀ, D Rᵀ, …, D^{T−1} Rᵀ}`, `D = diag(W)` (spec §5.4,
+//! - e-prop's Krylov space `span{Rᵀ, D Rᵀ, …, D^{T−1} Rᵀ}`, `D = diag(W)` (`docs/theory/lowrank.md#other-rules`,
 //!   `[derived, unchecked]`): with horizon T every e-prop update of one step lies in the order-T
 //!   space at that step's D (derived for this project: for the final-step loss the per-synapse trace
 //!   gives `ΔW = Σ_{t=1}^{T} D^{T−t} Rᵀ ε_T h_{t−1}ᵀ` and the same with `x_{t−1}` for ΔB; since
 //!   `h_0 = 0`, ΔW needs only order T − 1). Over K steps D moves, so the change lies in the sum of
-//!   the K spaces at the visited D (spec §5.4 states one fixed D and no order; this is the refined
+//!   the K spaces at the visited D (`docs/theory/lowrank.md#other-rules` states one fixed D and no order; this is the refined
 //!   form checked here).
 //!
-//! The student–teacher experiment of spec §8 is in [`experiment`].
+//! The student–teacher experiment of `docs/theory/linear-rnn.md#experiments` is in [`experiment`].
 pub mod cases;
 pub mod experiment;
 pub mod rank_performance;
@@ -52,7 +52,7 @@ impl<T: Real> Change<T> {
         })
     }
 
-    /// The stacked n×(n + d) change `[W_K − W_0 | B_K − B_0]` (spec §5.3).
+    /// The stacked n×(n + d) change `[W_K − W_0 | B_K − B_0]` (`docs/theory/lowrank.md#scope`).
     pub fn stacked(&self) -> DMatrix<T> {
         hcat(&self.w, &self.b)
     }
@@ -135,14 +135,14 @@ pub fn orthonormal_basis(m: &DMatrix<f64>) -> DMatrix<f64> {
 }
 
 /// `‖(I − Q Qᵀ) x‖_max` with Q an orthonormal basis of `col(basis)` (for `basis = Rᵀ`, the
-/// projector `Rᵀ(Rᵀ)⁺` of spec P-RNN-35). Zero (to rounding) iff `col(x) ⊆ col(basis)`.
+/// projector `Rᵀ(Rᵀ)⁺` of P-RNN-35). Zero (to rounding) iff `col(x) ⊆ col(basis)`.
 pub fn projector_residual(basis: &DMatrix<f64>, x: &DMatrix<f64>) -> f64 {
     let q = orthonormal_basis(basis);
     let proj = &q * (q.transpose() * x);
     linalg::max_abs(&(x - proj))
 }
 
-/// `diag(W)` as an n×n matrix: e-prop's surrogate Jacobian D (spec §3.3, §5.4).
+/// `diag(W)` as an n×n matrix: e-prop's surrogate Jacobian D (`docs/theory/linear-rnn.md#online`, `docs/theory/lowrank.md#other-rules`).
 pub fn diag_part<T: Real>(w: &DMatrix<T>) -> DMatrix<T> {
     DMatrix::from_fn(w.nrows(), w.ncols(), |i, j| {
         if i == j { w[(i, i)].clone() } else { T::zero() }
@@ -150,7 +150,7 @@ pub fn diag_part<T: Real>(w: &DMatrix<T>) -> DMatrix<T> {
 }
 
 /// The order-`order` block Krylov matrix `[Rᵀ, D Rᵀ, …, D^{order−1} Rᵀ]` (n × o·order), with
-/// `D = diag(w)` (spec §5.4).
+/// `D = diag(w)` (`docs/theory/lowrank.md#other-rules`).
 pub fn krylov<T: Real>(w: &DMatrix<T>, r: &DMatrix<T>, order: usize) -> DMatrix<T> {
     let d = diag_part(w);
     let mut block = r.transpose();
@@ -164,7 +164,7 @@ pub fn krylov<T: Real>(w: &DMatrix<T>, r: &DMatrix<T>, order: usize) -> DMatrix<
 
 /// The sum of e-prop's order-T Krylov spaces over the networks at which its K updates were
 /// computed (`path[0..K]`, i.e. every state but the last): the space that contains
-/// `col(W_K − W_0)` and `col(B_K − B_0)` (derived for this project, spec P-RNN-37).
+/// `col(W_K − W_0)` and `col(B_K − B_0)` (derived for this project, P-RNN-37).
 pub fn krylov_union<T: Real>(path: &[Rnn<T>], r: &DMatrix<T>, horizon: usize) -> DMatrix<T> {
     let n = r.ncols();
     let mut out = DMatrix::zeros(n, 0);

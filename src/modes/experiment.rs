@@ -1,20 +1,20 @@
-//! The emergence-of-alignment experiment (spec §8, "main student–teacher experiment"; settings
+//! The emergence-of-alignment experiment (`docs/theory/linear-rnn.md#experiments`, "main student–teacher experiment"; settings
 //! chosen by the project, after the summary's description): a non-aligned student with small
 //! Gaussian init learns an aligned 4-mode teacher under the full-matrix expected-update flow (BPTT,
-//! finite T), and the per-mode ODE, started from the student's effective modes (spec §7) once the
+//! finite T), and the per-mode ODE, started from the student's effective modes (`docs/theory/linear-rnn.md#alignment-metrics`) once the
 //! student is mostly aligned (impulse-response alignment ≥ 0.95, after a short transient), predicts
 //! the student's two dominant modes. Started instead from the diagonal of the τ = 0 init in the
 //! teacher's bases, the ODE misses the timing badly (errors 0.4–1.7 in c on the tests' seeds): during
 //! the transient the off-diagonal parts of the init feed the dominant modes.
 //!
-//! **Metrics.** Besides the spec's §7 metrics (`rnn::metrics::alignment`, relative to the teacher's
+//! **Metrics.** Besides the theory's `docs/theory/linear-rnn.md#alignment-metrics` metrics (`rnn::metrics::alignment`, relative to the teacher's
 //! hidden basis P*), this module measures the gauge-free *impulse-response alignment*
 //! `Σ_k ‖diag(Uᵀ A W^k B V)‖² / Σ_k ‖Uᵀ A W^k B V‖_F²` over lags `k < K` (`[assumed]`, defined for this
-//! project). The §7 metrics depend on the student's hidden basis, which the loss does not determine
+//! project). The `docs/theory/linear-rnn.md#alignment-metrics` metrics depend on the student's hidden basis, which the loss does not determine
 //! (any orthogonal change of hidden coordinates leaves the input–output map unchanged), so a
 //! student that learns the teacher's map exactly need not have `P*ᵀ W P*` diagonal; the
 //! impulse-response alignment is 1 exactly when every lag's cross-covariance `A W^k B` is diagonal in
-//! the data bases U, V, which is the spec's definition of data alignment (§2.4).
+//! the data bases U, V, which is the theory's definition of data alignment (`docs/theory/linear-rnn.md#data-alignment`).
 use super::systems::{MatrixFlow, ModeFlow, pack_modes, pack_net, unpack_modes};
 use super::{Horizon, ModeRule};
 use crate::error::Result;
@@ -53,7 +53,7 @@ pub struct Settings {
     pub sigma: f64,
     /// Horizon T of the expected updates (finite, final-step loss).
     pub horizon: usize,
-    /// The per-mode ODE starts, from the student's effective modes (spec §7), at the first
+    /// The per-mode ODE starts, from the student's effective modes (`docs/theory/linear-rnn.md#alignment-metrics`), at the first
     /// τ0 = `start_step`, 2·`start_step`, … where the impulse-response alignment reaches this
     /// value, i.e. after the initial transient.
     pub start_alignment: f64,
@@ -101,11 +101,11 @@ impl Settings {
 pub struct Checkpoint {
     /// Learning time τ.
     pub tau: f64,
-    /// The spec's §7 metrics against the teacher's P*.
+    /// The `docs/theory/linear-rnn.md#alignment-metrics` metrics against the teacher's P*.
     pub spec_alignment: metrics::Alignment,
     /// Impulse-response alignment over `horizon` lags.
     pub impulse_alignment: f64,
-    /// Effective per-mode `(c_i, w_i)` of the student (spec §7).
+    /// Effective per-mode `(c_i, w_i)` of the student (`docs/theory/linear-rnn.md#alignment-metrics`).
     pub effective: Vec<(f64, f64)>,
     /// The per-mode ODE's `(c_i, w_i)` for the predicted (leading) modes.
     pub predicted: Vec<(f64, f64)>,
@@ -119,7 +119,7 @@ pub const MAX_START_STEPS: usize = 400;
 pub struct Report {
     /// Impulse-response alignment of the initial (τ = 0) student.
     pub initial_impulse_alignment: f64,
-    /// The spec's §7 metrics of the initial student.
+    /// The `docs/theory/linear-rnn.md#alignment-metrics` metrics of the initial student.
     pub initial_spec_alignment: metrics::Alignment,
     /// The checkpoint at `ode_start` (prediction = effective modes by construction).
     pub at_ode_start: Checkpoint,

@@ -1,4 +1,4 @@
-//! Jacobians, characteristic polynomials, eigenvalues and stability classes (spec §§4.4–4.6,
+//! Jacobians, characteristic polynomials, eigenvalues and stability classes (`docs/theory/modes.md`,
 //! P-RNN-20 … P-RNN-26, `[derived]` for this project).
 //!
 //! `M = ∂Δ/∂θ` is the Jacobian of the update with respect to `θ = (a, b, w)`; the learning ODE
@@ -98,7 +98,7 @@ pub fn char_poly<T: Real>(m: &Mat3<T>) -> CharPoly<T> {
     }
 }
 
-/// The spec's abbreviations on the optimal manifold (§4.4): `Q = 1/(1−w*²)`, `m = w* Q²`,
+/// The abbreviations on the optimal manifold (`docs/theory/modes.md#jacobians`): `Q = 1/(1−w*²)`, `m = w* Q²`,
 /// `N = (1+w*²)/(1−w*²)³`, `P̂ = 1/(1−ŵw*)` (P̂ = 1 when there is no ŵ).
 #[derive(Clone, Debug, PartialEq)]
 pub struct ManifoldConstants<T> {
@@ -112,7 +112,7 @@ pub struct ManifoldConstants<T> {
     pub p_hat: T,
 }
 
-/// The constants Q, m, N, P̂ of §4.4 for a teacher (and ŵ, for RFLO).
+/// The constants Q, m, N, P̂ of `docs/theory/modes.md#jacobians` for a teacher (and ŵ, for RFLO).
 pub fn manifold_constants<T: Real>(teacher: &Mode<T>, w_hat: Option<&T>) -> ManifoldConstants<T> {
     let one = T::one();
     let ws = teacher.w.clone();
@@ -129,9 +129,9 @@ pub fn manifold_constants<T: Real>(teacher: &Mode<T>, w_hat: Option<&T>) -> Mani
     }
 }
 
-/// P-RNN-20 (spec §4.4, `[derived]`): the analytic `M_BPTT`, `M_tBPTT` (k = 1) and `M_RFLO` at the
+/// P-RNN-20 (`docs/theory/modes.md#jacobians`, `[derived]`): the analytic `M_BPTT`, `M_tBPTT` (k = 1) and `M_RFLO` at the
 /// point `(s, c*/s, w*)` of the optimal manifold. Returns `Unsupported` for tBPTT with k > 1 (the
-/// spec gives no closed form) and for `s = 0`.
+/// theory gives no closed form) and for `s = 0`.
 pub fn analytic_m<T: Real>(rule: &ModeRule<T>, s: &T, teacher: &Mode<T>) -> Result<Mat3<T>> {
     let cs = teacher.a.clone() * teacher.b.clone();
     if s.is_zero() {
@@ -178,7 +178,7 @@ pub fn analytic_m<T: Real>(rule: &ModeRule<T>, s: &T, teacher: &Mode<T>) -> Resu
         ],
         ModeRule::Tbptt { k } => {
             return Err(crate::LroError::Unsupported(format!(
-                "the spec gives the analytic Jacobian of one-step tBPTT only (k = {k} requested); \
+                "the theory gives the analytic Jacobian of one-step tBPTT only (k = {k} requested); \
                  use m_matrix for k > 1"
             )));
         }
@@ -209,7 +209,7 @@ pub fn analytic_m<T: Real>(rule: &ModeRule<T>, s: &T, teacher: &Mode<T>) -> Resu
     })
 }
 
-/// P-RNN-21 (spec §4.5, `[derived]`): the spec's `tr` and `E2` on the optimal manifold at
+/// P-RNN-21 (`docs/theory/modes.md#stability`, `[derived]`): the theory's `tr` and `E2` on the optimal manifold at
 /// `(s, c*/s, w*)`, with `X = s² + c*²/s²`:
 /// BPTT `(QX + Nc*², Q⁴c*²X)`; tBPTT (k = 1) `(Qb² + a² + Q²c*², Q²c*²X)`;
 /// RFLO `(Qb² + âaP̂ + âbc*Q²P̂²(1 − ŵw*³), âab²P̂²Q²(b² + âa))`.
@@ -242,7 +242,7 @@ pub fn spec_tr_e2<T: Real>(rule: &ModeRule<T>, s: &T, teacher: &Mode<T>) -> Resu
         ),
         ModeRule::Tbptt { k } => {
             return Err(crate::LroError::Unsupported(format!(
-                "the spec gives tr and E2 for one-step tBPTT only (k = {k} requested)"
+                "the theory gives tr and E2 for one-step tBPTT only (k = {k} requested)"
             )));
         }
         ModeRule::Rflo { a_hat, w_hat } => {
@@ -319,7 +319,7 @@ pub fn eigenvalues(m: &Mat3<f64>) -> Vec<Complex<f64>> {
 
 /// The stability class of a point of the learning ODE, from the eigenvalues of `J = −M` that are
 /// not (numerically) zero; zero eigenvalues are the neutral directions along a manifold of fixed
-/// points (spec §4.4: the tangent `(a, −b, 0)`).
+/// points (`docs/theory/modes.md#jacobians`: the tangent `(a, −b, 0)`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum StabilityClass {

@@ -1,5 +1,5 @@
-//! Fixed-point manifolds, rates along the optimal manifold and conserved quantities (spec §4.3,
-//! §4.7, §4.8; P-RNN-17 … P-RNN-19, P-RNN-27 … P-RNN-30; `[derived]` for this project unless
+//! Fixed-point manifolds, rates along the optimal manifold and conserved quantities (`docs/theory/modes.md#fixed-points`,
+//! `docs/theory/modes.md#rates`, `docs/theory/modes.md#conservation`; P-RNN-17 … P-RNN-19, P-RNN-27 … P-RNN-30; `[derived]` for this project unless
 //! marked).
 use super::jacobian::{char_poly, m_matrix};
 use super::{Horizon, ModeRule};
@@ -74,10 +74,10 @@ pub fn rate_on_manifold<T: Real>(rule: &ModeRule<T>, s: &T, teacher: &Mode<T>) -
     Ok(quadratic_roots(cp.tr.to_f64(), cp.e2.to_f64())[0].0)
 }
 
-/// P-RNN-27 (spec §4.7): BPTT's rate in closed form, `[tr − √(tr² − 4E2)]/2` with
+/// P-RNN-27 (`docs/theory/modes.md#rates`): BPTT's rate in closed form, `[tr − √(tr² − 4E2)]/2` with
 /// `tr = QX + Nc*²`, `E2 = Q⁴c*²X`, `X = s² + c*²/s²` (f64).
 ///
-/// **Correction to the spec** (found by this project's check): the rate is non-decreasing in X and
+/// **Correction to an earlier statement of the theory** (found by this project's check): the rate is non-decreasing in X and
 /// *strictly* increasing iff `w* ≠ 0` (the condition is `N > Q³`, not `QN > m²`). At `w* = 0` the
 /// roots are X and c*², so the rate is `min(X, c*²)`, constant wherever `X ≥ c*²`; e.g. `w* = 0`,
 /// `c* = 1` gives rate 1 for every s. The minimum at `s = ±√|c*|` is unique only for `w* ≠ 0`.

@@ -1,14 +1,14 @@
-//! Per-mode theory of data-aligned linear RNNs (spec `theory/linear-rnn.md` §§4–7, P-RNN-13 …
+//! Per-mode theory of data-aligned linear RNNs (`docs/theory/modes.md`, P-RNN-13 …
 //! P-RNN-34). Every formula here is *derived for this project* unless its doc says otherwise; the
 //! paper's own equations were not available.
 //!
-//! Under data alignment (§2.4) an n-mode network splits into n independent 3-D systems in
+//! Under data alignment (`docs/theory/linear-rnn.md#data-alignment`) an n-mode network splits into n independent 3-D systems in
 //! `θ = (a, b, w)`, each driven by its teacher mode `(a*, b*, w*)`. Only `c* = a*b*` and `w*` of the
 //! teacher enter any formula. For one mode this module gives
 //!
 //! - the loss and the update `Δθ = (Δa, Δb, Δw)` (sign of the gradient; the learning ODE is
 //!   `dθ/dτ = −Δθ`) for BPTT, k-step tBPTT and RFLO, at finite horizon T ([`Horizon::Finite`], the
-//!   §4.2 sums) and as T → ∞ ([`Horizon::Infinite`], §4.1);
+//!   `docs/theory/modes.md#finite-t-sums` sums) and as T → ∞ ([`Horizon::Infinite`], `docs/theory/modes.md#ode-fields`);
 //! - the finite-T closed forms with their geometric factors ([`update_finite_closed`]);
 //! - fixed points, Jacobians, characteristic-polynomial coefficients, eigenvalues, stability
 //!   classes and rates ([`jacobian`], [`manifold`]).
@@ -36,8 +36,8 @@ use crate::error::{LroError, Result};
 use crate::rnn::Mode;
 use crate::scalar::{Dual, Real};
 
-/// A per-mode learning rule (spec §4.1). RFLO carries this mode's feedback gain â and the scalar
-/// surrogate Jacobian ŵ explicitly (no defaults, spec §10 gap 6).
+/// A per-mode learning rule (`docs/theory/modes.md#ode-fields`). RFLO carries this mode's feedback gain â and the scalar
+/// surrogate Jacobian ŵ explicitly (no defaults, `docs/theory/linear-rnn.md#gaps`).
 #[derive(Clone, Debug, PartialEq)]
 pub enum ModeRule<T> {
     /// Backpropagation through time (the exact gradient).
@@ -92,7 +92,7 @@ impl<T: Real> ModeRule<T> {
     }
 }
 
-/// The horizon: a finite number of steps T (the §4.2 sums) or the T → ∞ limit (§4.1).
+/// The horizon: a finite number of steps T (the `docs/theory/modes.md#finite-t-sums` sums) or the T → ∞ limit (`docs/theory/modes.md#ode-fields`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Horizon {
     /// Finite horizon T ≥ 1.
@@ -194,7 +194,7 @@ fn geom_sum<T: Real>(x: &T, n: usize) -> T {
     acc
 }
 
-/// P-RNN-13/14 (spec §2.5): the per-mode loss. Finite T: `L_T = ½ Σ_{k<T} g_k²` with
+/// P-RNN-13/14 (`docs/theory/modes.md#per-mode-loss`): the per-mode loss. Finite T: `L_T = ½ Σ_{k<T} g_k²` with
 /// `g_k = c w^k − c* w*^k`; T → ∞: `L_∞ = ½[c²/(1−w²) − 2cc*/(1−ww*) + c*²/(1−w*²)]`.
 pub fn loss<T: Real>(m: &Mode<T>, teacher: &Mode<T>, horizon: Horizon) -> Result<T> {
     validate(&ModeRule::Bptt, m, teacher, horizon)?;
@@ -224,8 +224,8 @@ pub fn loss<T: Real>(m: &Mode<T>, teacher: &Mode<T>, horizon: Horizon) -> Result
     })
 }
 
-/// The per-mode update `(Δa, Δb, Δw)` (sign of the gradient), at a finite horizon (the §4.2 sums,
-/// [`update_finite_sum`]) or as T → ∞ (the §4.1 forms, [`update_infinite`]).
+/// The per-mode update `(Δa, Δb, Δw)` (sign of the gradient), at a finite horizon (the `docs/theory/modes.md#finite-t-sums` sums,
+/// [`update_finite_sum`]) or as T → ∞ (the `docs/theory/modes.md#ode-fields` forms, [`update_infinite`]).
 pub fn update<T: Real>(
     rule: &ModeRule<T>,
     m: &Mode<T>,
@@ -239,7 +239,7 @@ pub fn update<T: Real>(
     })
 }
 
-/// P-RNN-13 (spec §4.2, `[derived]`): the finite-T per-mode sums
+/// P-RNN-13 (`docs/theory/modes.md#finite-t-sums`, `[derived]`): the finite-T per-mode sums
 ///
 /// ```text
 /// Δa = Σ_{k<T} g_k b w^k,   Δb = Σ_{m<M} φ_m g_m,   Δw = Σ_{m<M} φ_m Σ_{k=m+1}^{T-1} g_k b w^{k-1-m}
@@ -308,7 +308,7 @@ fn finite_sum_unchecked<T: Real>(
     Mode::new(da, db, dw)
 }
 
-/// P-RNN-14/16 (spec §4.1, `[derived]`; Δa and RFLO's Δb `[notes]`): the T → ∞ per-mode updates.
+/// P-RNN-14/16 (`docs/theory/modes.md#ode-fields`, `[derived]`; Δa and RFLO's Δb `[notes]`): the T → ∞ per-mode updates.
 /// With `c = ab` and `G_k(x) = (1 − x^k)/(1 − x)`:
 ///
 /// ```text
@@ -384,7 +384,7 @@ fn infinite_unchecked<T: Real>(rule: &ModeRule<T>, m: &Mode<T>, teacher: &Mode<T
 /// ```
 ///
 /// where `h_{T−1}(ŵ, w) = Σ_{m<T} ŵ^m w^{T−1−m}`. As T → ∞ every power `x^T` → 0 and these reduce to
-/// §4.1; the difference to §4.1 is the geometric tail (the spec's "exact relation"). Needs the
+/// `docs/theory/modes.md#ode-fields`; the difference to `docs/theory/modes.md#ode-fields` is the geometric tail (the "exact relation"). Needs the
 /// same domain as the T → ∞ forms (the geometric factors have poles at 1).
 pub fn update_finite_closed<T: Real>(
     rule: &ModeRule<T>,

@@ -1,5 +1,5 @@
 //! The learning flows `dθ/dτ = −Δθ` as [`ode::System`]s: n independent per-mode systems, and the
-//! full-matrix expected-update flow of an RNN (spec §3.1, §4; P-RNN-29 … P-RNN-34).
+//! full-matrix expected-update flow of an RNN (`docs/theory/linear-rnn.md#update-ode`, `docs/theory/modes.md`; P-RNN-29 … P-RNN-34).
 use super::{Horizon, ModeRule, update};
 use crate::error::{LroError, Result};
 use crate::ode::System;

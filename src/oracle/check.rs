@@ -1,5 +1,4 @@
-//! `lro check`: tensor-by-tensor comparison of another implementation's outputs with a fixture
-//! (issue 6, item 4).
+//! `lro check`: tensor-by-tensor comparison of another implementation's outputs with a fixture.
 //!
 //! For every tensor the candidate supplies: the largest absolute error, the largest relative
 //! error `|c − r|/|r|` over entries with `r ≠ 0`, and — for tensors with a time axis — the first

@@ -28,7 +28,7 @@ use std::collections::BTreeMap;
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "convention", rename_all = "lowercase")]
 pub enum CaseConfig {
-    /// The project's convention (spec §2–3).
+    /// The project's convention (`docs/theory/linear-rnn.md`).
     Lro(LroConfig),
     /// Murray 2019's RFLO notebook.
     Murray2019(MurrayConfig),
@@ -81,7 +81,7 @@ pub struct LroConfig {
     pub d: usize,
     /// Horizon T.
     pub horizon: usize,
-    /// Data-aligned construction (spec §2.4); needs n_teacher = n.
+    /// Data-aligned construction (`docs/theory/linear-rnn.md#data-alignment`); needs n_teacher = n.
     #[serde(default)]
     pub aligned: bool,
     /// Leak α ∈ (0, 1] (student and teacher).
@@ -919,7 +919,7 @@ fn murray_conventions(settings: BTreeMap<String, f64>) -> Conventions {
                        err[t] one step late (bptt_error_shift = 1); its input update uses x[t]."
             .into(),
         parameter_packing: "Separate w_in (n_rec x n_in), w_rec, w_out (n_out x n_rec); feedback \
-                            b is n_rec x n_out (the spec's R^T); no biases. Row-major arrays."
+                            b is n_rec x n_out (lro's R^T); no biases. Row-major arrays."
             .into(),
         per_step_updates: "<rule>.<dw>_steps[t] is the increment the notebook adds at code step \
                            t in offline mode (row 0 is zero; for BPTT, the backward loop's terms \

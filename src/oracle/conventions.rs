@@ -1,10 +1,10 @@
-//! The conventions manifest every fixture carries: how to read each number (issue 6, item 3).
+//! The conventions manifest every fixture carries: how to read each number.
 //!
 //! Two implementations of "the same" rule disagree in every number when they differ in one
 //! convention (time indexing, the loss's normalisation, the update's sign, leak, trace timing,
 //! parameter packing). The manifest names each one in words, so that a reader can line up their
 //! own code, and lists what is known and unknown about a peer convention's source
-//! (`theory/peer-conventions.md`).
+//! (`docs/theory/peer-conventions.md`).
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Conventions {
-    /// Which convention produced the numbers: `lro` (spec `theory/linear-rnn.md`), `murray2019`
+    /// Which convention produced the numbers: `lro` (`docs/theory/linear-rnn.md`), `murray2019`
     /// or `marschall2020`.
     pub convention: String,
     /// Time indexing: initial state, which input enters which step, how arrays are indexed.
@@ -37,7 +37,7 @@ pub struct Conventions {
     pub unknown: Vec<String>,
 }
 
-/// The manifest text of the project's own convention (spec §2.2, §2.3, §3.3), for a network with
+/// The manifest text of the project's own convention (`docs/theory/linear-rnn.md#indexing`, `docs/theory/linear-rnn.md#losses`, `docs/theory/linear-rnn.md#online`), for a network with
 /// leak `alpha` and the given activation name.
 pub fn lro(activation: &str, leaky: bool, settings: BTreeMap<String, f64>) -> Conventions {
     Conventions {
@@ -60,7 +60,7 @@ pub fn lro(activation: &str, leaky: bool, settings: BTreeMap<String, f64>) -> Co
                  phi = {activation} with its exact derivative (phi' = 1 - tanh^2 for tanh)"
             )
         } else {
-            format!("no leak (alpha = 1); phi = {activation} (the linear RNN of the spec)")
+            format!("no leak (alpha = 1); phi = {activation} (the linear RNN of docs/theory/linear-rnn.md)")
         },
         trace_timing: "RFLO trace per synapse: e_t[i,j] = w_hat e_{t-1}[i,j] + alpha phi'(u_t)_i \
                        pre_{t-1,j}, e_0 = 0, with pre = h for W (rflo.trace_h) and pre = x for B \
@@ -83,13 +83,13 @@ pub fn lro(activation: &str, leaky: bool, settings: BTreeMap<String, f64>) -> Co
             .into(),
         settings,
         known: vec![
-            "All conventions are this project's choices, written in theory/linear-rnn.md \
-             ('How to read this', §2.2, §2.3, §3.3) [assumed]."
+            "All conventions are this project's choices, written in docs/theory/linear-rnn.md \
+             (docs/theory/notation.md#conventions, docs/theory/linear-rnn.md#indexing, docs/theory/linear-rnn.md#losses, docs/theory/linear-rnn.md#online) [assumed]."
                 .into(),
         ],
         unknown: vec![
             "The paper's own code is not known; its RFLO w_hat and e-prop variant are not known \
-             (spec §10)."
+             (docs/theory/linear-rnn.md#gaps)."
                 .into(),
         ],
     }

@@ -1,4 +1,4 @@
-//! The regression oracle (issue 6, items 3–6): fixtures for other implementations and the check
+//! The regression oracle: fixtures for other implementations and the check
 //! of their outputs.
 //!
 //! - [`cases`]: built-in cases ([`cases::builtin_names`]) and [`config`]: JSON case configs.

@@ -1,4 +1,4 @@
-//! Convention presets for peer implementations (issue 6, item 5; `theory/peer-conventions.md`).
+//! Convention presets for peer implementations (`docs/theory/peer-conventions.md`).
 //!
 //! Each preset is a faithful reimplementation of one peer's conventions: it computes the numbers
 //! that peer's code would output for the same parameters and inputs, in that code's own layout,
@@ -111,7 +111,7 @@ pub mod murray2019 {
         pub w_rec: DMatrix<T>,
         /// Readout `w_out` (n_out × n_rec).
         pub w_out: DMatrix<T>,
-        /// Random feedback `b` (n_rec × n_out; the spec's Rᵀ).
+        /// Random feedback `b` (n_rec × n_out; lro's Rᵀ).
         pub b: DMatrix<T>,
         /// Initial state `h0`.
         pub h0: DVector<T>,

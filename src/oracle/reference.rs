@@ -1,4 +1,4 @@
-//! Fixtures in the project's own convention (spec `theory/linear-rnn.md` §2.2, §2.3, §3.3): the
+//! Fixtures in the project's own convention (`docs/theory/linear-rnn.md#indexing`, `docs/theory/linear-rnn.md#losses`, `docs/theory/linear-rnn.md#online`): the
 //! linear RNN (aligned or not) and the leaky tanh RNN, computed with the foundation's rules
 //! ([`crate::rules::online`]), written once generic over [`Real`].
 //!
@@ -69,7 +69,7 @@ impl<T: Real> Problem<T> {
 /// Per-step recurrent and input traces.
 pub type Traces<T> = (Vec<DMatrix<T>>, Vec<DMatrix<T>>);
 
-/// RFLO eligibility traces `e^h_t` (n×n) and `e^x_t` (n×d) for t = 1..T (spec §3.3, with the
+/// RFLO eligibility traces `e^h_t` (n×n) and `e^x_t` (n×d) for t = 1..T (`docs/theory/linear-rnn.md#online`, with the
 /// foundation's leak/activation gain): `e_t[i, j] = ŵ e_{t-1}[i, j] + α φ'(u_t)_i pre_{t-1, j}`.
 pub fn rflo_traces<T: Real>(net: &Rnn<T>, xs: &[DVector<T>], w_hat: &T) -> Result<Traces<T>> {
     let traj = net.forward(xs)?;

@@ -1,5 +1,5 @@
 //! `lro report`: runs the catalogue at a budget and writes `report.md`, `report.json` and SVG figures
-//! (DESIGN.md, "The CLI").
+//! (ARCHITECTURE.md).
 
 pub mod claims;
 pub mod figures;

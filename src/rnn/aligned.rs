@@ -1,4 +1,4 @@
-//! Data-aligned construction (spec §2.4) and its inverse.
+//! Data-aligned construction (`docs/theory/linear-rnn.md#data-alignment`) and its inverse.
 //!
 //! `A = U Ā Pᵀ`, `W = P W̄ Pᵀ`, `B = P B̄ Vᵀ` with U (o×o), V (d×d), P (n×n) orthogonal and the barred
 //! matrices (rectangular) diagonal holding the per-mode `a_i`, `w_i`, `b_i`. RFLO's aligned feedback
@@ -101,7 +101,7 @@ impl<T: Real> AlignedBasis<T> {
             .fold(0.0, crate::linalg::worse)
     }
 
-    /// The aligned network with the given modes (spec §2.4). `modes.len()` must be n; modes with
+    /// The aligned network with the given modes (`docs/theory/linear-rnn.md#data-alignment`). `modes.len()` must be n; modes with
     /// index ≥ o must have `a = 0` and modes with index ≥ d must have `b = 0` (they have no output
     /// row or input column).
     pub fn build(&self, modes: &[Mode<T>]) -> Result<Rnn<T>> {

@@ -2,7 +2,7 @@
 //!
 //! Every expectation in the theory depends on the input only through `E[x_t x_sᵀ] = δ_ts I`, so any
 //! i.i.d. zero-mean, unit-variance input gives the same expected losses and updates. Gaussian white
-//! noise matches the spec; Rademacher (±1) inputs are rational-valued for exact runs.
+//! noise matches the theory; Rademacher (±1) inputs are rational-valued for exact runs.
 use crate::scalar::Real;
 use nalgebra::DVector;
 use rand::Rng;

@@ -1,4 +1,4 @@
-//! Alignment metrics and effective per-mode parameters (spec §7, `[assumed]`: the paper's
+//! Alignment metrics and effective per-mode parameters (`docs/theory/linear-rnn.md#alignment-metrics`, `[assumed]`: the paper's
 //! definitions are not known; these are the project's).
 use super::model::Rnn;
 use crate::error::{LroError, Result};
@@ -16,7 +16,7 @@ pub fn diagonal_fraction(m: &DMatrix<f64>) -> f64 {
     diag / total
 }
 
-/// The four alignment measures of spec §7.
+/// The four alignment measures of `docs/theory/linear-rnn.md#alignment-metrics`.
 #[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
 pub struct Alignment {
     /// `‖diag(P*ᵀ W P*)‖² / ‖W‖_F²`.
@@ -76,7 +76,7 @@ pub fn alignment(
     })
 }
 
-/// Effective per-mode parameters of any network against `U`, `V` (spec §7):
+/// Effective per-mode parameters of any network against `U`, `V` (`docs/theory/linear-rnn.md#alignment-metrics`):
 /// `c_i = u_iᵀ A B v_i`, `w_i = u_iᵀ A W B v_i / c_i`, `b_i = ‖B v_i‖`, `a_i = c_i / b_i`, for
 /// `i < min(o, d)`. Entries with `c_i = 0` or `b_i = 0` are reported as NaN for the undefined ratio.
 pub fn effective_modes(net: &Rnn<f64>, u: &DMatrix<f64>, v: &DMatrix<f64>) -> Vec<(f64, f64, f64)> {

@@ -1,7 +1,7 @@
-//! The recurrent network of `theory/linear-rnn.md` §2: model, inputs, teacher and student, and the
+//! The recurrent network of `docs/theory/linear-rnn.md#model`: model, inputs, teacher and student, and the
 //! data-aligned construction.
 //!
-//! Conventions `[assumed]` (spec "How to read this"): `h_0 = 0`; for `t = 1..T`,
+//! Conventions `[assumed]` (`docs/theory/notation.md#conventions`): `h_0 = 0`; for `t = 1..T`,
 //! `h_t = W h_{t-1} + B x_{t-1}` and `y_t = A h_t`; the inputs are `x_0 … x_{T-1}`.
 
 pub mod aligned;

@@ -41,7 +41,7 @@ impl Activation {
 ///
 /// `u_t = W h_{t-1} + B x_{t-1}`, `h_t = (1 − α) h_{t-1} + α φ(u_t)`, `y_t = A h_t`, `h_0 = 0`.
 ///
-/// With the defaults (α = 1, φ = identity) this is the linear RNN of spec §2.2.
+/// With the defaults (α = 1, φ = identity) this is the linear RNN of `docs/theory/linear-rnn.md#indexing`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Rnn<T: Real> {
     a: DMatrix<T>,
@@ -269,7 +269,7 @@ impl<T: Real> Rnn<T> {
         Ok(())
     }
 
-    /// The forward pass of spec §2.2 over inputs `x_0 … x_{T-1}`.
+    /// The forward pass of `docs/theory/linear-rnn.md#indexing` over inputs `x_0 … x_{T-1}`.
     pub fn forward(&self, xs: &[DVector<T>]) -> Result<Trajectory<T>> {
         self.check_inputs(xs)?;
         let packed: Vec<DMatrix<T>> = xs

@@ -134,7 +134,7 @@ impl InstanceSpec {
         self.finish(StudentTeacher::new(student, teacher)?, &mut rng)
     }
 
-    /// A data-aligned instance (spec §2.4): shared U, V; hidden bases P (student) and P* (teacher);
+    /// A data-aligned instance (`docs/theory/linear-rnn.md#data-alignment`): shared U, V; hidden bases P (student) and P* (teacher);
     /// modes with a, b in {k/4 : |k| ≤ 6}, |w| ≤ 3/4; aligned feedback R = U R̄ Pᵀ. Requires
     /// `n_teacher = n`. Returns the instance and the student's bases. Built in `T`'s arithmetic, so over
     /// `Rational` the bases are exactly orthogonal and the network exactly aligned; the same seed gives

@@ -1,4 +1,4 @@
-//! Student and teacher (spec §2.1): two networks driven by the same input.
+//! Student and teacher (`docs/theory/linear-rnn.md#model`): two networks driven by the same input.
 use super::model::Rnn;
 use crate::error::{LroError, Result};
 use crate::scalar::Real;

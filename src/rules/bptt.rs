@@ -1,4 +1,4 @@
-//! BPTT and k-step truncated BPTT (spec §3.3), for any leak α and activation φ:
+//! BPTT and k-step truncated BPTT (`docs/theory/linear-rnn.md#online`), for any leak α and activation φ:
 //! `du_t = α φ'(u_t) ⊙ δh_t`, `ΔW += du_t h_{t-1}ᵀ`, `ΔB += du_t x_{t-1}ᵀ`,
 //! `δh_{t-1} = (1 − α) δh_t + Wᵀ du_t`.
 //!

@@ -1,4 +1,4 @@
-//! Expected loss and updates over white input, in closed form (spec §2.3 and §3.2, `[derived]`).
+//! Expected loss and updates over white input, in closed form (`docs/theory/linear-rnn.md#losses` and `docs/theory/linear-rnn.md#expected-updates`, `[derived]`).
 //!
 //! With lag-k errors `G_k = A W^k B − A* W*^k B*` every rule's expected final-step update is
 //!
@@ -10,10 +10,10 @@
 //!
 //! and the rules differ only in the backward operator `F_m` and the truncation M:
 //! BPTT/RTRL `A W^m` (M = T), k-step tBPTT `A W^m` (M = min(k, T)), RFLO `ŵ^m R` (M = T),
-//! e-prop `R diag(W)^m` or `A diag(W)^m` (M = T, `[derived, unchecked]` in the spec).
+//! e-prop `R diag(W)^m` or `A diag(W)^m` (M = T, `[derived, unchecked]` in docs/theory).
 //! `S_m` is computed by the recursion `S_{T-1} = 0`, `S_m = G_{m+1} Bᵀ + S_{m+1} Wᵀ`, so an update
 //! costs O(T) matrix products. The sequence-loss update is `(1/T) Σ_{t=1}^T` of the final-step update
-//! at horizon t (spec §3.3, Appendix H reading). Only the linear RNN (α = 1, identity) has these closed
+//! at horizon t (`docs/theory/linear-rnn.md#online`, Appendix H reading). Only the linear RNN (α = 1, identity) has these closed
 //! forms; other networks give [`LroError::Unsupported`].
 //!
 //! The lags are stored side by side, `[W⁰B, W¹B, …]` (n × T d) and `[G_0, G_1, …]` (o × T d), and the
@@ -115,14 +115,14 @@ fn lags<T: Real>(st: &StudentTeacher<T>, horizon: usize) -> Lags<T> {
     }
 }
 
-/// The lag-k impulse-response errors `G_k = A W^k B − A* W*^k B*` for k < T (spec §2.3).
+/// The lag-k impulse-response errors `G_k = A W^k B − A* W*^k B*` for k < T (`docs/theory/linear-rnn.md#losses`).
 pub fn lag_errors<T: Real>(st: &StudentTeacher<T>, horizon: usize) -> Result<Vec<DMatrix<T>>> {
     check(st, horizon)?;
     Ok(lags(st, horizon).blocks())
 }
 
 /// The error–state covariances `S_m = E[ε_T h_{T-1-m}ᵀ] = Σ_{k=m+1}^{T-1} G_k (W^{k-1-m} B)ᵀ` for
-/// m < T (spec §3.2, P-RNN-3), by the recursion `S_{T-1} = 0`, `S_m = G_{m+1} Bᵀ + S_{m+1} Wᵀ`.
+/// m < T (`docs/theory/linear-rnn.md#expected-updates`, P-RNN-3), by the recursion `S_{T-1} = 0`, `S_m = G_{m+1} Bᵀ + S_{m+1} Wᵀ`.
 pub fn error_state_covariances<T: Real>(
     st: &StudentTeacher<T>,
     horizon: usize,
@@ -239,7 +239,7 @@ fn final_step<T: Real>(
     Update { a, w, b }
 }
 
-/// A rule's exact expected update over white input (spec §3.2), final-step or sequence loss.
+/// A rule's exact expected update over white input (`docs/theory/linear-rnn.md#expected-updates`), final-step or sequence loss.
 pub fn update<T: Real>(
     rule: &Rule<T>,
     st: &StudentTeacher<T>,

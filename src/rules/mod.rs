@@ -1,8 +1,8 @@
-//! The learning rules of spec §3: BPTT, k-step truncated BPTT, RTRL, RFLO and e-prop.
+//! The learning rules of `docs/theory/linear-rnn.md#rules`: BPTT, k-step truncated BPTT, RTRL, RFLO and e-prop.
 //!
 //! Each rule exists twice, generic over [`Real`]:
-//! - [`online`]: the per-sample algorithm of §3.3 on one input sequence (any leak and activation);
-//! - [`expected`]: the exact expectation over white input in closed form (§3.2, linear RNN only).
+//! - [`online`]: the per-sample algorithm of `docs/theory/linear-rnn.md#online` on one input sequence (any leak and activation);
+//! - [`expected`]: the exact expectation over white input in closed form (`docs/theory/linear-rnn.md#expected-updates`, linear RNN only).
 //!
 //! Sign convention `[assumed]`: every update is applied as `θ ← θ − η Δθ`, so `Δθ` has the sign of
 //! the gradient.
@@ -20,14 +20,14 @@ use crate::scalar::Real;
 use nalgebra::DMatrix;
 use serde::{Deserialize, Serialize};
 
-/// Which loss the update descends (spec §2.3).
+/// Which loss the update descends (`docs/theory/linear-rnn.md#losses`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Loss {
     /// `L_T = ½‖y_T − y*_T‖²`.
     #[default]
     Final,
-    /// `L_seq = 1/(2T) Σ_t ‖y_t − y*_t‖²` (Appendix H reading, `[derived, unchecked]` in the spec).
+    /// `L_seq = 1/(2T) Σ_t ‖y_t − y*_t‖²` (Appendix H reading, `[derived, unchecked]` in docs/theory).
     Sequence,
 }
 
@@ -40,8 +40,8 @@ pub enum Feedback<T: Real> {
     Symmetric,
 }
 
-/// A learning rule with its parameters. Feedback and ŵ are explicit: the spec sets no defaults
-/// (§10, gap 6).
+/// A learning rule with its parameters. Feedback and ŵ are explicit: lro sets no defaults
+/// (`docs/theory/linear-rnn.md#gaps`).
 #[derive(Clone, Debug, PartialEq)]
 pub enum Rule<T: Real> {
     /// Backpropagation through time: the exact gradient.
@@ -53,7 +53,7 @@ pub enum Rule<T: Real> {
     },
     /// Real-time recurrent learning (forward-mode exact gradient; equals BPTT per sample).
     Rtrl,
-    /// Random feedback local online learning (Murray 2019) in the spec's form: scalar surrogate
+    /// Random feedback local online learning (Murray 2019) in lro's form: scalar surrogate
     /// Jacobian ŵ and fixed feedback R (o×n).
     Rflo {
         /// Feedback R (o×n); `Rᵀ` replaces `Aᵀ`.

@@ -1,10 +1,10 @@
-//! Per-sample (online) algorithms of spec §3.3, for one input sequence and its targets.
+//! Per-sample (online) algorithms of `docs/theory/linear-rnn.md#online`, for one input sequence and its targets.
 //!
 //! All rules share the forward pass and the readout update `ΔA = Σ_t c_t ε_t h_tᵀ` (the readout is
-//! trained by its exact, local gradient in every rule, spec §3.1); they differ in ΔW and ΔB. The loss
+//! trained by its exact, local gradient in every rule, `docs/theory/linear-rnn.md#update-ode`); they differ in ΔW and ΔB. The loss
 //! weights are `c_T = 1` for the final-step loss and `c_t = 1/T` for the sequence loss, whose update
 //! accumulates at every step the final-step update with `ε_t` in place of `ε_T`
-//! (spec §3.3, Appendix H reading, `[derived, unchecked]`).
+//! (`docs/theory/linear-rnn.md#online`, Appendix H reading, `[derived, unchecked]`).
 //!
 //! A mini-batch of B samples of one horizon runs as one batched forward pass (n×B states, one
 //! matrix product per step) and, for BPTT and tBPTT, one batched adjoint pass; the trace rules and

@@ -1,4 +1,4 @@
-//! RTRL (Williams & Zipser 1989; spec §3.3 `[standard]`): forward-mode influence matrices.
+//! RTRL (Williams & Zipser 1989; `docs/theory/linear-rnn.md#online` `[standard]`): forward-mode influence matrices.
 //!
 //! `M_t = J_t M_{t-1} + I_t` with `J_t = (1 − α)I + α diag(φ'(u_t)) W` and the immediate influence
 //! `I_t[k, (i, j)] = α φ'(u_t)_k δ_ki h_{t-1, j}` (the same with `x_{t-1}` for B). The gradient of a

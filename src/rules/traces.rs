@@ -1,4 +1,4 @@
-//! Eligibility-trace rules: RFLO and e-prop (spec §3.3). One implementation; the rules differ only
+//! Eligibility-trace rules: RFLO and e-prop (`docs/theory/linear-rnn.md#online`). One implementation; the rules differ only
 //! in the trace decay and the learning signal.
 //!
 //! Per synapse (i, j): `e_t[i, j] = λ_t[i] e_{t-1}[i, j] + α φ'(u_t)_i pre_{t-1, j}`, with

@@ -1,4 +1,4 @@
-//! One numeric trait, five kinds of number (DESIGN.md, core idea 1).
+//! One numeric trait, five kinds of number (ARCHITECTURE.md).
 //!
 //! Every model, rule and per-mode formula in lro is generic over [`Real`]. The same code then runs on
 //!

@@ -46,7 +46,7 @@ pub fn entries() -> Vec<Entry> {
             "P-RNN-14.a",
             RnnModes,
             [Derived],
-            "Certificate: finite-T closed forms with geometric factors equal the §4.2 sums (BPTT, tBPTT, RFLO)",
+            "Certificate: finite-T closed forms with geometric factors equal the finite-T sums (BPTT, tBPTT, RFLO)",
             |b| cm::run(cm::p14a(b)),
         ),
         entry!(
@@ -130,7 +130,7 @@ pub fn entries() -> Vec<Entry> {
             "P-RNN-20.a",
             RnnModes,
             [Derived],
-            "Certificate: analytic M of §4.4 = dual-number Jacobian on the manifold",
+            "Certificate: analytic M = dual-number Jacobian on the manifold",
             |b| cm::run(cm::p20a(b)),
         ),
         entry!(
@@ -144,14 +144,14 @@ pub fn entries() -> Vec<Entry> {
             "P-RNN-21",
             RnnModes,
             [Derived],
-            "tr and E2 of each M equal the spec's §4.5 formulas; QN − m² = Q⁴",
+            "tr and E2 of each M equal their closed forms; QN − m² = Q⁴",
             identities::p21,
         ),
         entry!(
             "P-RNN-21.a",
             RnnModes,
             [Derived],
-            "Certificate: spec tr, E2 = exact Jacobian invariants; QN − m² = Q⁴",
+            "Certificate: closed-form tr, E2 = exact Jacobian invariants; QN − m² = Q⁴",
             |b| cm::run(cm::p21a(b)),
         ),
         entry!(

@@ -1,4 +1,4 @@
-//! Boltzmann machine (Ackley, Hinton & Sejnowski 1985; spec §3.3, `[standard]`) with exact
+//! Boltzmann machine (Ackley, Hinton & Sejnowski 1985; `docs/theory/contrastive.md#boltzmann`, `[standard]`) with exact
 //! enumeration (n ≤ 12 units) and Gibbs sampling.
 //!
 //! Units `s ∈ {0,1}^n`, the first `n_v` visible. Parameters `θ = (W_ij for i < j, b_i)`;
@@ -346,7 +346,7 @@ fn survival(d: &LengthDist) -> Vec<f64> {
     out
 }
 
-/// Phase-averaged expectations of `f` with transients (spec CL-T2 caveat): `(ḡ⁺_T, ḡ⁻_T)`, the
+/// Phase-averaged expectations of `f` with transients (CL-T2 caveat): `(ḡ⁺_T, ḡ⁻_T)`, the
 /// time-weighted expectation of `f` over the steps of a phase of random length started from the
 /// state law the process leaves it in, for a frozen θ. Exact (by enumeration and the kernel
 /// matrices) for P1, P2, P4 (strict alternation, P4 with geometric runs) and P3 (i.i.d. types:

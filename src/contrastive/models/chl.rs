@@ -1,4 +1,4 @@
-//! Contrastive Hebbian learning, linear toys (spec §3.5.5), generic over [`Real`].
+//! Contrastive Hebbian learning, linear toys (`docs/theory/contrastive.md#chl-toys`), generic over [`Real`].
 //!
 //! - Single layer (P-CL-19): clamped state `s⁺ = y`, free state `s⁻ = Wx`, CL statistic
 //!   `f(s, W) = −s xᵀ`; the CHL descent direction `−(f(s⁺) − f(s⁻)) = (y − Wx)xᵀ = −∇L` is the

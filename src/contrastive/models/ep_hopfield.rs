@@ -1,5 +1,5 @@
 //! Nonlinear equilibrium propagation on a continuous Hopfield-type network (Scellier & Bengio 2017;
-//! spec §3.1, `[standard]`), generic over [`RealFn`] so that the EP gradient theorem is checked with
+//! `docs/theory/contrastive.md#ep`, `[standard]`), generic over [`RealFn`] so that the EP gradient theorem is checked with
 //! dual numbers.
 //!
 //! `E(u) = ½Σu_i² − ½Σ_{i≠j} W_ij ρ(u_i)ρ(u_j) − Σ_i b_i ρ(u_i)` with `ρ = tanh` (smooth, so

@@ -1,4 +1,4 @@
-//! Quadratic equilibrium propagation (spec §3.5.1–3.5.2, `[derived]`), generic over [`Real`] so
+//! Quadratic equilibrium propagation (`docs/theory/contrastive.md#toys`, `[derived]`), generic over [`Real`] so
 //! that the closed forms are checked exactly over `Rational` and the EP gradient theorem by
 //! `Dual` numbers.
 //!
@@ -92,8 +92,8 @@ impl<T: Real> EpQuadratic<T> {
     }
 }
 
-/// The coupled quadratic EP model `E = ½sᵀHs − sᵀVx` (H symmetric positive definite), spec
-/// §3.5.1 generalisation (P-CL-9, `[derived, unchecked]`).
+/// The coupled quadratic EP model `E = ½sᵀHs − sᵀVx` (H symmetric positive definite),
+/// `docs/theory/contrastive.md#ep-quadratic` generalisation (P-CL-9, `[derived, unchecked]`).
 #[derive(Clone, Debug, PartialEq)]
 pub struct EpCoupled<T: Real> {
     /// Couplings H (m×m, symmetric positive definite).
@@ -142,7 +142,7 @@ impl<T: Real> EpCoupled<T> {
     }
 }
 
-/// The transient factor κ(T⁺, T⁻) of alternating relaxation (spec §3.5.2, `[derived]`):
+/// The transient factor κ(T⁺, T⁻) of alternating relaxation (`docs/theory/contrastive.md#kappa`, `[derived]`):
 /// `κ = 1 − (1 − q₊)(1 − q₋)/(1 − q₊q₋) · (1/(k₊T⁺) + 1/(k₋T⁻))`, `q_± = exp(−k_± T^±)`.
 pub fn kappa<T: RealFn>(k_plus: &T, t_plus: &T, k_minus: &T, t_minus: &T) -> T {
     let qp = (-(k_plus.clone() * t_plus.clone())).exp();
@@ -153,7 +153,7 @@ pub fn kappa<T: RealFn>(k_plus: &T, t_plus: &T, k_minus: &T, t_minus: &T) -> T {
             * (T::one() / (k_plus.clone() * t_plus.clone())
                 + T::one() / (k_minus.clone() * t_minus.clone()));
     if faults::active(Fault::KappaOff3Percent) {
-        // The break of issue 9: invisible in both limits (q₊q₋ → 0 for long phases, κ → 0 for
+        // The fault: invisible in both limits (q₊q₋ → 0 for long phases, κ → 0 for
         // short ones), about 3 % where phases are comparable to the relaxation times.
         let qq = (-(k_plus.clone() * t_plus.clone() + k_minus.clone() * t_minus.clone())).exp();
         return k + qq * T::from_f64(5e-3);
@@ -247,7 +247,7 @@ pub fn alternating_phase_means<T: Real>(
 }
 
 /// Effective κ of strict alternation with random phase lengths in continuous time, simulated with
-/// the exact within-phase solution along the direction `D = s^β − s⁰` (spec §3.5.2, P-CL-11):
+/// the exact within-phase solution along the direction `D = s^β − s⁰` (`docs/theory/contrastive.md#kappa`, P-CL-11):
 /// returns the per-cycle pairs `(∫₊ u dt, T⁺, ∫₋ u dt, T⁻)` (u in units of D) so that the caller can
 /// form the ratio estimator `κ_eff = Σ∫₊u/ΣT⁺ − Σ∫₋u/ΣT⁻` with batch means.
 pub fn random_length_cycles(

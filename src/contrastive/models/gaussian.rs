@@ -1,4 +1,4 @@
-//! The Gaussian exponential-family toy (spec §3.5.3–3.5.4, `[derived]`): model `N(θ, 1)`, data
+//! The Gaussian exponential-family toy (`docs/theory/contrastive.md#toys`, `[derived]`): model `N(θ, 1)`, data
 //! `N(m, v)`, energy `E(a, θ) = a²/2 − θa`, statistic `f = ∂E/∂θ = −a`, so `g⁺ = −m`, `g⁻ = −θ`,
 //! `Δ = θ − m`, stationary point `θ* = m`.
 //!
@@ -62,7 +62,7 @@ impl ClModel for GaussianToy {
     }
 }
 
-/// Fixed point of the Eq.3-R mean field, `θ* = π⁺ω_+ m/(π⁻ω_−)` (spec §3.5.3); also the exact
+/// Fixed point of the Eq.3-R mean field, `θ* = π⁺ω_+ m/(π⁻ω_−)` (`docs/theory/contrastive.md#gaussian-toy`); also the exact
 /// stationary conditional mean `E[θ_t | z_t = −]` at any constant η for fresh negative samples.
 pub fn eq3r_fixed_point<T: Real>(m: &T, pi_plus: &T, w_plus: &T, w_minus: &T) -> T {
     pi_plus.clone() * w_plus.clone() * m.clone() / ((T::one() - pi_plus.clone()) * w_minus.clone())
@@ -75,7 +75,7 @@ pub fn is_noise_second_moment<T: Real>(m: &T, v: &T, p: &T) -> T {
 }
 
 /// The exact stationary variance of θ under per-step IS with constant η and fresh samples,
-/// `ηV(p)/(2 − η/(1 − p))` (derived for this project; the spec's `ηV/(2 − η)` is its
+/// `ηV(p)/(2 − η/(1 − p))` (derived for this project; the theory's `ηV/(2 − η)` is its
 /// approximation, see P-CL-14), valid for `η < 2(1 − p)`.
 pub fn is_stationary_variance_exact<T: Real>(m: &T, v: &T, p: &T, eta: &T) -> T {
     let two = T::from_i64(2);
@@ -95,7 +95,7 @@ pub fn is_moment_step(m: f64, v: f64, p: f64, eta: f64, mean_u: f64, msq_u: f64)
 }
 
 /// `c_T = (1 − ρ^T)/((1 − ρ) T)`: the transient weight of the mean of `a_0 … a_{T−1}` of the
-/// AR(1) chain started at `a_0` (spec §3.5.4). For ρ = 0 it is `1/T`.
+/// AR(1) chain started at `a_0` (`docs/theory/contrastive.md#ar1`). For ρ = 0 it is `1/T`.
 pub fn c_t<T: Real>(rho: &T, t: u32) -> T {
     (T::one() - rho.powi(t)) / ((T::one() - rho.clone()) * T::from_i64(t as i64))
 }

@@ -1,4 +1,4 @@
-//! The contrastive models of spec §3, each with its dynamics, its statistic `f(a, θ)` and its
+//! The contrastive models of `docs/theory/contrastive.md#models`, each with its dynamics, its statistic `f(a, θ)` and its
 //! exact target gradient where one exists.
 
 pub mod boltzmann;

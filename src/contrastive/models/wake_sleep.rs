@@ -1,5 +1,5 @@
-//! Wake-sleep on a tiny Helmholtz machine (Hinton, Dayan, Frey & Neal 1995; spec §3.4), in the
-//! blockwise CL form of the spec (`[derived, unchecked]`, checked by P-CL-7's wake-sleep part):
+//! Wake-sleep on a tiny Helmholtz machine (Hinton, Dayan, Frey & Neal 1995; `docs/theory/contrastive.md#wake-sleep`), in the
+//! blockwise CL form of `docs/theory/contrastive.md#wake-sleep` (`[derived, unchecked]`, checked by P-CL-7's wake-sleep part):
 //! `f = (−∇_{gen} log p(x, h), 0)` in the wake (+) phase and `f = (0, +∇_{rec} log q(h | x))` in the
 //! sleep (−) phase, so Eq.3-R with σ = ±1 applies exactly each phase's delta rule.
 //!

@@ -128,7 +128,7 @@ pub fn cl_trajectories(budget: Budget) -> Result<Figure> {
         let mut sampler = PhaseSampler::new(process, 700 + i as u64)?;
         let mut pts = Vec::new();
         // The running mean of θ over negative-phase steps after a burn-in: E[θ | z = −] is the
-        // quantity with an exact prediction at any constant η (spec P-CL-13).
+        // quantity with an exact prediction at any constant η (P-CL-13).
         let burn = steps / 10;
         let (mut acc, mut cnt) = (0.0, 0usize);
         run_eq3r(

@@ -138,7 +138,7 @@ fn tick_label(v: f64, log: bool, decades: f64) -> String {
         return if decades >= 2.0 {
             String::new()
         } else {
-            crate::evidence::human(10f64.powf(v))
+            three_significant(10f64.powf(v))
         };
     }
     match k as i32 {
@@ -148,6 +148,20 @@ fn tick_label(v: f64, log: bool, decades: f64) -> String {
         1 => "10".into(),
         2 => "100".into(),
         e => format!("1e{e}"),
+    }
+}
+
+/// A positive number with three significant digits (`6.31`, `0.0251`, `3.98e-7`).
+fn three_significant(x: f64) -> String {
+    if !(1e-3..1e5).contains(&x) {
+        return format!("{x:.2e}");
+    }
+    let digits = (2 - x.log10().floor() as i32).max(0) as usize;
+    let s = format!("{x:.digits$}");
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
     }
 }
 
@@ -441,7 +455,10 @@ mod tests {
         assert_eq!(tick_label(-1.0, true, 10.0), "0.1");
         assert_eq!(tick_label(2.0, true, 10.0), "100");
         assert_eq!(tick_label(-3.5, true, 10.0), "");
-        assert_eq!(tick_label(0.5, true, 1.0), "3.1623");
+        assert_eq!(tick_label(0.5, true, 1.0), "3.16");
+        assert_eq!(tick_label(0.8, true, 1.5), "6.31");
+        assert_eq!(tick_label(-1.6, true, 1.5), "0.0251");
+        assert_eq!(tick_label(2.3, true, 1.5), "200");
         assert_eq!(tick_label(0.25, false, 1.0), "0.25");
     }
 
