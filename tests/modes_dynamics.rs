@@ -1,7 +1,7 @@
 //! Trajectory claims (P-RNN-31, P-RNN-32 and the `docs/theory/linear-rnn.md#experiments` main experiment).
 use lro::modes::compare::flow_vs_modes;
-use lro::modes::runs::{balanced_setting, run_mode};
 use lro::modes::experiment::{Settings, run};
+use lro::modes::runs::{balanced_setting, run_mode};
 use lro::modes::systems::unpack_modes;
 use lro::modes::{Horizon, ModeRule, loss};
 use lro::tolerances as tol;

@@ -221,14 +221,12 @@ pub fn run(args: &ModesArgs) -> Result<String, CliError> {
     if args.json {
         let mut v = serde_json::to_value(&r)
             .map_err(|e| CliError::Failed(format!("could not serialise the report: {e}")))?;
-        let list = |e: &[(f64, f64)]| {
-            serde_json::Value::Array(
-                e.iter()
-                    .map(|(re, im)| serde_json::json!({"re": re, "im": im}))
-                    .collect(),
-            )
-        };
-        v["m_eigenvalues"] = list(&m_eigs);
+        v["m_eigenvalues"] = serde_json::Value::Array(
+            m_eigs
+                .iter()
+                .map(|(re, im)| serde_json::json!({"re": re, "im": im}))
+                .collect(),
+        );
         if !r.fixed_point {
             v["class"] = serde_json::Value::Null;
         }

@@ -22,7 +22,6 @@ pub mod identities;
 pub mod rates;
 pub mod stability;
 
-
 type Q = Rational;
 
 /// The entries of this area.

@@ -1,13 +1,13 @@
 //! Contrastive-learning figures (theory: `docs/theory/contrastive.md`; estimators after Williams et
 //! al. 2023, reconstructed for this project; settings chosen by the project).
 use super::{Figure, Series, Style, reference_slope};
-use crate::evidence::Budget;
-use crate::contrastive::instances::rand_hopfield;
 use crate::contrastive::driver::{Rate, run_eq3r};
+use crate::contrastive::instances::rand_hopfield;
 use crate::contrastive::models::gaussian::GaussianToy;
 use crate::contrastive::phases::{LengthDist, PhaseProcess, PhaseSampler};
 use crate::contrastive::{Phase, Weights};
 use crate::error::Result;
+use crate::evidence::Budget;
 use crate::gradcheck::dual_gradient;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;

@@ -1,7 +1,7 @@
 //! Gradient-check error against step size.
 use super::{Figure, PLOT_FLOOR, Series, Style, reference_slope};
-use crate::evidence::Budget;
 use crate::error::{LroError, Result};
+use crate::evidence::Budget;
 use crate::gradcheck;
 use crate::rnn::{InstanceSpec, StudentTeacher};
 use crate::rules::{Loss, expected};

@@ -1,8 +1,8 @@
 //! Singular-value spectra of W_K − W_0 per rule (theory: `docs/theory/lowrank.md`; after the
 //! paper's Fig. 6, settings chosen by the project).
 use super::{Figure, Series, Style};
-use crate::evidence::Budget;
 use crate::error::Result;
+use crate::evidence::Budget;
 use crate::lowrank::experiment::{RULES, Settings, run_one};
 use crate::tolerances::RANK_REL_GAP;
 

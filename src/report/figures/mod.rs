@@ -14,8 +14,8 @@ pub use lowrank::rank_spectra;
 pub use modes::{detour_loss, phase_portrait, rates_vs_s};
 pub use study::{detour_times, study_rank_spectra};
 
-use crate::evidence::Budget;
 use crate::error::Result;
+use crate::evidence::Budget;
 use plotters::prelude::*;
 use std::path::Path;
 

@@ -3,8 +3,8 @@
 //! trajectories in the (a, b) plane with the manifold, including RFLO's detour to the branch
 //! sgn(s) = sgn(â).
 use super::{Figure, Series, Style};
-use crate::evidence::Budget;
 use crate::error::Result;
+use crate::evidence::Budget;
 use crate::evidence::human;
 use crate::modes::manifold::rate_on_manifold;
 use crate::modes::systems::ModeFlow;

@@ -2,8 +2,8 @@
 //! (after Fig. 4) and the rank spectra under the study's selected settings (after Fig. 6). Settings
 //! chosen by the project.
 use super::{Figure, Series, Style};
-use crate::evidence::Budget;
 use crate::error::Result;
+use crate::evidence::Budget;
 use crate::modes::ModeRule;
 use crate::rnn::Mode;
 use crate::study::analysis::Heatmap;
