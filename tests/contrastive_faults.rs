@@ -10,7 +10,11 @@ use std::time::Instant;
 const EXPECTED: &[(Fault, &[(&str, Option<usize>)])] = &[
     (
         Fault::PhaseWeightImbalance,
-        &[("CL-T2", Some(0)), ("P-CL-13", Some(1)), ("P-CL-18", Some(0))],
+        &[
+            ("CL-T2", Some(0)),
+            ("P-CL-13", Some(1)),
+            ("P-CL-18", Some(0)),
+        ],
     ),
     (
         Fault::MissingImportanceWeight,
@@ -18,13 +22,26 @@ const EXPECTED: &[(Fault, &[(&str, Option<usize>)])] = &[
     ),
     (
         Fault::EpBetaSignFlip,
-        &[("P-CL-8", Some(0)), ("P-CL-8.b", None), ("P-CL-12", Some(0))],
+        &[
+            ("P-CL-8", Some(0)),
+            ("P-CL-8.b", None),
+            ("P-CL-12", Some(0)),
+        ],
     ),
-    (Fault::EpMissingInvBeta, &[("P-CL-8", Some(0)), ("P-CL-8.b", None)]),
-    (Fault::ChlPhaseSwap, &[("P-CL-19", Some(0)), ("P-CL-20", Some(0))]),
+    (
+        Fault::EpMissingInvBeta,
+        &[("P-CL-8", Some(0)), ("P-CL-8.b", None)],
+    ),
+    (
+        Fault::ChlPhaseSwap,
+        &[("P-CL-19", Some(0)), ("P-CL-20", Some(0))],
+    ),
     (Fault::KappaOff3Percent, &[("P-CL-10", Some(0))]),
     (Fault::GibbsStaleState, &[("P-CL-18", Some(0))]),
-    (Fault::PhaseLengthOffByOne, &[("P-CL-5", None), ("P-CL-6", None)]),
+    (
+        Fault::PhaseLengthOffByOne,
+        &[("P-CL-5", None), ("P-CL-6", None)],
+    ),
 ];
 
 fn entry(id: &str) -> Entry {

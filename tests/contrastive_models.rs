@@ -2,9 +2,9 @@
 //! gradient by finite differences (P-CL-17), two-layer CHL (P-CL-20), and the stationary points of
 //! the other estimators (Eq.2-R, IS-R; after Williams et al. 2023, reconstructed for this project)
 //! and of wake-sleep under Eq.3-R with unbalanced phases (P-CL-7.ws).
+use lro::contrastive::experiments::{eq2r_tail_average, isr_tail_average};
 use lro::contrastive::instances::{rand_bm, rand_hopfield, rand_qmat};
 use lro::contrastive::measure::{chl_rel_errors, hopfield_ep_measure};
-use lro::contrastive::experiments::{eq2r_tail_average, isr_tail_average};
 use lro::contrastive::models::chl::ChlTwoLayer;
 use lro::contrastive::models::gaussian::GaussianToy;
 use lro::contrastive::models::wake_sleep::Helmholtz;

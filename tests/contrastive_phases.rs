@@ -1,7 +1,7 @@
 //! Phase processes P1–P4 (spec §2.4; P-CL-5, P-CL-6): time fractions for random parameters with
 //! renewal-reward standard errors, length distributions, reproducibility.
-use lro::contrastive::measure::simulated_fraction;
 use lro::contrastive::Phase;
+use lro::contrastive::measure::simulated_fraction;
 use lro::contrastive::phases::{LengthDist, PhaseProcess, PhaseSampler, runs};
 use lro::contrastive::stats::{mean, variance};
 use lro::tolerances::mc_sigmas_for;

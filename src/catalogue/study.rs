@@ -155,7 +155,11 @@ fn exp_rnn_6(_budget: Budget) -> Result<Evidence> {
                 "{r} {}/{n} (paper {}/{PAPER_RUNS}{})",
                 counts[i],
                 PAPER_COUNTS[i],
-                if consistent[i] { ", consistent" } else { ", not consistent" }
+                if consistent[i] {
+                    ", consistent"
+                } else {
+                    ", not consistent"
+                }
             )
         })
         .collect();

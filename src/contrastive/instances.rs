@@ -50,7 +50,10 @@ pub fn norm_sq<T: Real>(v: &[T]) -> T {
 
 /// `a − b` elementwise.
 pub fn sub<T: Real>(a: &[T], b: &[T]) -> Vec<T> {
-    a.iter().zip(b).map(|(x, y)| x.clone() - y.clone()).collect()
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| x.clone() - y.clone())
+        .collect()
 }
 
 /// A random Boltzmann machine (`n` units, `n_v` visible) with `|θ| ≤ 1` and a random data

@@ -66,7 +66,8 @@ fn check_alpha(alpha: f64) -> Result<()> {
 pub fn normal_critical(alpha: f64) -> Result<f64> {
     check_alpha(alpha)?;
     let n = Normal::standard();
-    Ok(n.inverse_cdf(1.0 - alpha / 2.0).max(-n.inverse_cdf(alpha / 2.0)))
+    Ok(n.inverse_cdf(1.0 - alpha / 2.0)
+        .max(-n.inverse_cdf(alpha / 2.0)))
 }
 
 /// The two-sided critical value of Student's t with `nu > 0` degrees of freedom: the `t` with

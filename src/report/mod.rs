@@ -186,7 +186,9 @@ pub fn run(
 /// `lro VERSION (commit HASH)`, with the commit captured at build time where git was available.
 pub fn version_string() -> String {
     match option_env!("LRO_GIT_COMMIT") {
-        Some(c) if !c.is_empty() && c != "unknown" => format!("lro {} (commit {c})", env!("CARGO_PKG_VERSION")),
+        Some(c) if !c.is_empty() && c != "unknown" => {
+            format!("lro {} (commit {c})", env!("CARGO_PKG_VERSION"))
+        }
         _ => format!("lro {}", env!("CARGO_PKG_VERSION")),
     }
 }

@@ -72,7 +72,11 @@ pub fn consistent_with_paper(i: usize, k: u64, n: u64) -> bool {
     let paper = PAPER_COUNTS[i] as f64 / PAPER_RUNS as f64;
     let (lo, hi) = clopper_pearson(k, n);
     let (plo, phi) = clopper_pearson(PAPER_COUNTS[i], PAPER_RUNS);
-    let ours = if n == 0 { f64::NAN } else { k as f64 / n as f64 };
+    let ours = if n == 0 {
+        f64::NAN
+    } else {
+        k as f64 / n as f64
+    };
     lo <= paper && paper <= hi && plo <= ours && ours <= phi
 }
 
@@ -412,12 +416,21 @@ impl Analysis {
                 rep.len()
             );
             for c in rep.iter().take(10) {
-                let _ = writeln!(out, "- {} with {}: {}", c.point, c.criterion, counts_text(c));
+                let _ = writeln!(
+                    out,
+                    "- {} with {}: {}",
+                    c.point,
+                    c.criterion,
+                    counts_text(c)
+                );
             }
             let _ = writeln!(out);
         }
         let _ = writeln!(out, "## Closest to the pattern\n");
-        let _ = writeln!(out, "| point | criterion | bptt | tbptt:1 | rflo | eprop | distance |");
+        let _ = writeln!(
+            out,
+            "| point | criterion | bptt | tbptt:1 | rflo | eprop | distance |"
+        );
         let _ = writeln!(out, "|---|---|---|---|---|---|---|");
         for c in self.closest(10) {
             let cells: Vec<String> = c
@@ -502,7 +515,14 @@ impl Analysis {
                 let _ = writeln!(
                     out,
                     "\"{}\",\"{}\",{},{},{},{:.4},{:.4},{}",
-                    c.point, c.criterion, r.rule, r.converged, r.runs, r.interval.0, r.interval.1, r.consistent
+                    c.point,
+                    c.criterion,
+                    r.rule,
+                    r.converged,
+                    r.runs,
+                    r.interval.0,
+                    r.interval.1,
+                    r.consistent
                 );
             }
         }

@@ -48,7 +48,11 @@ pub fn reach(
     tau_max: f64,
 ) -> Result<Reach> {
     let flow = ModeFlow::single(rule.clone(), teacher.clone(), Horizon::Infinite);
-    let l0 = loss(&Mode::new(start[0], start[1], start[2]), teacher, Horizon::Infinite)?;
+    let l0 = loss(
+        &Mode::new(start[0], start[1], start[2]),
+        teacher,
+        Horizon::Infinite,
+    )?;
     let mut first: Option<f64> = None;
     let steps = ((tau_max * STEPS_PER_TAU).ceil() as usize).max(1);
     let outcome = rk4(&flow, &start, tau_max, steps, &mut |t, y| {

@@ -62,7 +62,9 @@ pub enum StudyError {
         source: std::io::Error,
     },
     /// A cache or results file could not be parsed.
-    #[error("cannot parse {path} line {line}: {reason} (delete the file or rerun without --resume)")]
+    #[error(
+        "cannot parse {path} line {line}: {reason} (delete the file or rerun without --resume)"
+    )]
     Parse {
         /// The file.
         path: String,
@@ -171,7 +173,10 @@ impl Point {
             })
         };
         if !(self.init_std.is_finite() && self.init_std > 0.0) {
-            return bad("init_std", format!("must be positive, got {}", self.init_std));
+            return bad(
+                "init_std",
+                format!("must be positive, got {}", self.init_std),
+            );
         }
         if !(self.eta.is_finite() && self.eta > 0.0) {
             return bad("eta", format!("must be positive, got {}", self.eta));
@@ -302,13 +307,15 @@ pub fn draw(p: &Point, seed: u64) -> Result<Draw> {
     let scale = 1.0 / (n as f64).sqrt();
     let feedback = match p.feedback {
         FeedbackDist::Gaussian => gaussian(&mut rng, o, n, scale),
-        FeedbackDist::Rademacher => DMatrix::from_fn(o, n, |_, _| {
-            if rng.random::<bool>() {
-                scale
-            } else {
-                -scale
-            }
-        }),
+        FeedbackDist::Rademacher => {
+            DMatrix::from_fn(
+                o,
+                n,
+                |_, _| {
+                    if rng.random::<bool>() { scale } else { -scale }
+                },
+            )
+        }
     };
     Ok(Draw {
         st: StudentTeacher::new(student, teacher)?,
@@ -577,8 +584,7 @@ pub fn classify(r: &RunRecord, crit: &Criterion) -> Class {
     if r.radius_end >= 1.0 {
         return Class::LeftUnitDisk;
     }
-    if r
-        .end
+    if r.end
         .iter()
         .any(|m| m.c.abs() < tolerances::STUDY_SADDLE_GAIN)
     {
@@ -590,11 +596,7 @@ pub fn classify(r: &RunRecord, crit: &Criterion) -> Class {
     if has_feedback(&r.rule) && !settled && r.end.iter().any(|m| m.a * m.a_hat < 0.0) {
         return Class::SlowOnDetour;
     }
-    if settled {
-        Class::Plateau
-    } else {
-        Class::Slow
-    }
+    if settled { Class::Plateau } else { Class::Slow }
 }
 
 /// The value of axis `name` in a point key, parsed as f64 (NaN if absent).

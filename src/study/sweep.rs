@@ -1,7 +1,7 @@
 //! The sweep driver: a grid of [`Point`]s × [`RULES`] × seeds, run in parallel on std threads, with
 //! a line-per-run cache (JSON lines) that a rerun with `resume` picks up after an interruption, and
 //! shards (`i/N`) whose caches a merge step combines.
-use super::{Point, Result, RULES, RunRecord, StudyError, UpdateKind, run_one};
+use super::{Point, RULES, Result, RunRecord, StudyError, UpdateKind, run_one};
 use std::collections::HashSet;
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
@@ -46,12 +46,7 @@ impl Grid {
                         })
                         .collect()
                 },
-                &|p| {
-                    [1, 4]
-                        .iter()
-                        .map(|&o| Point { o, ..p.clone() })
-                        .collect()
-                },
+                &|p| [1, 4].iter().map(|&o| Point { o, ..p.clone() }).collect(),
                 &|p| {
                     [0.0, 0.5]
                         .iter()
@@ -125,20 +120,18 @@ impl Grid {
                         })
                         .collect()
                 },
+                &|p| [4, 8].iter().map(|&n| Point { n, ..p.clone() }).collect(),
                 &|p| {
-                    [4, 8]
-                        .iter()
-                        .map(|&n| Point { n, ..p.clone() })
-                        .collect()
-                },
-                &|p| {
-                    [super::FeedbackDist::Gaussian, super::FeedbackDist::Rademacher]
-                        .iter()
-                        .map(|&f| Point {
-                            feedback: f,
-                            ..p.clone()
-                        })
-                        .collect()
+                    [
+                        super::FeedbackDist::Gaussian,
+                        super::FeedbackDist::Rademacher,
+                    ]
+                    .iter()
+                    .map(|&f| Point {
+                        feedback: f,
+                        ..p.clone()
+                    })
+                    .collect()
                 },
             ],
         );
@@ -424,14 +417,13 @@ pub fn run(
                     if first_error.lock().map(|e| e.is_some()).unwrap_or(true) {
                         break;
                     }
-                    let outcome = run_one(&grid.points[job.point], job.rule, job.seed).and_then(
-                        |rec| {
-                            let line = serde_json::to_string(&rec).map_err(|e| {
-                                StudyError::Invalid {
+                    let outcome =
+                        run_one(&grid.points[job.point], job.rule, job.seed).and_then(|rec| {
+                            let line =
+                                serde_json::to_string(&rec).map_err(|e| StudyError::Invalid {
                                     name: "record".into(),
                                     reason: e.to_string(),
-                                }
-                            })?;
+                                })?;
                             let mut w = sink.lock().map_err(|_| StudyError::Invalid {
                                 name: "cache".into(),
                                 reason: "a worker panicked while writing".into(),
@@ -442,8 +434,7 @@ pub fn run(
                                     path: path.display().to_string(),
                                     source,
                                 })
-                        },
-                    );
+                        });
                     if let Err(e) = outcome {
                         if let Ok(mut slot) = first_error.lock() {
                             slot.get_or_insert(e);

@@ -92,14 +92,33 @@ pub fn check_p18(b: Budget) -> Result<Evidence> {
     let w_bal = Weights::inverse_fraction(process.pi_plus(), 0.5);
     // Frozen θ = θ_T: the balanced weights' mean field vanishes there.
     let field_steps = b.instances(3_000_000) as u64;
-    let (fm, fse) = frozen_field(&bm, process, &w_bal, &t_bal.transient, &0usize, field_steps, 100, 1817)?;
+    let (fm, fse) = frozen_field(
+        &bm,
+        process,
+        &w_bal,
+        &t_bal.transient,
+        &0usize,
+        field_steps,
+        100,
+        1817,
+    )?;
     let field_z = fm
         .iter()
         .zip(&fse)
         .map(|(m, s)| m.abs() / s)
         .fold(0.0, worse);
     let bal = bm_flex(&bm, process, &w_bal, &t_bal, eta, steps, batches, z, 1818)?;
-    let unb = bm_flex(&bm, process, &Weights::unit(), &t_unb, eta, steps, batches, z, 1819)?;
+    let unb = bm_flex(
+        &bm,
+        process,
+        &Weights::unit(),
+        &t_unb,
+        eta,
+        steps,
+        batches,
+        z,
+        1819,
+    )?;
     // Power: θ_π is outside the balanced allowance around θ_T (distance in allowances).
     let separation = bal
         .prediction
@@ -164,12 +183,7 @@ pub fn check_p19(b: Budget) -> Result<Evidence> {
         bad += mm;
         worst.see(k, mm as f64);
     }
-    let ev = Evidence::exact(
-        cases.len(),
-        "CHL update = −∇L",
-        bad,
-        "rationals, m, n ≤ 4",
-    );
+    let ev = Evidence::exact(cases.len(), "CHL update = −∇L", bad, "rationals, m, n ≤ 4");
     Ok(with_worst(ev, &worst, |k| {
         Reproducer::new(k, "rational").seed(instance_seed(1919, k))
     }))
@@ -250,7 +264,17 @@ pub fn check_clt2(b: Budget) -> Result<Evidence> {
         )?;
         gw.see(i, g.deviation * z_g);
         let t = bm_targets(&bm, p, 1.0, 1.0)?;
-        let o = bm_flex(&bm, *p, &w, &t, 0.02, steps, batches_bm, z_bm, 2200 + i as u64)?;
+        let o = bm_flex(
+            &bm,
+            *p,
+            &w,
+            &t,
+            0.02,
+            steps,
+            batches_bm,
+            z_bm,
+            2200 + i as u64,
+        )?;
         bw.see(i, o.deviation);
     }
     // Transient bias × mean length is roughly constant: O(τ_mix / mean length).

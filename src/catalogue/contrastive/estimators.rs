@@ -366,7 +366,10 @@ pub fn check_p7(b: Budget) -> Result<Evidence> {
         let h = eq3r_mean_field(&pi, &wp, &wm, &gp, &gm);
         // Per-step Bernoulli(p) by enumeration: E[σ ω f] = p·(1/p)g⁺ − (1−p)·(1/(1−p))g⁻.
         let p = pi.clone();
-        let (ip, im) = (one.clone() / p.clone(), one.clone() / (one.clone() - p.clone()));
+        let (ip, im) = (
+            one.clone() / p.clone(),
+            one.clone() / (one.clone() - p.clone()),
+        );
         let e: Vec<Q> = gp
             .iter()
             .zip(&gm)

@@ -22,7 +22,9 @@ pub mod gaussian;
 
 pub use boltzmann::{check_clt2, check_p17, check_p18, check_p19, check_p20};
 pub use ep::{check_p8, check_p8b, check_p9, check_p10, check_p11, check_p12};
-pub use estimators::{check_p1, check_p2, check_p3, check_p4, check_p5, check_p6, check_p7, check_p7_ws};
+pub use estimators::{
+    check_p1, check_p2, check_p3, check_p4, check_p5, check_p6, check_p7, check_p7_ws,
+};
 pub use gaussian::{check_p13, check_p14, check_p15, check_p16};
 
 /// Random-instance builders, re-exported for code that imported them from here (they live in
