@@ -33,25 +33,13 @@ pub const COMPLEX_STEP: f64 = 1e-200;
 /// per operation over O(T·n³) operations.
 pub const COMPLEX_STEP_REL: f64 = 1e-11;
 
-/// Number of standard errors allowed in Monte-Carlo comparisons of one scalar. For a statistic that
-/// is approximately normal, P(|Z| > 5.5) ≈ 3.8e-8. A test that compares m such scalars at once
-/// (a union bound) stays below 1e-6 failure probability for m ≤ 25; tests with more scalars use
-/// [`mc_sigmas_for`] instead.
-pub const MC_SIGMAS: f64 = 5.5;
-
-/// The number of standard errors that keeps the union-bound failure probability of `m`
-/// simultaneous two-sided normal comparisons below 1e-6 (Bonferroni; Mills-ratio tail bound).
+/// The number of standard errors for `m` simultaneous two-sided comparisons of approximately normal
+/// Monte-Carlo averages (i.i.d. draws, or renewal-reward cycles): the exact normal quantile `z` with
+/// `m · P(|Z| > z) = MC_FALSE_ALARM` (Bonferroni; `statrs`). For example z(1) = 4.89, z(4) = 5.17.
 pub fn mc_sigmas_for(m: usize) -> f64 {
-    // Smallest z on a 0.05 grid with m · 2·φ(z)/z ≤ 1e-6 (upper bound on 2·(1 − Φ(z))).
-    let target = 1e-6 / (m.max(1) as f64);
-    let mut z: f64 = 4.0;
-    loop {
-        let tail = 2.0 * (-0.5 * z * z).exp() / (z * (2.0 * std::f64::consts::PI).sqrt());
-        if tail <= target {
-            return z;
-        }
-        z += 0.05;
-    }
+    use statrs::distribution::{ContinuousCDF, Normal};
+    let tail = MC_FALSE_ALARM / (2.0 * m.max(1) as f64);
+    Normal::standard().inverse_cdf(1.0 - tail)
 }
 
 /// Relative singular-value gap below which a singular value counts as zero in f64 rank
@@ -222,28 +210,16 @@ pub const MODES_FINAL_MISALIGNMENT: f64 = 1e-4;
 // Contrastive learning (spec `theory/contrastive.md`, §7).
 // ---------------------------------------------------------------------------------------------
 
-/// False-alarm rate allowed per contrastive catalogue entry (and per statistical test of the
-/// contrastive suite): the probability that a correct implementation fails. Each entry splits it
-/// over all its simultaneous Monte-Carlo comparisons (a union bound), so the critical values below
-/// are computed for `CL_FALSE_ALARM / m` with `m` the entry's total number of comparisons.
-pub const CL_FALSE_ALARM: f64 = 1e-6;
-
-/// Number of standard errors for `m` simultaneous two-sided comparisons of approximately normal
-/// Monte-Carlo averages (i.i.d. draws, or renewal-reward cycles): the exact normal quantile
-/// `z` with `m · P(|Z| > z) = CL_FALSE_ALARM` (`statrs`). For example z(1) = 4.89, z(4) = 5.17.
-pub fn normal_sigmas_for(m: usize) -> f64 {
-    crate::contrastive::stats::normal_critical(CL_FALSE_ALARM / m.max(1) as f64).unwrap_or(f64::NAN)
-}
-
 /// Number of standard errors for `m` simultaneous comparisons of batch-means averages over
 /// `batches` batches: the exact Student-t quantile (ν = batches − 1) with union-bound failure
-/// probability `CL_FALSE_ALARM` (`statrs`). The batch means are treated as i.i.d. normal, which
+/// probability `MC_FALSE_ALARM` (`statrs`). The batch means are treated as i.i.d. normal, which
 /// holds when each batch is much longer than the integrated autocorrelation time; callers state
-/// their batch length. For example t(1, 100) = 5.43, t(40, 30) = 9.5 (few batches: heavy tails).
+/// their batch length. For example t(1, 100) = 5.22, t(40, 30) = 7.56 (few batches: heavy tails).
 pub fn batch_sigmas_for(m: usize, batches: usize) -> f64 {
+    use statrs::distribution::{ContinuousCDF, StudentsT};
     let nu = (batches.max(3) - 1) as f64;
-    crate::contrastive::stats::student_critical(CL_FALSE_ALARM / m.max(1) as f64, nu)
-        .unwrap_or(f64::NAN)
+    let tail = MC_FALSE_ALARM / (2.0 * m.max(1) as f64);
+    StudentsT::new(0.0, 1.0, nu).map_or(f64::NAN, |t| t.inverse_cdf(1.0 - tail))
 }
 
 /// Slack on least-squares log–log slopes of error laws whose exact order is an integer k (EP
@@ -356,9 +332,9 @@ pub const ROBUST_ORDER_ABS: f64 = 0.3;
 
 // ---- Linear-RNN catalogue: per-mode checks, low rank, experiments (helper catrnn) ----
 
-/// Total false-alarm probability of one Monte-Carlo check of the linear-RNN catalogue (P-RNN-1, 4,
-/// 11): the check's critical value is chosen so that a correct implementation fails it with at most
-/// this probability, whatever the number of comparisons it makes.
+/// Total false-alarm probability of one statistical check (a catalogue entry or a test): its
+/// critical values are chosen so that a correct implementation fails it with at most this
+/// probability, whatever the number of comparisons it makes (split by a union bound).
 pub const MC_FALSE_ALARM: f64 = 1e-6;
 
 /// The critical |z| of `comparisons` simultaneous two-sided comparisons of sample means of `samples`
@@ -425,6 +401,11 @@ pub const STUDY_SETTLE_FRACTION: f64 = 1e-3;
 /// 1e-16 relative), not a rate: the failure predictor skips them.
 pub const STUDY_ZERO_EIGEN_REL: f64 = 1e-9;
 
+/// Agreement of the study's exact binomial (Clopper–Pearson) interval ends with reference values
+/// quoted to 7 digits (R's `binom.test`): half a unit in the last quoted digit, rounded up. The
+/// bisection itself is exact to ~1e-16 and the f64 binomial sums to ~1e-14.
+pub const STUDY_BINOMIAL_REFERENCE_ABS: f64 = 1e-6;
+
 /// A per-mode run has "reached the manifold" when its loss falls to this fraction of its initial
 /// loss (the detour timing of EXP-RNN-4). The per-mode flows converge exponentially near the
 /// stable branch, so the time depends on this fraction only logarithmically; 1e-4 is past every
@@ -433,8 +414,9 @@ pub const DETOUR_REACH_FRACTION: f64 = 1e-4;
 
 /// The least slowdown τ_detour / τ_nearest that counts as the detour "greatly increasing learning
 /// time" (the summary's words): 1.5. Without a detour both starts reach the manifold in the same
-/// time by symmetry (ratio 1 up to the RK4 step); a run that switches branch must cross the
-/// manifold's gap at a = 0, which costs at least as long again in every case tried.
+/// time by the symmetry (a, b) → (−a, −b) (ratio 1 up to the RK4 step); with the feedback's sign
+/// flipped the ratio falls below 1. The 12 detouring cases of EXP-RNN-4 that stay in |w| < 1 give
+/// 1.55 … 3.0 (an independent Python RK4 of the same flows agrees), so 1.5 separates the two.
 pub const DETOUR_MIN_SLOWDOWN: f64 = 1.5;
 
 #[cfg(test)]
@@ -444,8 +426,36 @@ mod tests {
     fn sigmas_grow_with_the_number_of_comparisons() {
         let one = mc_sigmas_for(1);
         let many = mc_sigmas_for(1000);
-        assert!(one > 4.8 && one < 5.1, "z(1) = {one}");
+        // Two-sided normal critical values from standard tables: P(|Z| > 4.8916) = 1e-6 and
+        // P(|Z| > 5.9978) = 2e-9 (= 1e-6 / 500).
+        assert!((one - 4.8916).abs() < 1e-3, "z(1) = {one}");
+        assert!((mc_sigmas_for(500) - 5.9978).abs() < 1e-3);
         assert!(many > one + 1.0, "z(1000) = {many}");
-        assert!(MC_SIGMAS >= mc_sigmas_for(25));
+    }
+
+    #[test]
+    fn contrastive_critical_values_are_exact_quantiles() {
+        // The documented examples, and the tails they stand for.
+        let close = |x: f64, want: f64| (x - want).abs() < 0.01;
+        assert!(close(mc_sigmas_for(1), 4.89), "{}", mc_sigmas_for(1));
+        assert!(close(mc_sigmas_for(4), 5.16), "{}", mc_sigmas_for(4));
+        assert!(
+            close(batch_sigmas_for(1, 100), 5.22),
+            "{}",
+            batch_sigmas_for(1, 100)
+        );
+        assert!(
+            close(batch_sigmas_for(40, 30), 7.56),
+            "{}",
+            batch_sigmas_for(40, 30)
+        );
+        use statrs::distribution::{ContinuousCDF, StudentsT};
+        let t29 = StudentsT::new(0.0, 1.0, 29.0).expect("29 degrees of freedom");
+        let tail = 2.0 * t29.sf(batch_sigmas_for(3, 30));
+        assert!((tail * 3.0 / MC_FALSE_ALARM - 1.0).abs() < 1e-6, "{tail}");
+        assert!(
+            batch_sigmas_for(1, 30) > mc_sigmas_for(1),
+            "t has heavier tails"
+        );
     }
 }

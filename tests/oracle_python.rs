@@ -198,6 +198,8 @@ fn numpy_reads_lro_npz_and_lro_reads_numpy_npz() {
     let (code, text) = lro_check("marschall2020", &out);
     assert_eq!(code, 0, "{text}");
     let (code, text) = lro_check("marschall2020", &compressed);
-    assert_eq!(code, 2, "{text}");
-    assert!(text.contains("savez_compressed"), "{text}");
+    assert_eq!(
+        code, 0,
+        "numpy.savez_compressed is read like numpy.savez:\n{text}"
+    );
 }

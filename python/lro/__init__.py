@@ -261,9 +261,11 @@ def fixture(case_or_config: Union[str, "os.PathLike[str]", Mapping[str, Any]], *
         return case_or_config
     if isinstance(case_or_config, Mapping):
         try:
-            text = json.dumps(dict(case_or_config))
+            text = json.dumps(dict(case_or_config), allow_nan=False)
         except (TypeError, ValueError) as e:
-            raise CaseError(f"case config is not JSON-serialisable: {e}") from None
+            raise CaseError(
+                f"case config is not JSON-serialisable (numbers must be finite): {e}"
+            ) from None
         return Fixture(_lro.fixture_from_config(text, batch))
     if isinstance(case_or_config, (str, os.PathLike)):
         return Fixture(_lro.fixture_from_spec(os.fspath(case_or_config), batch))

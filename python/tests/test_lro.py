@@ -113,6 +113,8 @@ def test_fixture_errors_are_clear():
         lro.fixture({"convention": "lro", "name": "c", "seed": 1, "o": 2, "n": 3, "d": 2, "horizon": 0})
     with pytest.raises(lro.CaseError, match="JSON"):
         lro.fixture({"convention": "lro", "seed": object()})
+    with pytest.raises(lro.CaseError, match="numbers must be finite"):
+        lro.fixture({"convention": "lro", "name": "c", "seed": 1, "o": 2, "n": 3, "d": 2, "horizon": 6, "alpha": math.nan})
     with pytest.raises(TypeError, match="case_or_config"):
         lro.fixture(3.5)
     with pytest.raises(lro.OptionError, match="batch = 4: fixtures of this lro hold one sequence"):
@@ -126,6 +128,12 @@ def test_fixture_errors_are_clear():
         lro.fixture("linear")["V"]
     # lro errors are also the built-in kinds.
     assert issubclass(lro.CaseError, ValueError) and issubclass(lro.CaseError, lro.LroError)
+
+
+def test_sizes_over_the_limits_are_refused_before_any_work():
+    with pytest.raises(lro.LimitError, match="exceeds the limit") as e:
+        lro.fixture({"convention": "lro", "name": "big", "seed": 1, "o": 2, "n": 100000, "d": 2, "horizon": 6})
+    assert isinstance(e.value, ValueError)
 
 
 def test_a_corrupt_fixture_file_is_a_clear_error(tmp_path):

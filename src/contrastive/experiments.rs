@@ -2,7 +2,7 @@
 //! by the catalogue, the tests and the summary snapshot. Settings are chosen by the project.
 use super::driver::{ClModel, PhaseStatistic, Rate, run_eq2r, run_eq3r, run_isr};
 use super::models::boltzmann::{Boltzmann, newton_zero, transient_phase_stats};
-use super::models::gaussian::{GaussianToy, eq3r_fixed_point};
+use super::models::gaussian::GaussianToy;
 use super::phases::{LengthDist, PhaseProcess, PhaseSampler};
 use super::stats::batch_means;
 use super::{Phase, Weights};
@@ -75,7 +75,7 @@ fn max_abs_diff(a: &[f64], b: &[f64]) -> f64 {
 ///
 /// Estimate: the batch-means average of `θ_t` over the negative-phase steps after `burn` steps.
 /// Prediction `target`, from the caller: for fresh samples `E[θ | z = −] = π⁺ω_+ m/(π⁻ω_−)` exactly
-/// at any constant η ([`eq3r_fixed_point`]), which is `m` for balanced weights. Allowance: `z`
+/// at any constant η ([`eq3r_fixed_point`](super::models::gaussian::eq3r_fixed_point)), which is `m` for balanced weights. Allowance: `z`
 /// batch-means standard errors (`batches` batches).
 #[allow(clippy::too_many_arguments)]
 pub fn gaussian_flex(
@@ -122,9 +122,10 @@ pub fn gaussian_flex(
 }
 
 /// The predicted stationary mean of θ over negative steps for the Gaussian toy with fresh samples
-/// and Eq.3-R field coefficients `(a₊, a₋) = (π⁺ω₊, π⁻ω₋)`: `a₊m/a₋` (see [`eq3r_fixed_point`]).
+/// and Eq.3-R field coefficients `(a₊, a₋) = (π⁺ω₊, π⁻ω₋)`: `a₊m/a₋` (the fixed point of
+/// [`eq3r_fixed_point`](super::models::gaussian::eq3r_fixed_point) written in the field coefficients).
 pub fn gaussian_prediction(toy: &GaussianToy, a_plus: f64, a_minus: f64) -> f64 {
-    eq3r_fixed_point(&toy.m, &a_plus, &1.0, &a_minus)
+    a_plus * toy.m / a_minus
 }
 
 /// The exact targets of a Boltzmann experiment.

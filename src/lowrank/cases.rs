@@ -292,16 +292,20 @@ pub fn sweep_case(i: usize, seed0: u64, exact: bool, steps: usize) -> Case {
         },
         aligned: i % 2 == 1,
         updates,
-        loss: if (i / 2) % 2 == 0 {
+        loss: if (i / 2).is_multiple_of(2) {
             Loss::Final
         } else {
             Loss::Sequence
         },
         w_hat: w_hats[i % 4],
         eta: if diverge { 4.0 } else { 1.0 / 16.0 },
-        decay: if (i / 3) % 2 == 0 { None } else { Some(5) },
+        decay: if (i / 3).is_multiple_of(2) {
+            None
+        } else {
+            Some(5)
+        },
         steps,
-        data: if (i / 5) % 2 == 0 {
+        data: if (i / 5).is_multiple_of(2) {
             DataKind::White
         } else {
             DataKind::Fixed

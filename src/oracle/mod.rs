@@ -22,6 +22,7 @@ pub mod config;
 pub mod conventions;
 pub mod error;
 pub mod fixture;
+pub mod fuzzing;
 pub mod json;
 pub mod limits;
 pub mod npz;

@@ -1,10 +1,11 @@
-//! NPZ files (a zip archive of `.npy` arrays), written and read without extra dependencies.
+//! NPZ files (a zip archive of `.npy` arrays).
 //!
 //! Writing: every member is stored uncompressed (zip method 0) with its CRC-32, which
-//! `numpy.load` reads. Reading: stored members (what `numpy.savez` writes, including its zip64
-//! local headers); deflated members (`numpy.savez_compressed`) are reported as unsupported. `.npy`
-//! versions 1–3; dtypes `f8`, `f4`, `i8`, `i4` (either byte order), `b1` and `U` (unicode
-//! strings); C or Fortran order.
+//! `numpy.load` reads. Reading uses maintained crates: `zip` for the archive (stored and deflated
+//! members, i.e. `numpy.savez` and `numpy.savez_compressed`, zip64 included, CRC-checked, with a
+//! cap on the inflated size) and `npyz` for the `.npy` headers and data (versions 1–3; float,
+//! integer, boolean and unicode dtypes in either byte order; C or Fortran order). Duplicate
+//! members are refused.
 //!
 //! A fixture is stored as one `<tensor name>.npy` (float64) per tensor, plus `schema_version`
 //! (int64 scalar), `case` (unicode scalar) and `meta` (unicode scalar: the fixture's JSON without
@@ -130,106 +131,58 @@ pub fn zip_store(members: &[(String, Vec<u8>)]) -> Vec<u8> {
     out
 }
 
-fn u16_at(b: &[u8], i: usize) -> std::result::Result<u16, String> {
-    b.get(i..i + 2)
-        .map(|s| u16::from_le_bytes([s[0], s[1]]))
-        .ok_or_else(|| "truncated zip archive".to_string())
-}
-fn u32_at(b: &[u8], i: usize) -> std::result::Result<u32, String> {
-    b.get(i..i + 4)
-        .map(|s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
-        .ok_or_else(|| "truncated zip archive".to_string())
-}
-fn u64_at(b: &[u8], i: usize) -> std::result::Result<u64, String> {
-    b.get(i..i + 8)
-        .map(|s| u64::from_le_bytes(s.try_into().expect("8 bytes")))
-        .ok_or_else(|| "truncated zip archive".to_string())
-}
+/// Largest total of decompressed member bytes read from one archive by default (a guard against
+/// archives that inflate far beyond their size).
+pub const MAX_INFLATED_BYTES: u64 = 2 << 30;
 
-/// The members of a zip archive (name, bytes), in archive order.
-pub fn read_zip(b: &[u8]) -> std::result::Result<Vec<(String, Vec<u8>)>, String> {
-    if b.len() < 22 {
-        return Err("not a zip archive (too short); an .npz file is a zip of .npy files".into());
-    }
-    let eocd = (0..=b.len() - 22)
-        .rev()
-        .take(65_536 + 22)
-        .find(|&i| b[i..i + 4] == [0x50, 0x4b, 0x05, 0x06])
-        .ok_or("not a zip archive (no end-of-central-directory record)")?;
-    let entries = u16_at(b, eocd + 10)? as usize;
-    let mut p = u32_at(b, eocd + 16)? as usize;
-    let mut out = Vec::with_capacity(entries);
-    for _ in 0..entries {
-        if u32_at(b, p)? != 0x0201_4b50 {
-            return Err("corrupt zip central directory".into());
-        }
-        let method = u16_at(b, p + 10)?;
-        let crc = u32_at(b, p + 16)?;
-        let mut csize = u32_at(b, p + 20)? as u64;
-        let mut usize_ = u32_at(b, p + 24)? as u64;
-        let name_len = u16_at(b, p + 28)? as usize;
-        let extra_len = u16_at(b, p + 30)? as usize;
-        let comment_len = u16_at(b, p + 32)? as usize;
-        let mut local = u32_at(b, p + 42)? as u64;
-        let name_bytes = b
-            .get(p + 46..p + 46 + name_len)
-            .ok_or("truncated zip archive")?;
-        let name = String::from_utf8_lossy(name_bytes).into_owned();
-        // Zip64 extended information: present fields replace the 0xFFFFFFFF ones, in order.
-        let mut e = p + 46 + name_len;
-        let end = e + extra_len;
-        while e + 4 <= end {
-            let id = u16_at(b, e)?;
-            let len = u16_at(b, e + 2)? as usize;
-            if id == 1 {
-                let mut f = e + 4;
-                if usize_ == 0xFFFF_FFFF {
-                    usize_ = u64_at(b, f)?;
-                    f += 8;
-                }
-                if csize == 0xFFFF_FFFF {
-                    csize = u64_at(b, f)?;
-                    f += 8;
-                }
-                if local == 0xFFFF_FFFF {
-                    local = u64_at(b, f)?;
-                }
-            }
-            e += 4 + len;
-        }
-        p = end + comment_len;
-        let local = local as usize;
-        if u32_at(b, local)? != 0x0403_4b50 {
-            return Err(format!("corrupt zip local header for {name}"));
-        }
-        let start = local + 30 + u16_at(b, local + 26)? as usize + u16_at(b, local + 28)? as usize;
-        let data = b
-            .get(start..start + csize as usize)
-            .ok_or_else(|| format!("truncated zip member {name}"))?;
-        match method {
-            0 => {}
-            8 => {
-                return Err(format!(
-                    "member {name} is deflate-compressed (numpy.savez_compressed); write the \
-                     candidate with numpy.savez (uncompressed) instead"
-                ));
-            }
-            m => return Err(format!("member {name} uses unsupported zip method {m}")),
-        }
-        if csize != usize_ || crc32(data) != crc {
-            return Err(format!(
-                "zip member {name} is corrupt (size or CRC-32 mismatch)"
-            ));
-        }
+/// The members of a zip archive (name, bytes), in archive order: stored or deflated members
+/// (`numpy.savez` and `numpy.savez_compressed`), zip64 included, each CRC-checked; at most
+/// `max_total` decompressed bytes in all.
+pub fn read_zip_limited(
+    b: &[u8],
+    max_total: u64,
+) -> std::result::Result<Vec<(String, Vec<u8>)>, String> {
+    use std::io::Read;
+    let mut ar = zip::ZipArchive::new(std::io::Cursor::new(b)).map_err(|e| {
+        format!("not a readable zip archive ({e}); an .npz file is a zip of .npy files")
+    })?;
+    let mut out: Vec<(String, Vec<u8>)> = Vec::with_capacity(ar.len().min(4096));
+    let mut total = 0u64;
+    for i in 0..ar.len() {
+        let mut f = ar
+            .by_index(i)
+            .map_err(|e| format!("zip member {i} cannot be read: {e}"))?;
+        let name = f
+            .name()
+            .map_err(|e| format!("zip member {i} has an unreadable name ({e})"))?
+            .to_string();
         if out.iter().any(|(n, _)| *n == name) {
             return Err(format!(
                 "the archive holds member {name} twice; which one is meant is ambiguous, write \
                  each array once"
             ));
         }
-        out.push((name, data.to_vec()));
+        let budget = max_total.saturating_sub(total);
+        let mut data = Vec::new();
+        (&mut f)
+            .take(budget.saturating_add(1))
+            .read_to_end(&mut data)
+            .map_err(|e| format!("zip member {name} is corrupt ({e}; size or CRC-32 mismatch)"))?;
+        if data.len() as u64 > budget {
+            return Err(format!(
+                "zip member {name} inflates past {max_total} bytes in all; the archive is too \
+                 large (or a zip bomb)"
+            ));
+        }
+        total += data.len() as u64;
+        out.push((name, data));
     }
     Ok(out)
+}
+
+/// [`read_zip_limited`] with [`MAX_INFLATED_BYTES`].
+pub fn read_zip(b: &[u8]) -> std::result::Result<Vec<(String, Vec<u8>)>, String> {
+    read_zip_limited(b, MAX_INFLATED_BYTES)
 }
 
 /// The values of a parsed `.npy` array.
@@ -254,68 +207,32 @@ pub struct NpyArray {
     pub data: NpyData,
 }
 
-fn header_field<'a>(h: &'a str, key: &str) -> std::result::Result<&'a str, String> {
-    let k = format!("'{key}':");
-    let i = h
-        .find(&k)
-        .ok_or_else(|| format!(".npy header has no '{key}'"))?;
-    Ok(h[i + k.len()..].trim_start())
-}
-
-/// Parses one `.npy` file.
+/// Parses one `.npy` file (versions 1–3; dtypes `f8`, `f4`, signed and unsigned integers,
+/// `b1`, `U`; either byte order; C or Fortran order).
 pub fn parse_npy(b: &[u8]) -> std::result::Result<NpyArray, String> {
-    if b.len() < 10 || &b[..6] != b"\x93NUMPY" {
-        return Err("not a .npy array (bad magic)".into());
-    }
-    let (hlen, start) = match b[6] {
-        1 => (u16::from_le_bytes([b[8], b[9]]) as usize, 10),
-        2 | 3 => (u32_at(b, 8)? as usize, 12),
-        v => return Err(format!("unsupported .npy version {v}")),
+    use npyz::{DType, NpyFile, NpyHeader, Order, TypeChar};
+    let mut cursor = std::io::Cursor::new(b);
+    let header = NpyHeader::from_reader(&mut cursor)
+        .map_err(|e| format!("not a readable .npy array ({e})"))?;
+    let body = &b[cursor.position() as usize..];
+    let npy = NpyFile::with_header(header, body);
+    let DType::Plain(ts) = npy.dtype() else {
+        return Err("structured .npy dtypes are not supported; store plain arrays".into());
     };
-    let header = std::str::from_utf8(b.get(start..start + hlen).ok_or("truncated .npy header")?)
-        .map_err(|_| "the .npy header is not text".to_string())?;
-    let descr_txt = header_field(header, "descr")?;
-    let descr = descr_txt
-        .strip_prefix('\'')
-        .and_then(|s| s.split('\'').next())
-        .ok_or("cannot read the .npy dtype (structured dtypes are not supported)")?;
-    let fortran = header_field(header, "fortran_order")?.starts_with("True");
-    let shape_txt = header_field(header, "shape")?;
-    let close = shape_txt.find(')').ok_or("cannot read the .npy shape")?;
-    let inner = shape_txt
-        .get(..close)
-        .and_then(|s| s.strip_prefix('('))
-        .ok_or("cannot read the .npy shape (expected a tuple such as (3, 4))")?;
-    let shape: Vec<usize> = inner
-        .split(',')
-        .map(|s| s.trim())
-        .filter(|s| !s.is_empty())
-        .map(|s| s.trim_end_matches('L').parse::<usize>())
+    let descr = ts.to_string();
+    let shape: Vec<usize> = npy
+        .shape()
+        .iter()
+        .map(|&d| usize::try_from(d))
         .collect::<std::result::Result<_, _>>()
-        .map_err(|_| "cannot read the .npy shape".to_string())?;
+        .map_err(|_| format!("the .npy shape {:?} does not fit in memory", npy.shape()))?;
     let count = shape
         .iter()
         .try_fold(1usize, |a, &d| a.checked_mul(d))
         .ok_or_else(|| format!("the .npy shape {shape:?} has more entries than memory can hold"))?;
-    let body = &b[start + hlen..];
-    let (order, kind, width) = {
-        let mut c = descr.chars();
-        let order = c.next().ok_or("empty .npy dtype")?;
-        let kind = c.next().ok_or("bad .npy dtype")?;
-        let width: usize = c
-            .as_str()
-            .parse()
-            .map_err(|_| format!("bad .npy dtype {descr}"))?;
-        (order, kind, width)
-    };
-    let big = order == '>';
-    let item = if kind == 'U' {
-        width
-            .checked_mul(4)
-            .ok_or("the .npy string dtype is too wide")?
-    } else {
-        width
-    };
+    let item = ts
+        .num_bytes()
+        .ok_or_else(|| format!("the .npy dtype {descr} is too wide"))?;
     let need = count.checked_mul(item);
     if need.is_none_or(|need| body.len() < need) {
         return Err(format!(
@@ -324,68 +241,46 @@ pub fn parse_npy(b: &[u8]) -> std::result::Result<NpyArray, String> {
             body.len()
         ));
     }
-    if item == 0 {
-        return Err(format!("bad .npy dtype {descr} (zero-width items)"));
-    }
-    let chunk = |i: usize| -> &[u8] { &body[i * item..(i + 1) * item] };
-    let word = |s: &[u8]| -> Vec<u8> {
-        let mut v = s.to_vec();
-        if big {
-            v.reverse();
+    let fortran = npy.order() == Order::Fortran;
+    let bad = |e: std::io::Error| format!("cannot read the .npy data of dtype {descr}: {e}");
+    let floats = |v: Vec<f64>| NpyData::Float(v);
+    let ints = |v: Vec<i64>| NpyData::Int(v);
+    let mut data = match (ts.type_char(), item) {
+        (TypeChar::Float, 8) => floats(npy.into_vec::<f64>().map_err(bad)?),
+        (TypeChar::Float, 4) => floats(
+            npy.into_vec::<f32>()
+                .map_err(bad)?
+                .into_iter()
+                .map(f64::from)
+                .collect(),
+        ),
+        (TypeChar::Int, 8) => ints(npy.into_vec::<i64>().map_err(bad)?),
+        (TypeChar::Int, 4) => ints(conv(npy.into_vec::<i32>().map_err(bad)?)),
+        (TypeChar::Int, 2) => ints(conv(npy.into_vec::<i16>().map_err(bad)?)),
+        (TypeChar::Int, 1) => ints(conv(npy.into_vec::<i8>().map_err(bad)?)),
+        (TypeChar::Uint, 4) => ints(conv(npy.into_vec::<u32>().map_err(bad)?)),
+        (TypeChar::Uint, 2) => ints(conv(npy.into_vec::<u16>().map_err(bad)?)),
+        (TypeChar::Uint, 1) => ints(conv(npy.into_vec::<u8>().map_err(bad)?)),
+        (TypeChar::Bool, 1) => ints(conv(npy.into_vec::<bool>().map_err(bad)?)),
+        (TypeChar::UnicodeStr, _) => NpyData::Str(npy.into_vec::<String>().map_err(bad)?),
+        _ => {
+            return Err(format!(
+                "unsupported .npy dtype {descr}; store tensors as float64 or float32"
+            ));
         }
-        v
-    };
-    let mut data = match (kind, width) {
-        ('f', 8) => NpyData::Float(
-            (0..count)
-                .map(|i| f64::from_le_bytes(word(chunk(i)).try_into().expect("8")))
-                .collect(),
-        ),
-        ('f', 4) => NpyData::Float(
-            (0..count)
-                .map(|i| f32::from_le_bytes(word(chunk(i)).try_into().expect("4")) as f64)
-                .collect(),
-        ),
-        ('i', 8) => NpyData::Int(
-            (0..count)
-                .map(|i| i64::from_le_bytes(word(chunk(i)).try_into().expect("8")))
-                .collect(),
-        ),
-        ('i', 4) => NpyData::Int(
-            (0..count)
-                .map(|i| i32::from_le_bytes(word(chunk(i)).try_into().expect("4")) as i64)
-                .collect(),
-        ),
-        ('b', 1) => NpyData::Int((0..count).map(|i| chunk(i)[0] as i64).collect()),
-        ('U', _) => NpyData::Str(
-            (0..count)
-                .map(|i| {
-                    let c = chunk(i);
-                    (0..width)
-                        .map(|k| {
-                            let mut w = [0u8; 4];
-                            w.copy_from_slice(&c[4 * k..4 * k + 4]);
-                            if big {
-                                w.reverse();
-                            }
-                            u32::from_le_bytes(w)
-                        })
-                        .take_while(|&u| u != 0)
-                        .filter_map(char::from_u32)
-                        .collect()
-                })
-                .collect(),
-        ),
-        _ => return Err(format!("unsupported .npy dtype {descr}")),
     };
     if fortran && shape.len() > 1 {
         data = reorder_fortran(&shape, data);
     }
     Ok(NpyArray {
-        dtype: descr.to_string(),
+        dtype: descr,
         shape,
         data,
     })
+}
+
+fn conv<T: Into<i64>>(v: Vec<T>) -> Vec<i64> {
+    v.into_iter().map(Into::into).collect()
 }
 
 /// Converts Fortran-order values to C order.

@@ -86,7 +86,16 @@ pub const CLAIMS: &[Claim] = &[
                exceeds o inside its Krylov space, one-step tBPTT with A frozen stays ≤ o",
         source: "[notes] (Fig. 6); [derived] bounds",
         theory: "lowrank.md#other-rules",
-        entries: &["P-RNN-36", "P-RNN-37", "EXP-RNN-6"],
+        entries: &["P-RNN-36", "P-RNN-37"],
+    },
+    Claim {
+        paper: Paper::LinearRnn,
+        text: "In the student–teacher experiment BPTT and one-step tBPTT converge on every run \
+               while RFLO and e-prop fail on some (13/20 and 12/20 converged), and RFLO's learned \
+               change has rank ≤ o",
+        source: "[notes] (main experiment, Fig. 6); settings chosen by the project",
+        theory: "linear-rnn.md#experiments",
+        entries: &["EXP-RNN-6"],
     },
     Claim {
         paper: Paper::LinearRnn,
@@ -156,7 +165,7 @@ pub const CLAIMS: &[Claim] = &[
                other branch (Fig. 4)",
         source: "[notes]; [derived] branch condition",
         theory: "modes.md#trajectories",
-        entries: &["P-RNN-32"],
+        entries: &["P-RNN-32", "EXP-RNN-4"],
     },
     Claim {
         paper: Paper::LinearRnn,

@@ -323,8 +323,8 @@ impl<T: Real> Rnn<T> {
             let prev: &DMatrix<T> = h.last().expect("h starts with h_0");
             // U = W H_{t-1} + B X_{t-1}, two in-place products.
             let mut u = DMatrix::zeros(n, width);
-            u.gemm(T::one(), &self.w, prev, T::zero());
-            u.gemm(T::one(), &self.b, x, T::one());
+            linalg::mul_into(&mut u, &self.w, prev, false);
+            linalg::mul_into(&mut u, &self.b, x, true);
             let (mut next, dphi) = match self.activation {
                 Activation::Identity => (u.clone(), DMatrix::from_element(n, width, T::one())),
                 Activation::Tanh => {
@@ -342,7 +342,7 @@ impl<T: Real> Rnn<T> {
                 next += prev * one_minus_alpha.clone();
             }
             let mut y = DMatrix::zeros(self.o(), width);
-            y.gemm(T::one(), &self.a, &next, T::zero());
+            linalg::mul_into(&mut y, &self.a, &next, false);
             ys.push(y);
             h.push(next);
             us.push(u);

@@ -8,15 +8,28 @@
 //! form `DU = [DU_t …]` and `ΔW = Σ_t DU_t H_{t-1}ᵀ = DU Hᵀ` (the same sum, as one `gemm`).
 use super::online::Batch;
 use crate::faults::{self, Fault};
+use crate::linalg;
 use crate::scalar::Real;
 use nalgebra::DMatrix;
 
-/// What every backward step reads: `Wᵀ` and `Aᵀ` (transposed once per call, so each product is a
-/// plain `gemm`) and the number of pending columns that triggers a flush.
+/// What every backward step reads: for wide batches `Wᵀ` (transposed once per call, so each
+/// product is a blocked `gemm`), otherwise nothing (`Wᵀ DU` as dot products down W's columns); the
+/// missing-transpose fault; and the number of pending columns that triggers a flush.
 struct Setup<T: Real> {
-    wt: DMatrix<T>,
-    at: DMatrix<T>,
+    wt: Option<DMatrix<T>>,
+    missing_transpose: bool,
     limit: usize,
+}
+
+impl<T: Real> Setup<T> {
+    /// `back ← Wᵀ du` (`W du` under [`Fault::BpttMissingTranspose`]).
+    fn back(&self, s: &Batch<T>, back: &mut DMatrix<T>, du: &DMatrix<T>) {
+        match &self.wt {
+            Some(wt) => linalg::mul_into(back, wt, du, false),
+            None if self.missing_transpose => linalg::mul_into(back, s.net.w(), du, false),
+            None => linalg::tr_mul_into(back, s.net.w(), du, false),
+        }
+    }
 }
 
 /// `(ΔW, ΔB)` under construction: the columns `DU_t` not yet multiplied out, with their times.
@@ -84,7 +97,7 @@ fn step<T: Real>(
     if !alpha.is_one() {
         du *= alpha.clone();
     }
-    back.gemm(T::one(), &setup.wt, &du, T::zero());
+    setup.back(s, back, &du);
     if alpha.is_one() {
         std::mem::swap(dh, back);
     } else {
@@ -96,14 +109,17 @@ fn step<T: Real>(
 
 fn setup<T: Real>(s: &Batch<T>) -> (Setup<T>, Outer<T>, DMatrix<T>, DMatrix<T>) {
     let (n, d, width) = (s.net.n(), s.net.d(), s.traj.width());
-    let wt = if faults::active(Fault::BpttMissingTranspose) {
-        s.net.w().clone()
-    } else {
-        s.net.w().transpose()
-    };
+    let missing_transpose = faults::active(Fault::BpttMissingTranspose);
+    let wt = (width >= 5).then(|| {
+        if missing_transpose {
+            s.net.w().clone()
+        } else {
+            s.net.w().transpose()
+        }
+    });
     let setup = Setup {
         wt,
-        at: s.net.a().transpose(),
+        missing_transpose,
         // Pending columns before a flush: enough for an efficient product, bounded in memory.
         limit: (4 * n).max(256),
     };
@@ -118,7 +134,7 @@ pub(super) fn full<T: Real>(s: &Batch<T>) -> (DMatrix<T>, DMatrix<T>) {
     let (setup, mut out, mut dh, mut back) = setup(s);
     for t in (1..=s.xs.len()).rev() {
         if let Some(e) = &s.errs[t - 1] {
-            dh.gemm(T::one(), &setup.at, e, T::one());
+            linalg::tr_mul_into(&mut dh, s.net.a(), e, true);
         }
         step(s, t, &mut dh, &mut back, &mut out, &setup);
     }
@@ -137,7 +153,7 @@ pub(super) fn truncated<T: Real>(s: &Batch<T>, k: usize) -> (DMatrix<T>, DMatrix
     let (setup, mut out, mut dh, mut back) = setup(s);
     for t in 1..=s.xs.len() {
         let Some(e) = &s.errs[t - 1] else { continue };
-        dh.gemm(T::one(), &setup.at, e, T::zero());
+        linalg::tr_mul_into(&mut dh, s.net.a(), e, false);
         for tau in (t.saturating_sub(window) + 1..=t).rev() {
             step(s, tau, &mut dh, &mut back, &mut out, &setup);
         }

@@ -181,7 +181,7 @@ impl Point {
         if !(self.eta.is_finite() && self.eta > 0.0) {
             return bad("eta", format!("must be positive, got {}", self.eta));
         }
-        if self.steps == 0 || self.steps % 20 != 0 {
+        if self.steps == 0 || !self.steps.is_multiple_of(20) {
             return bad(
                 "steps",
                 format!("must be a positive multiple of 20, got {}", self.steps),
@@ -679,11 +679,12 @@ pub fn selected() -> Point {
     let mut p = Point::base(2000);
     p.horizon = 10;
     p.o = 4;
-    p.init_std = 0.5;
-    p.eta = 0.05;
-    p.w_hat = 0.5;
+    p.init_std = 0.6;
+    p.eta = 0.075;
+    p.w_hat = 0.2;
     p
 }
 
-/// The criterion the study selects with [`selected`].
-pub const SELECTED_CRITERION: Criterion = Criterion { fit: 0.01, at: 0 };
+/// The criterion the study selects with [`selected`]: `L ≤ 0.05 L_0` at K/2 (the counts at the
+/// selected point are the same under `L ≤ 0.05 L_0` or `0.1 L_0` at K/4 or K/2).
+pub const SELECTED_CRITERION: Criterion = Criterion { fit: 0.05, at: 1 };

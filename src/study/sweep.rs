@@ -19,10 +19,13 @@ pub struct Grid {
     pub seeds: u64,
 }
 
-fn product(base: &Point, axes: &[&dyn Fn(&Point) -> Vec<Point>]) -> Vec<Point> {
+/// One axis of a product grid: the values of a point along it.
+type Axis<'a> = &'a dyn Fn(&Point) -> Vec<Point>;
+
+fn product(base: &Point, axes: &[Axis]) -> Vec<Point> {
     let mut pts = vec![base.clone()];
     for axis in axes {
-        pts = pts.iter().flat_map(|p| axis(p)).collect();
+        pts = pts.iter().flat_map(axis).collect();
     }
     pts
 }
@@ -308,18 +311,22 @@ pub fn read_caches(dir: &Path) -> Result<Vec<RunRecord>> {
             path: f.display().to_string(),
             source,
         })?;
-        for (i, line) in std::io::BufReader::new(file).lines().enumerate() {
-            let line = line.map_err(|source| StudyError::Io {
+        let lines: Vec<String> = std::io::BufReader::new(file)
+            .lines()
+            .collect::<std::io::Result<_>>()
+            .map_err(|source| StudyError::Io {
                 path: f.display().to_string(),
                 source,
             })?;
+        let last = lines.len();
+        for (i, line) in lines.into_iter().enumerate() {
             if line.trim().is_empty() {
                 continue;
             }
             let rec: RunRecord = match serde_json::from_str(&line) {
                 Ok(r) => r,
-                // A line cut by an interruption: the run is simply redone.
-                Err(e) if e.is_eof() => continue,
+                // The last line cut by an interruption: the run is simply redone.
+                Err(_) if i + 1 == last => continue,
                 Err(e) => {
                     return Err(StudyError::Parse {
                         path: f.display().to_string(),
@@ -334,6 +341,35 @@ pub fn read_caches(dir: &Path) -> Result<Vec<RunRecord>> {
         }
     }
     Ok(out)
+}
+
+/// Removes a last line cut by an interruption (and ends the file with a newline), so that appended
+/// runs start on a line of their own.
+fn drop_cut_line(path: &Path) -> Result<()> {
+    let io = |source| StudyError::Io {
+        path: path.display().to_string(),
+        source,
+    };
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(io(e)),
+    };
+    let mut lines: Vec<&str> = text.lines().collect();
+    let cut = lines
+        .last()
+        .is_some_and(|l| serde_json::from_str::<RunRecord>(l).is_err());
+    if cut {
+        lines.pop();
+    }
+    if cut || !text.is_empty() && !text.ends_with('\n') {
+        let mut fixed = lines.join("\n");
+        if !fixed.is_empty() {
+            fixed.push('\n');
+        }
+        std::fs::write(path, fixed).map_err(io)?;
+    }
+    Ok(())
 }
 
 /// What a sweep did.
@@ -392,6 +428,9 @@ pub fn run(
         .copied()
         .collect();
     let path = dir.join(shard.file_name());
+    if resume {
+        drop_cut_line(&path)?;
+    }
     let file = std::fs::OpenOptions::new()
         .create(true)
         .append(resume)

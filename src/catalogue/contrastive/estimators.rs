@@ -56,7 +56,7 @@ pub fn check_p2(b: Budget) -> Result<Evidence> {
     ];
     let n = 100_000;
     let cases = b.cases(CASES.len());
-    let z = normal_sigmas_for(b.instances(CASES.len()));
+    let z = mc_sigmas_for(b.instances(CASES.len()));
     let mut worst = Worst::new();
     for &k in &cases {
         let (m, v, theta, p) = CASES[k % CASES.len()];
@@ -83,7 +83,7 @@ pub fn check_p2(b: Budget) -> Result<Evidence> {
         worst.value,
         z,
         format!(
-            "Gaussian toy, {} (m, v, θ, p) cases × {n} draws; standard error from the exact variance; false-alarm rate {CL_FALSE_ALARM:.0e}",
+            "Gaussian toy, {} (m, v, θ, p) cases × {n} draws; standard error from the exact variance; false-alarm rate {MC_FALSE_ALARM:.0e}",
             cases.len()
         ),
     );
@@ -216,7 +216,7 @@ pub fn check_p5(b: Budget) -> Result<Evidence> {
         },
     ];
     let cycles = b.instances(100_000);
-    let z = normal_sigmas_for(procs.len() + 1);
+    let z = mc_sigmas_for(procs.len() + 1);
     let mut worst: f64 = 0.0;
     for (k, p) in procs.iter().enumerate() {
         let (pi_hat, se) = simulated_fraction(*p, cycles, 500 + k as u64)?;
@@ -256,7 +256,7 @@ pub fn check_p5(b: Budget) -> Result<Evidence> {
         Measure::ZScore,
         worst,
         z,
-        format!("{cycles} renewal cycles each, renewal-reward CLT standard error; false-alarm rate {CL_FALSE_ALARM:.0e} over 4 comparisons"),
+        format!("{cycles} renewal cycles each, renewal-reward CLT standard error; false-alarm rate {MC_FALSE_ALARM:.0e} over 4 comparisons"),
     )
     .and(Evidence::error_at_most(
         plus_lens.len(),
@@ -339,7 +339,7 @@ pub fn check_p6(b: Budget) -> Result<Evidence> {
         Measure::ZScore,
         worst,
         z,
-        format!("P4 and geometric P3 at lags {lags:?}; {batches} batches of ≥ 10⁴ steps (≫ 1/(α₊+α₋)); Student-t quantile, false-alarm rate {CL_FALSE_ALARM:.0e}"),
+        format!("P4 and geometric P3 at lags {lags:?}; {batches} batches of ≥ 10⁴ steps (≫ 1/(α₊+α₋)); Student-t quantile, false-alarm rate {MC_FALSE_ALARM:.0e}"),
     )))
 }
 

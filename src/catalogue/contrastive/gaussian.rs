@@ -129,7 +129,7 @@ pub fn check_p14(b: Budget) -> Result<Evidence> {
         g2.push(g * g);
     }
     // One i.i.d. comparison and one batch-means comparison share the false-alarm budget.
-    let z_iid = normal_sigmas_for(2);
+    let z_iid = mc_sigmas_for(2);
     let vth = is_noise_second_moment(&m, &v, &p);
     let e_v = (mean(&g2) - vth).abs() / (variance(&g2) / n as f64).sqrt();
     // Stationary variance at constant η (i.i.d. Bernoulli(p) phases = P4 with α₊ = 1−p, α₋ = p).
@@ -232,7 +232,7 @@ pub fn check_p15(b: Budget) -> Result<Evidence> {
         means.push(s / t as f64);
     }
     let pred = th + (a0 - th) * c_t(&0.7, t);
-    let z = normal_sigmas_for(2);
+    let z = mc_sigmas_for(2);
     let e1 = (mean(&means) - pred).abs() / (variance(&means) / reps as f64).sqrt();
     // Mean recursion: rates for T ∈ {1, 5, 50}.
     let toy = GaussianToy::new(2.0, 1.0, 0.8)?;
@@ -382,7 +382,7 @@ pub fn check_p16(b: Budget) -> Result<Evidence> {
         mu = a;
         ms = b2;
     }
-    let z = normal_sigmas_for(ks.len());
+    let z = mc_sigmas_for(ks.len());
     let mut worst: f64 = 0.0;
     for (i, e) in exact.iter().enumerate() {
         worst = worse(

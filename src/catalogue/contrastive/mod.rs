@@ -27,9 +27,9 @@ pub use estimators::{
 };
 pub use gaussian::{check_p13, check_p14, check_p15, check_p16};
 
-/// Random-instance builders, re-exported for code that imported them from here (they live in
-/// [`crate::contrastive::instances`]).
-pub use crate::contrastive::instances::{rand_bm, rand_hopfield, rand_qmat};
+/// The random Hopfield builder, re-exported for the report figures that import it from here (it
+/// lives in [`crate::contrastive::instances`]).
+pub use crate::contrastive::instances::rand_hopfield;
 
 /// Number of `false` flags.
 fn mismatches(flags: impl IntoIterator<Item = bool>) -> usize {

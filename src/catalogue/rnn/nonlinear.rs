@@ -1,6 +1,7 @@
 //! P-RNN-10.a: the rules of leaky and tanh networks, checked by meaning (the computation is in
 //! [`crate::certify::nonlinear`]).
-use super::{Size, exact_part, float_part};
+use super::Size;
+use super::parts::{exact_part, float_part};
 use crate::certify::nonlinear as nl;
 use crate::error::Result;
 use crate::evidence::{Budget, Evidence};

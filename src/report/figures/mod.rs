@@ -245,10 +245,10 @@ fn spaced_markers(pts: &[(f64, f64)], span: (f64, f64), count: usize) -> Vec<(f6
             next = c + step;
         }
     }
-    if let Some(&last) = pts.last() {
-        if out.last() != Some(&last) {
-            out.push(last);
-        }
+    if let Some(&last) = pts.last()
+        && out.last() != Some(&last)
+    {
+        out.push(last);
     }
     out
 }

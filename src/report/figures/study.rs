@@ -100,19 +100,17 @@ pub fn render_heatmap(h: &Heatmap, path: &Path) -> std::result::Result<(), Strin
     Ok(())
 }
 
-/// Time to reach the manifold (`L_∞ ≤ DETOUR_REACH_FRACTION · L_0`) against the start's a_0
-/// (b_0 = 1, w_0 = 0.6; teacher (2, 1, 0.5); RFLO â = −0.5, ŵ = 0): RFLO, its nearest-branch
-/// prediction (the mirror start), and BPTT. For a_0 > 0 the start is nearer the branch s > 0, which
-/// RFLO with â < 0 cannot settle on, and RFLO's time exceeds the prediction.
+/// Time to reach the manifold (`L_∞ ≤ DETOUR_REACH_FRACTION · L_0`) against the start's
+/// a_0 ∈ [0.1, 1.5] (b_0 = 1, w_0 = 0.6; teacher (2, 1, 0.5); RFLO â = −0.5, ŵ = 0): RFLO, its
+/// nearest-branch prediction (RFLO from the mirror start (−a_0, −1, 0.6)), and BPTT. The start is
+/// nearer the branch s > 0, which RFLO with â < 0 cannot settle on, so RFLO's time exceeds the
+/// prediction; starts whose detour leaves |w| < 1 have no time and are not drawn.
 pub fn detour_times(budget: Budget) -> Result<Figure> {
     let teacher = Mode::new(TEACHER.0, TEACHER.1, TEACHER.2);
     let count = if budget == Budget::Full { 41 } else { 21 };
     let (mut rflo, mut mirror, mut bptt) = (Vec::new(), Vec::new(), Vec::new());
     for i in 0..count {
-        let a0 = -1.5 + 3.0 * i as f64 / (count - 1) as f64;
-        if a0.abs() < 1e-9 {
-            continue;
-        }
+        let a0 = 0.1 + 1.4 * i as f64 / (count - 1) as f64;
         let start = [a0, START[1], START[2]];
         let d = detour::measure(&teacher, start, A_HAT, W_HAT, DETOUR_REACH_FRACTION, 200.0)?;
         if let Some(t) = d.rflo.tau {

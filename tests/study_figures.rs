@@ -1,0 +1,43 @@
+//! The study's report figures carry the data their captions claim.
+use lro::catalogue::Budget;
+use lro::report::figures::{self, Figure};
+use lro::tolerances::{DETOUR_MIN_SLOWDOWN, RANK_REL_GAP};
+
+fn series<'a>(fig: &'a Figure, prefix: &str) -> &'a [(f64, f64)] {
+    &fig.series
+        .iter()
+        .find(|s| s.label.starts_with(prefix))
+        .unwrap_or_else(|| panic!("no series {prefix} in {}", fig.name))
+        .points
+}
+
+#[test]
+fn detour_time_exceeds_the_nearest_branch_prediction() {
+    let fig = figures::detour_times(Budget::Quick).unwrap();
+    let rflo = series(&fig, "rflo");
+    let near = series(&fig, "nearest-branch");
+    let mut far_side = 0;
+    for &(a0, t) in rflo {
+        let Some(&(_, p)) = near.iter().find(|(x, _)| *x == a0) else {
+            continue;
+        };
+        // â < 0: a start with a_0, b_0 > 0 is nearer the unstable branch and must detour.
+        assert!(t >= DETOUR_MIN_SLOWDOWN * p, "a0 = {a0}: {t} vs {p}");
+        far_side += 1;
+    }
+    assert!(far_side >= 10, "too few timed detours: {far_side}");
+}
+
+#[test]
+fn study_rank_spectra_show_rflo_within_rank_o() {
+    let fig = figures::study_rank_spectra(Budget::Quick).unwrap();
+    let o = lro::study::selected().o;
+    let rflo = series(&fig, "rflo");
+    let bptt = series(&fig, "bptt");
+    assert!(
+        rflo[o].1 <= RANK_REL_GAP,
+        "rflo σ_(o+1)/σ_1 = {}",
+        rflo[o].1
+    );
+    assert!(bptt[o].1 > RANK_REL_GAP, "bptt σ_(o+1)/σ_1 = {}", bptt[o].1);
+}
