@@ -112,18 +112,21 @@ fn checked<T: Real, S: System<T>>(sys: &S, y: Vec<T>, tau: f64) -> Result<Option
     Ok(sys.in_domain(&y).then_some(y))
 }
 
-/// How far [`runs_into_boundary`] extrapolates: up to `2^BOUNDARY_PROBES` times the rejected step.
-const BOUNDARY_PROBES: i32 = 20;
-
 /// Whether the trajectory at `y` (slope `k1`) is running into the boundary of the system's domain:
-/// the Euler predictor `y + s·k1` leaves the domain for some `s = 2^j h`, `j ≤ BOUNDARY_PROBES`,
+/// the Euler predictor `y + s·k1` leaves the domain for some `s = 2^j h` up to the remaining time,
 /// while it stays finite. Used when an adaptive step underflows: near a boundary where the
 /// formulas are singular (|w| → 1 for the T → ∞ per-mode forms) the steps shrink without bound
 /// just before the trajectory would cross it, which is a domain exit; a step underflow anywhere
 /// else (a stiff flow, a blow-up) is [`LroError::StepUnderflow`] or [`LroError::NotFinite`].
-fn runs_into_boundary<T: Real, S: System<T>>(sys: &S, y: &[T], k1: &[T], h: f64) -> bool {
+fn runs_into_boundary<T: Real, S: System<T>>(
+    sys: &S,
+    y: &[T],
+    k1: &[T],
+    h: f64,
+    remaining: f64,
+) -> bool {
     let mut s = h;
-    for _ in 0..=BOUNDARY_PROBES {
+    while s <= remaining.max(h) {
         let p = axpy(y, &T::from_f64(s), &[(k1, 1.0)]);
         if !finite(&p) {
             return false;
@@ -296,7 +299,7 @@ const B4: [f64; 7] = [
 /// leave the domain is retried with half the step; if the step falls below `h_min` there, the run
 /// stops with [`Outcome::LeftDomain`]. A step rejected by the error control below `h_min` is also
 /// [`Outcome::LeftDomain`] when the trajectory is running into the domain's boundary (its Euler
-/// predictor leaves the domain within 2²⁰ rejected steps: the formulas are singular there), and
+/// predictor leaves the domain within the remaining time: the formulas are singular there), and
 /// [`LroError::StepUnderflow`] otherwise (a stiff flow or a blow-up); more than `max_steps` attempts is
 /// [`LroError::NoConvergence`]. Calls `observe(τ, y)` at τ = 0 and after every accepted step.
 #[allow(clippy::needless_range_loop)] // stage index runs over the tableau rows
@@ -396,7 +399,7 @@ pub fn dormand_prince<T: Real, S: System<T>>(
         };
         let new_h = h * factor;
         if err > 1.0 && new_h < opts.h_min {
-            if runs_into_boundary(sys, &y, &k1, h) {
+            if runs_into_boundary(sys, &y, &k1, h, tau_end - tau) {
                 return Ok(left(tau, &y));
             }
             return Err(LroError::StepUnderflow {
