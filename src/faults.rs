@@ -122,6 +122,12 @@ impl Fault {
             Fault::TraceOneStepLate => &["P-RNN-7", "P-RNN-8", "P-RNN-11", "P-RNN-37"],
             Fault::RfloWrongFeedback => &["P-RNN-11", "P-RNN-35.a", "P-RNN-35.d"],
             Fault::LeakTwice => &["P-RNN-10.a"],
+            // Per-mode theory, ODE and gradient checks.
+            Fault::ModeWrongPower => &["P-RNN-14.a"],
+            Fault::ModeRfloUsesA => &["P-RNN-13"],
+            Fault::JacobianSignFlip => &["P-RNN-32"],
+            Fault::Rk4WrongWeights => &["P-RNN-13"],
+            Fault::CentralDifferenceHalfStep => &["P-CL-17"],
             Fault::EpropMissingDerivative => &["P-RNN-10.a"],
             Fault::ReadoutSignFlip => &["P-RNN-9", "P-RNN-11"],
             Fault::ExpectedLagTranspose => &["P-RNN-2", "P-RNN-3", "P-RNN-11", "EXP-RNN-10"],

@@ -4,7 +4,7 @@ use super::driver::{ClModel, PhaseStatistic, Rate, run_eq2r, run_eq3r, run_isr};
 use super::models::boltzmann::{Boltzmann, newton_zero, transient_phase_stats};
 use super::models::gaussian::GaussianToy;
 use super::phases::{LengthDist, PhaseProcess, PhaseSampler};
-use super::stats::batch_means;
+use super::stats::{batch_means, mean as stats_mean, variance as stats_variance};
 use super::{Phase, Weights};
 use crate::error::{LroError, Result};
 use crate::tolerances::{CL_NEWTON_FD_STEP, CL_NEWTON_RESIDUAL};
@@ -192,7 +192,12 @@ pub fn bm_tail_average(
     let batch_len = (steps - burn) as f64 / batches as f64;
     let inflate = (1.0 + 2.0 * tau / batch_len).sqrt();
     let mut sampler = PhaseSampler::new(process, seed)?;
-    let mut series = vec![Vec::with_capacity((steps - burn) as usize); d];
+    // Batch means are accumulated as the run goes (per-batch sums in run order, the same sums
+    // `stats::batch_means` forms over a stored series), so memory stays O(d · batches) however
+    // long the run: the samples past the last whole batch are dropped, as there.
+    let b = batches.max(2);
+    let per_batch = (steps - burn) / b as u64;
+    let mut sums = vec![vec![0.0f64; b]; d];
     run_eq3r(
         bm,
         &mut sampler,
@@ -203,18 +208,26 @@ pub fn bm_tail_average(
         steps,
         seed ^ 0x5A5A,
         |v| {
-            if v.t >= burn {
-                for (i, s) in series.iter_mut().enumerate() {
-                    s.push((0..d).map(|j| metric[(i, j)] * v.theta[j]).sum());
+            if v.t >= burn && per_batch > 0 {
+                let k = ((v.t - burn) / per_batch) as usize;
+                if k < b {
+                    for (i, s) in sums.iter_mut().enumerate() {
+                        s[k] += (0..d).map(|j| metric[(i, j)] * v.theta[j]).sum::<f64>();
+                    }
                 }
             }
         },
     )?;
     let (mut mean, mut se) = (Vec::with_capacity(d), Vec::with_capacity(d));
-    for s in &series {
-        let (m, e) = batch_means(s, batches);
-        mean.push(m);
-        se.push(e * inflate);
+    for s in &sums {
+        if per_batch == 0 {
+            mean.push(0.0);
+            se.push(f64::INFINITY);
+            continue;
+        }
+        let means: Vec<f64> = s.iter().map(|x| x / per_batch as f64).collect();
+        mean.push(stats_mean(&means));
+        se.push((stats_variance(&means) / b as f64).sqrt() * inflate);
     }
     Ok((mean, se))
 }
