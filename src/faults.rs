@@ -130,7 +130,7 @@ impl Fault {
             Fault::CentralDifferenceHalfStep => &["P-CL-17"],
             Fault::EpropMissingDerivative => &["P-RNN-10.a"],
             Fault::ReadoutSignFlip => &["P-RNN-9", "P-RNN-11"],
-            Fault::ExpectedLagTranspose => &["P-RNN-2", "P-RNN-3", "P-RNN-11", "EXP-RNN-10"],
+            Fault::ExpectedLagTranspose => &["P-RNN-2", "P-RNN-3", "P-RNN-11"],
             Fault::ExpectedTruncationOffByOne => &["P-RNN-7", "P-RNN-11", "P-RNN-13"],
             // Contrastive: every entry that fails with the fault at Test budget
             // (`tests/contrastive_faults.rs` checks the primary findings).
@@ -144,7 +144,6 @@ impl Fault {
             Fault::PhaseLengthOffByOne => {
                 &["P-CL-5", "P-CL-6", "P-CL-7", "P-CL-15", "P-CL-18", "CL-T2"]
             }
-            _ => &[],
         }
     }
 }

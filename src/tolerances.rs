@@ -110,6 +110,12 @@ pub const MODES_RK4_FLOW_MATCH_REL: f64 = 1e-11;
 /// global error, about rtol × (steps ≈ 100) ≈ 1e-8; 1e-7 leaves a factor 10.
 pub const MODES_DP_FLOW_MATCH_REL: f64 = 1e-7;
 
+/// The per-mode flow integrated by RK4 (2000 steps over τ = 0.5, h = 2.5e-4: global error ~h⁴ ≈
+/// 4e-15 times the flow's derivatives) against adaptive Dormand–Prince (global error about rtol ×
+/// steps ≈ 1e-8, see [`MODES_DP_FLOW_MATCH_REL`]): 1e-7 leaves a factor 10 over the larger. A
+/// consistent but first-order tableau (wrong RK4 weights) errs by O(h) ≈ 1e-4: three orders above.
+pub const MODES_RK4_VS_DP_REL: f64 = 1e-7;
+
 /// Horizon (and truncation length) standing in for ∞ in f64 limit checks: with |w|, |w*|, |ŵ| ≤ 7/8
 /// the geometric tails are below T·(7/8)^T ≈ 1e-21 at T = 400, far below rounding.
 pub const MODES_LONG_HORIZON: usize = 400;

@@ -52,6 +52,25 @@ pub fn run(out: &Path, budget: Budget, only: Option<&str>) -> Result<String, Cli
         bar.inc(1);
     });
     bar.finish_and_clear();
+    let mut rep = rep;
+    if budget == Budget::Full && only.is_none() {
+        // Check power: every named fault against every entry, at the test budget.
+        let faults = crate::faults::Fault::ALL.len();
+        let done = std::sync::atomic::AtomicUsize::new(0);
+        eprintln!("check power: {faults} faults × every entry, at the test budget");
+        rep.power = Some(report::power::matrix(
+            |_| true,
+            Budget::Test,
+            threads,
+            |name| {
+                let k = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                eprintln!(
+                    "[{k}/{faults}] fault {name} done ({:.1} s elapsed)",
+                    started.elapsed().as_secs_f64()
+                );
+            },
+        ));
+    }
 
     let mut figs = Vec::new();
     let mut fig_notes = String::new();
@@ -61,7 +80,7 @@ pub fn run(out: &Path, budget: Budget, only: Option<&str>) -> Result<String, Cli
                 Ok(fig) => {
                     let file = format!("{}.svg", fig.name);
                     match figures::render_svg(&fig, &out.join(&file)) {
-                        Ok(()) => figs.push((file, fig.title.clone())),
+                        Ok(()) => figs.push((file, fig.report_caption())),
                         Err(e) => {
                             fig_notes.push_str(&format!("figure {} not drawn: {e}\n", fig.name))
                         }

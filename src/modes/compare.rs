@@ -183,3 +183,42 @@ pub fn flow_vs_modes(seed: u64, n: usize, horizon: usize, tau: f64) -> Result<(f
     }
     Ok(worst)
 }
+
+/// The per-mode flow of [`flow_vs_modes`]'s instance integrated by two independent integrators, RK4
+/// (2000 fixed steps) and adaptive Dormand–Prince: the largest difference of the end states,
+/// relative to the largest mode entry (BPTT and RFLO). A wrong RK4 tableau (still consistent, but
+/// first order) moves the RK4 end state by O(h) ≈ 1e-4, far above the integrators' global errors.
+pub fn rk4_vs_dormand_prince(seed: u64, n: usize, horizon: usize, tau: f64) -> Result<f64> {
+    let mut r = ChaCha8Rng::seed_from_u64(seed);
+    let half = |m: Mode<f64>| Mode::new(m.a / 2.0, m.b / 2.0, m.w);
+    let student: Vec<Mode<f64>> = (0..n).map(|_| half(sample::mode(&mut r))).collect();
+    let teacher: Vec<Mode<f64>> = (0..n).map(|_| half(sample::teacher(&mut r))).collect();
+    let a_hat: Vec<f64> = (0..n).map(|_| sample::dyadic(&mut r, 8, 4, true)).collect();
+    let w_hat: f64 = sample::dyadic(&mut r, 7, 8, false);
+    let mut worst = 0.0f64;
+    for rules in [
+        vec![ModeRule::Bptt; n],
+        a_hat
+            .iter()
+            .map(|&a| ModeRule::Rflo { a_hat: a, w_hat })
+            .collect(),
+    ] {
+        let mflow = ModeFlow {
+            rules,
+            teachers: teacher.clone(),
+            horizon: Horizon::Finite(horizon),
+        };
+        let y0 = pack_modes(&student);
+        let rk = ode::rk4(&mflow, &y0, tau, 2000, &mut |_, _| {})?.into_final()?;
+        let dp = ode::dormand_prince(&mflow, &y0, tau, &DpOptions::default(), &mut |_, _| {})?
+            .into_final()?;
+        let scale = dp.iter().fold(0.0f64, |s, x| s.max(x.abs())) + tol::F64_IDENTITY_ABS_FLOOR;
+        let d = rk
+            .iter()
+            .zip(&dp)
+            .map(|(x, y)| (x - y).abs())
+            .fold(0.0, linalg::worse);
+        worst = linalg::worse(worst, d / scale);
+    }
+    Ok(worst)
+}

@@ -133,8 +133,13 @@ pub fn markdown(r: &Report, figures: &[(String, String)]) -> String {
     }
     if !figures.is_empty() {
         let _ = writeln!(out, "## Figures\n");
-        for (file, caption) in figures {
-            let _ = writeln!(out, "### {caption}\n\n![{caption}]({file})\n");
+        for (k, (file, caption)) in figures.iter().enumerate() {
+            let _ = writeln!(
+                out,
+                "### Figure {}\n\n![Figure {}]({file})\n\n{caption}\n",
+                k + 1,
+                k + 1
+            );
         }
     }
     out

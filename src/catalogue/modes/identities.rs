@@ -4,7 +4,7 @@ use super::{
     Budget, Case, Evidence, Measure, Q, Reproducer, all_rules_q, mat_diff, sweep, three_rules_q,
 };
 use crate::error::Result;
-use crate::modes::compare::{flow_vs_modes, matrix_vs_modes};
+use crate::modes::compare::{flow_vs_modes, matrix_vs_modes, rk4_vs_dormand_prince};
 use crate::modes::{
     self, Horizon, ModeRule, analytic_m, char_poly, m_matrix, optimal_point, sample, spec_tr_e2,
 };
@@ -88,7 +88,19 @@ pub(super) fn p13(b: Budget) -> Result<Evidence> {
         tol::MODES_DP_FLOW_MATCH_REL,
         "f64 Dormand–Prince (rtol 1e-10): the same comparison",
     );
-    Ok(exact.and(rk_ev).and(dp_ev))
+    let mut cross = 0.0f64;
+    for &k in &cases {
+        cross = crate::linalg::worse(cross, rk4_vs_dormand_prince(1310 + k as u64, 3, 5, 0.5)?);
+    }
+    let cross_ev = Evidence::error_at_most(
+        cases.len() * 2,
+        "per-mode flow: RK4 vs Dormand–Prince",
+        Measure::RelError,
+        cross,
+        tol::MODES_RK4_VS_DP_REL,
+        "the per-mode flow integrated by RK4 (2000 steps) and by Dormand–Prince (rtol 1e-10): two independent integrators",
+    );
+    Ok(exact.and(rk_ev).and(dp_ev).and(cross_ev))
 }
 
 pub(super) fn p14(b: Budget) -> Result<Evidence> {
