@@ -204,7 +204,8 @@ pub fn count(only: Option<&str>) -> usize {
 pub use markdown::{markdown, summary_table};
 
 /// A rounded, machine-independent summary of a report for snapshot review: status, instance count,
-/// and per finding its measure, its value as an order of magnitude (counts as counts), and its bound.
+/// and per finding its measure, its value (errors as orders of magnitude, counts as counts, other
+/// measures to one decimal) and its bound.
 pub fn rounded_summary(r: &Report) -> String {
     let mut out =
         String::from("id | status | instances | findings (measure: value order, bound)\n");
@@ -215,8 +216,15 @@ pub fn rounded_summary(r: &Report) -> String {
             .map(|f| {
                 let v = if f.measure.is_count() || f.value == 0.0 || !f.value.is_finite() {
                     crate::evidence::human(f.value)
-                } else {
+                } else if matches!(f.measure, Measure::RelError | Measure::AbsError)
+                    || f.value.abs() < 0.01
+                {
+                    // errors and tiny ratios: their order of magnitude (rounding noise varies in
+                    // the last digits)
                     format!("1e{}", f.value.abs().log10().ceil() as i32)
+                } else {
+                    // z-scores, slopes, correlations, fractions, ratios: one decimal
+                    format!("{:.1}", f.value)
                 };
                 format!("{}: {} ({})", f.measure.unit(), v, f.bound)
             })
