@@ -22,7 +22,9 @@ use crate::faults::{self, Fault};
 pub mod driver;
 pub mod estimators;
 pub mod experiments;
+#[cfg(feature = "rug")]
 pub mod instances;
+#[cfg(feature = "rug")]
 pub mod measure;
 pub mod models;
 pub mod phases;

@@ -16,11 +16,13 @@
 //! Everything is generic over [`Real`]: exact over `Rational`, exact derivatives over
 //! `Dual<Rational>`.
 
+#[cfg(feature = "rug")]
 pub mod compare;
 pub mod experiment;
 pub mod jacobian;
 pub mod manifold;
 pub mod roots;
+#[cfg(feature = "rug")]
 pub mod runs;
 pub mod sample;
 pub mod systems;
