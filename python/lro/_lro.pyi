@@ -39,5 +39,6 @@ def modes_json(
     teacher: str,
     feedback: Optional[str] = None,
     horizon: str = "inf",
+    max_horizon: int = 1000000,
 ) -> str: ...
 def _panic_for_test() -> None: ...

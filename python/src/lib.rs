@@ -339,8 +339,9 @@ fn check_candidate<'py>(
 }
 
 /// `lro modes --json` for the given arguments (strings, as on the command line).
+/// `max_horizon` is the same resource limit as `lro modes --max-horizon` (and has its default).
 #[pyfunction]
-#[pyo3(signature = (rule, mode, teacher, feedback=None, horizon="inf".to_string()))]
+#[pyo3(signature = (rule, mode, teacher, feedback=None, horizon="inf".to_string(), max_horizon=1_000_000))]
 fn modes_json(
     py: Python<'_>,
     rule: String,
@@ -348,6 +349,7 @@ fn modes_json(
     teacher: String,
     feedback: Option<String>,
     horizon: String,
+    max_horizon: u64,
 ) -> PyResult<String> {
     guard(py, "modes", || {
         let args = lro::cli::modes::ModesArgs {
@@ -356,6 +358,7 @@ fn modes_json(
             teacher,
             feedback,
             horizon,
+            max_horizon,
             json: true,
         };
         lro::cli::modes::run(&args).map_err(|e| lro_err(py, "ModesError", e.to_string()))
