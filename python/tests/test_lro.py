@@ -469,7 +469,11 @@ def test_a_panic_becomes_internal_error_not_a_crash():
 
 def test_modes_at_the_teacher_point_has_zero_loss_and_update():
     r = lro.modes("bptt", (0.5, 0.25, 0.5), (0.5, 0.25, 0.5), horizon=8)
-    assert set(r) == {"rule", "horizon", "loss", "update", "jacobian", "eigenvalues", "class"}
+    assert set(r) == {
+        "rule", "horizon", "loss", "update", "jacobian", "eigenvalues", "m_eigenvalues",
+        "fixed_point", "class",
+    }
+    assert r["fixed_point"] is True, "the teacher point is a fixed point of the learning ODE"
     assert r["rule"] == "bptt" and r["horizon"] == "8"
     assert r["loss"] == 0.0
     assert r["update"] == {"a": 0.0, "b": 0.0, "w": 0.0}
