@@ -1,18 +1,7 @@
 //! `lro modes` end to end: runs the built binary, checks the JSON keys and values, and exit code 2 on
 //! bad arguments.
-use std::process::Command;
-
-fn lro(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_lro"))
-        .args(args)
-        .output()
-        .expect("the lro binary runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+mod common;
+use common::lro;
 
 #[test]
 fn json_has_the_documented_keys_and_values() {

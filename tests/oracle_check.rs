@@ -1,13 +1,14 @@
 //! `lro check`: accepts the oracle's own export, rejects mutated candidates naming the tensor and
 //! the first diverging step, and refuses unusable input with exit code 2 and a message naming the
 //! problem.
+mod common;
+use common::lro;
 use lro::oracle::check::{self, Candidate, Tolerance, Version};
 use lro::oracle::{Fixture, cases, json, npz};
 use lro::tolerances::{ORACLE_CHECK_ATOL, ORACLE_CHECK_RTOL};
 use proptest::prelude::*;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 fn builtin(name: &str) -> Fixture {
     cases::builtin(name).unwrap().build().unwrap()
@@ -15,18 +16,6 @@ fn builtin(name: &str) -> Fixture {
 
 fn tmp(name: &str) -> PathBuf {
     Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("oracle_check_{name}"))
-}
-
-fn lro(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_lro"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
 }
 
 fn check_file(case: &str, path: &Path) -> (i32, String, String) {

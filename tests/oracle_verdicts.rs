@@ -1,6 +1,8 @@
 //! No false verdicts and the right exit class: every bad or extreme input to `lro export` and
 //! `lro check` gets exit 2 with a message naming the problem (or 1 for a genuine failure), never a
 //! MATCH, a panic or an unbounded allocation.
+mod common;
+use common::lro;
 use lro::oracle::check::{self, Candidate, CheckOptions};
 use lro::oracle::config::{CONFIG_KEYS, CaseConfig};
 use lro::oracle::limits::{Arithmetic, EXACT_MAX_HORIZON};
@@ -8,22 +10,9 @@ use lro::oracle::{Fixture, api, cases, json, npz};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 fn tmp(name: &str) -> PathBuf {
     Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("oracle_verdicts_{name}"))
-}
-
-fn lro(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_lro"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
 }
 
 fn builtin(name: &str) -> Fixture {
