@@ -4,7 +4,7 @@ use super::driver::{ClModel, PhaseStatistic, Rate, run_eq2r, run_eq3r, run_isr};
 use super::models::boltzmann::{Boltzmann, newton_zero, transient_phase_stats};
 use super::models::gaussian::GaussianToy;
 use super::phases::{LengthDist, PhaseProcess, PhaseSampler};
-use super::stats::{batch_means, mean as stats_mean, variance as stats_variance};
+use super::stats::BatchMeans;
 use super::{Phase, Weights};
 use crate::error::{LroError, Result};
 use crate::tolerances::{CL_NEWTON_FD_STEP, CL_NEWTON_RESIDUAL};
@@ -96,7 +96,7 @@ pub fn gaussian_flex(
         ));
     }
     let mut sampler = PhaseSampler::new(process, seed)?;
-    let mut minus = Vec::with_capacity(steps as usize);
+    let mut minus = BatchMeans::doubling(batches);
     run_eq3r(
         toy,
         &mut sampler,
@@ -112,7 +112,7 @@ pub fn gaussian_flex(
             }
         },
     )?;
-    let (est, se) = batch_means(&minus, batches);
+    let (est, se) = minus.finish();
     Ok(Outcome::new(
         vec![est],
         vec![toy.m],
@@ -192,12 +192,9 @@ pub fn bm_tail_average(
     let batch_len = (steps - burn) as f64 / batches as f64;
     let inflate = (1.0 + 2.0 * tau / batch_len).sqrt();
     let mut sampler = PhaseSampler::new(process, seed)?;
-    // Batch means are accumulated as the run goes (per-batch sums in run order, the same sums
-    // `stats::batch_means` forms over a stored series), so memory stays O(d · batches) however
-    // long the run: the samples past the last whole batch are dropped, as there.
-    let b = batches.max(2);
-    let per_batch = (steps - burn) / b as u64;
-    let mut sums = vec![vec![0.0f64; b]; d];
+    // Batch means are accumulated as the run goes ([`BatchMeans`]), so memory stays
+    // O(d · batches) however long the run.
+    let mut acc = vec![BatchMeans::with_len(steps - burn, batches); d];
     run_eq3r(
         bm,
         &mut sampler,
@@ -208,28 +205,20 @@ pub fn bm_tail_average(
         steps,
         seed ^ 0x5A5A,
         |v| {
-            if v.t >= burn && per_batch > 0 {
-                let k = ((v.t - burn) / per_batch) as usize;
-                if k < b {
-                    for (i, s) in sums.iter_mut().enumerate() {
-                        s[k] += (0..d).map(|j| metric[(i, j)] * v.theta[j]).sum::<f64>();
-                    }
+            if v.t >= burn {
+                for (i, a) in acc.iter_mut().enumerate() {
+                    a.push((0..d).map(|j| metric[(i, j)] * v.theta[j]).sum::<f64>());
                 }
             }
         },
     )?;
-    let (mut mean, mut se) = (Vec::with_capacity(d), Vec::with_capacity(d));
-    for s in &sums {
-        if per_batch == 0 {
-            mean.push(0.0);
-            se.push(f64::INFINITY);
-            continue;
-        }
-        let means: Vec<f64> = s.iter().map(|x| x / per_batch as f64).collect();
-        mean.push(stats_mean(&means));
-        se.push((stats_variance(&means) / b as f64).sqrt() * inflate);
-    }
-    Ok((mean, se))
+    Ok(acc
+        .iter()
+        .map(|a| {
+            let (m, se) = a.finish();
+            (m, se * inflate)
+        })
+        .unzip())
 }
 
 /// Boltzmann machine under Eq.3-R with weights `w`, constant η, Gibbs sampling, held to the
@@ -326,7 +315,7 @@ pub fn eq2r_tail_average<M: ClModel>(
     seed: u64,
 ) -> Result<(Vec<f64>, Vec<f64>)> {
     let burn = pairs / 5;
-    let mut series = vec![Vec::new(); model.dim()];
+    let mut series = vec![BatchMeans::with_len(pairs - burn, batches); model.dim()];
     run_eq2r(
         model,
         t,
@@ -344,7 +333,7 @@ pub fn eq2r_tail_average<M: ClModel>(
             }
         },
     )?;
-    Ok(series.iter().map(|s| batch_means(s, batches)).unzip())
+    Ok(series.iter().map(BatchMeans::finish).unzip())
 }
 
 /// The IS-R reference run: θ averaged over the last 80 % of `phases` per-phase updates.
@@ -362,7 +351,7 @@ pub fn isr_tail_average<M: ClModel>(
     seed: u64,
 ) -> Result<(Vec<f64>, Vec<f64>)> {
     let burn = phases / 5;
-    let mut series = vec![Vec::new(); model.dim()];
+    let mut series = vec![BatchMeans::with_len(phases - burn, batches); model.dim()];
     run_isr(
         model,
         p,
@@ -382,7 +371,7 @@ pub fn isr_tail_average<M: ClModel>(
             }
         },
     )?;
-    Ok(series.iter().map(|s| batch_means(s, batches)).unzip())
+    Ok(series.iter().map(BatchMeans::finish).unzip())
 }
 
 /// The Eq.3-R mean field at a frozen θ, by simulation: the batch-means average of
@@ -403,7 +392,7 @@ pub fn frozen_field<M: ClModel>(
     use rand::SeedableRng;
     let mut sampler = PhaseSampler::new(process, seed)?;
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed ^ 0x3C3C);
-    let mut series = vec![Vec::with_capacity(steps as usize); model.dim()];
+    let mut series = vec![BatchMeans::with_len(steps, batches); model.dim()];
     let mut a = a0.clone();
     for _ in 0..steps {
         let z = sampler.next_step();
@@ -413,7 +402,7 @@ pub fn frozen_field<M: ClModel>(
             s.push(scale * f);
         }
     }
-    Ok(series.iter().map(|s| batch_means(s, batches)).unzip())
+    Ok(series.iter().map(BatchMeans::finish).unzip())
 }
 
 /// Smallest eigenvalue of the Fisher matrix `Cov_θ(φ)` of a Boltzmann machine (by enumeration).

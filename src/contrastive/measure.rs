@@ -9,7 +9,7 @@ use super::models::ep_hopfield::Hopfield;
 use super::models::ep_quadratic::{EpQuadratic, alternating_phase_means, random_length_cycles};
 use super::models::gaussian::GaussianToy;
 use super::phases::{PhaseProcess, PhaseSampler};
-use super::stats::{batch_means, log_log_slope, mean, variance, worse};
+use super::stats::{BatchMeans, log_log_slope, mean, variance, worse};
 use crate::error::Result;
 use crate::gradcheck::dual_gradient;
 use crate::scalar::{Dual, Rational, Real};
@@ -40,12 +40,11 @@ pub fn simulated_fraction(process: PhaseProcess, cycles: usize, seed: u64) -> Re
 
 /// Batch-means estimate of `E[σ_t σ_{t+lag}]` from a run of phases, with its standard error.
 pub fn sigma_product_mean(steps: &[Phase], lag: usize, batches: usize) -> (f64, f64) {
-    let x: Vec<f64> = steps
-        .iter()
-        .zip(&steps[lag..])
-        .map(|(a, b)| a.sigma() * b.sigma())
-        .collect();
-    batch_means(&x, batches)
+    let mut acc = BatchMeans::with_len(steps.len().saturating_sub(lag) as u64, batches);
+    for (a, b) in steps.iter().zip(steps.get(lag..).unwrap_or(&[])) {
+        acc.push(a.sigma() * b.sigma());
+    }
+    acc.finish()
 }
 
 /// κ measured from a simulation: the component of `s̄⁺ − s̄⁻` along `D = s^β − s⁰`, and the norm

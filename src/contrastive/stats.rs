@@ -34,6 +34,137 @@ pub fn batch_means(x: &[f64], batches: usize) -> (f64, f64) {
     (mean(&means), (variance(&means) / b as f64).sqrt())
 }
 
+/// Running mean and unbiased variance of an i.i.d. stream (Welford's update), in O(1) memory.
+#[derive(Clone, Debug, Default)]
+pub struct RunningMoments {
+    n: u64,
+    mean: f64,
+    m2: f64,
+}
+
+impl RunningMoments {
+    /// Adds one value.
+    pub fn push(&mut self, x: f64) {
+        self.n += 1;
+        let d = x - self.mean;
+        self.mean += d / self.n as f64;
+        self.m2 += d * (x - self.mean);
+    }
+    /// Number of values.
+    pub fn count(&self) -> u64 {
+        self.n
+    }
+    /// The mean (0 for no values, as [`mean`]).
+    pub fn mean(&self) -> f64 {
+        self.mean
+    }
+    /// The unbiased variance (0 for fewer than two values, as [`variance`]).
+    pub fn variance(&self) -> f64 {
+        if self.n < 2 {
+            0.0
+        } else {
+            self.m2 / (self.n - 1) as f64
+        }
+    }
+}
+
+/// Streaming batch means: the estimate of [`batch_means`] without holding the series, in
+/// O(`batches`) memory (the Monte-Carlo checks run tens of millions of steps).
+///
+/// Two layouts: [`BatchMeans::with_len`] for a series whose length is known in advance gives
+/// exactly [`batch_means`]'s result on the collected series (same batches, same summation
+/// order); [`BatchMeans::doubling`] for a series of unknown length keeps at most `256·batches`
+/// block sums, merging neighbours and doubling the block length when full, and at the end cuts
+/// the whole blocks into `batches` equal batches (dropping fewer than `batches` blocks, under 1/128
+/// of the series, plus the unfinished block).
+#[derive(Clone, Debug)]
+pub struct BatchMeans {
+    batches: usize,
+    block: u64,
+    doubling: bool,
+    sums: Vec<f64>,
+    cur: f64,
+    cur_n: u64,
+    all_sum: f64,
+    all_n: u64,
+}
+
+impl BatchMeans {
+    const BLOCKS_PER_BATCH: usize = 256;
+
+    /// For a series of `total` values cut into `batches` (at least 2) batches of `total / batches`.
+    pub fn with_len(total: u64, batches: usize) -> Self {
+        let b = batches.max(2);
+        let len = total / b as u64;
+        Self::new(b, if len == 0 { u64::MAX } else { len }, false)
+    }
+
+    /// For a series of unknown length (block lengths double as it grows).
+    pub fn doubling(batches: usize) -> Self {
+        Self::new(batches.max(2), 1, true)
+    }
+
+    fn new(batches: usize, block: u64, doubling: bool) -> Self {
+        BatchMeans {
+            batches,
+            block,
+            doubling,
+            sums: Vec::new(),
+            cur: 0.0,
+            cur_n: 0,
+            all_sum: 0.0,
+            all_n: 0,
+        }
+    }
+
+    /// Adds the next value of the series.
+    pub fn push(&mut self, x: f64) {
+        self.all_sum += x;
+        self.all_n += 1;
+        if !self.doubling && self.sums.len() == self.batches {
+            return; // the remainder after the last full batch is dropped, as in `batch_means`
+        }
+        self.cur += x;
+        self.cur_n += 1;
+        if self.cur_n == self.block {
+            self.sums.push(self.cur);
+            self.cur = 0.0;
+            self.cur_n = 0;
+            if self.doubling && self.sums.len() == Self::BLOCKS_PER_BATCH * self.batches {
+                self.sums = self.sums.chunks(2).map(|p| p.iter().sum()).collect();
+                self.block *= 2;
+            }
+        }
+    }
+
+    /// Number of values pushed so far.
+    pub fn count(&self) -> u64 {
+        self.all_n
+    }
+
+    /// The batch-means estimate and its standard error; with fewer values than batches (or, for a
+    /// known length, fewer than announced) the plain mean with an infinite standard error.
+    pub fn finish(&self) -> (f64, f64) {
+        let per = self.sums.len() / self.batches;
+        if per == 0 {
+            let m = if self.all_n == 0 {
+                0.0
+            } else {
+                self.all_sum / self.all_n as f64
+            };
+            return (m, f64::INFINITY);
+        }
+        let len = (per as u64 * self.block) as f64;
+        let means: Vec<f64> = self
+            .sums
+            .chunks(per)
+            .take(self.batches)
+            .map(|c| c.iter().sum::<f64>() / len)
+            .collect();
+        (mean(&means), (variance(&means) / self.batches as f64).sqrt())
+    }
+}
+
 /// Least-squares slope of `y` against `x`.
 pub fn slope(x: &[f64], y: &[f64]) -> f64 {
     let (mx, my) = (mean(x), mean(y));
@@ -114,5 +245,62 @@ mod tests {
         }
         assert!(normal_critical(0.0).is_err());
         assert!(student_critical(0.1, 0.0).is_err());
+    }
+
+    fn series(n: usize) -> Vec<f64> {
+        // A deterministic autocorrelated series (AR(1) driven by a Weyl sequence).
+        let mut a = 0.0;
+        (0..n)
+            .map(|i| {
+                let u = ((i as f64) * 0.618_033_988_749_894_9).fract() - 0.5;
+                a = 0.9 * a + u;
+                a + 0.25
+            })
+            .collect()
+    }
+
+    #[test]
+    fn streaming_batch_means_with_known_length_equals_the_collected_estimate() {
+        for (n, b) in [(10_007, 100), (1_000, 7), (5, 10), (0, 3), (1, 1)] {
+            let x = series(n);
+            let mut acc = BatchMeans::with_len(n as u64, b);
+            x.iter().for_each(|&v| acc.push(v));
+            let (m, se) = acc.finish();
+            let (m0, se0) = batch_means(&x, b);
+            assert_eq!(m.to_bits(), m0.to_bits(), "n = {n}, b = {b}: mean");
+            assert_eq!(se.to_bits(), se0.to_bits(), "n = {n}, b = {b}: standard error");
+        }
+    }
+
+    #[test]
+    fn doubling_batch_means_cut_whole_blocks_into_equal_batches() {
+        // Past the first merge (256·b blocks) the blocks double; the estimate must equal the
+        // collected estimate over the prefix the blocks cover, cut into the same equal batches.
+        let (n, b) = (300_001, 10);
+        let x = series(n);
+        let mut acc = BatchMeans::doubling(b);
+        x.iter().for_each(|&v| acc.push(v));
+        assert_eq!(acc.count(), n as u64);
+        let covered = acc.sums.len() / b * b * acc.block as usize;
+        assert!(covered <= n && covered as f64 >= n as f64 * (1.0 - 1.0 / 64.0), "{covered}");
+        let (m, se) = acc.finish();
+        let (m0, se0) = batch_means(&x[..covered], b);
+        assert!((m - m0).abs() <= 1e-12 * m0.abs().max(1.0), "{m} vs {m0}");
+        assert!((se - se0).abs() <= 1e-9 * se0, "{se} vs {se0}");
+        // Too short a series: plain mean, infinite standard error.
+        let mut short = BatchMeans::doubling(b);
+        [1.0, 2.0, 3.0].iter().for_each(|&v| short.push(v));
+        assert_eq!(short.finish(), (2.0, f64::INFINITY));
+    }
+
+    #[test]
+    fn running_moments_match_the_two_pass_formulas() {
+        let x = series(100_003);
+        let mut r = RunningMoments::default();
+        x.iter().for_each(|&v| r.push(v));
+        assert_eq!(r.count(), x.len() as u64);
+        assert!((r.mean() - mean(&x)).abs() <= 1e-13, "{} vs {}", r.mean(), mean(&x));
+        assert!((r.variance() / variance(&x) - 1.0).abs() <= 1e-11);
+        assert_eq!(RunningMoments::default().variance(), 0.0);
     }
 }

@@ -9,7 +9,7 @@ use crate::contrastive::models::boltzmann::newton_zero;
 use crate::contrastive::models::gaussian::GaussianToy;
 use crate::contrastive::models::wake_sleep::Helmholtz;
 use crate::contrastive::phases::{LengthDist, PhaseProcess, PhaseSampler, runs};
-use crate::contrastive::stats::{batch_means, mean, worse};
+use crate::contrastive::stats::{BatchMeans, mean, worse};
 use crate::contrastive::{Phase, Weights};
 use crate::error::Result;
 use crate::scalar::{Rational, Real};
@@ -409,13 +409,13 @@ pub fn check_p7(b: Budget) -> Result<Evidence> {
     let mut rng2 = ChaCha8Rng::seed_from_u64(78);
     let steps = b.instances(1_000_000);
     let mut a = 0.0;
-    let mut x = Vec::with_capacity(steps);
+    let mut x = BatchMeans::with_len(steps as u64, 100);
     for _ in 0..steps {
         let z = s.next_step();
         a = toy.step(&a, &theta, z, &mut rng2);
         x.push(z.sigma() * w.of(z) * toy.stat(&a, &theta)[0]);
     }
-    let (m, se) = batch_means(&x, 100);
+    let (m, se) = x.finish();
     let h = eq3r_mean_field(&pi, &w.plus, &w.minus, &[-toy.m], &[-theta[0]])[0];
     let z = batch_sigmas_for(1, 100);
     Ok(exact.and(Evidence::error_at_most(

@@ -9,7 +9,9 @@ use crate::contrastive::instances::{instance_rng, instance_seed, q, rand_q};
 use crate::contrastive::measure::gaussian_mean_path;
 use crate::contrastive::models::gaussian::*;
 use crate::contrastive::phases::{PhaseProcess, PhaseSampler};
-use crate::contrastive::stats::{batch_means, log_log_slope, mean, slope, variance, worse};
+use crate::contrastive::stats::{
+    BatchMeans, RunningMoments, log_log_slope, mean, slope, variance, worse,
+};
 use crate::contrastive::{Phase, Weights};
 use crate::error::Result;
 use crate::tolerances::*;
@@ -115,7 +117,7 @@ pub fn check_p14(b: Budget) -> Result<Evidence> {
     let (m, v, p, eta) = (1.0, 2.5, 0.6, 0.02);
     let toy = GaussianToy::new(m, v, 0.0)?;
     let n = b.instances(400_000);
-    let mut g2 = Vec::with_capacity(n);
+    let mut g2 = RunningMoments::default();
     let mut r2 = ChaCha8Rng::seed_from_u64(1415);
     let w = per_step_is_weights(p);
     for _ in 0..n {
@@ -131,7 +133,7 @@ pub fn check_p14(b: Budget) -> Result<Evidence> {
     // One i.i.d. comparison and one batch-means comparison share the false-alarm budget.
     let z_iid = mc_sigmas_for(2);
     let vth = is_noise_second_moment(&m, &v, &p);
-    let e_v = (mean(&g2) - vth).abs() / (variance(&g2) / n as f64).sqrt();
+    let e_v = (g2.mean() - vth).abs() / (g2.variance() / n as f64).sqrt();
     // Stationary variance at constant η (i.i.d. Bernoulli(p) phases = P4 with α₊ = 1−p, α₋ = p).
     let process = PhaseProcess::P4 {
         alpha_plus: 1.0 - p,
@@ -140,7 +142,7 @@ pub fn check_p14(b: Budget) -> Result<Evidence> {
     let mut s = PhaseSampler::new(process, 1416)?;
     let steps = b.instances(4_000_000) as u64;
     let burn = 20_000;
-    let mut u2 = Vec::with_capacity(steps as usize);
+    let mut u2 = BatchMeans::with_len(steps.saturating_sub(burn), 100);
     run_eq3r(
         &toy,
         &mut s,
@@ -156,7 +158,7 @@ pub fn check_p14(b: Budget) -> Result<Evidence> {
             }
         },
     )?;
-    let (mu2, se) = batch_means(&u2, 100);
+    let (mu2, se) = u2.finish();
     let exact_var = is_stationary_variance_exact(&m, &v, &p, &eta);
     let zb = batch_sigmas_for(2, 100);
     let e_s = (mu2 - exact_var).abs() / se;
@@ -282,7 +284,7 @@ pub fn check_p15(b: Budget) -> Result<Evidence> {
     let path = gaussian_mean_path(&toy, &ph, &Weights::unit(), eta2, 0.0, 0.0);
     let mut s2 = PhaseSampler::new(p1, 1)?;
     let burn = 100_000u64;
-    let mut sim = Vec::with_capacity(steps);
+    let mut sim = BatchMeans::with_len((steps as u64).saturating_sub(burn), 100);
     run_eq3r(
         &toy,
         &mut s2,
@@ -298,7 +300,7 @@ pub fn check_p15(b: Budget) -> Result<Evidence> {
             }
         },
     )?;
-    let (md, se) = batch_means(&sim, 100);
+    let (md, se) = sim.finish();
     let zb = batch_sigmas_for(2, 100);
     Ok(exact
         .and(Evidence::error_at_most(
