@@ -25,7 +25,11 @@ fn bptt_residual(x: &[Rational], swapped: bool) -> lro::Result<Vec<Rational>> {
     let [a, w, b, x0, x1, y] = x else {
         unreachable!("six variables")
     };
-    let net = Rnn::new(dmatrix![a.clone()], dmatrix![w.clone()], dmatrix![b.clone()])?;
+    let net = Rnn::new(
+        dmatrix![a.clone()],
+        dmatrix![w.clone()],
+        dmatrix![b.clone()],
+    )?;
     let xs = vec![dvector![x0.clone()], dvector![x1.clone()]];
     let targets = vec![dvector![Rational::from_i64(0)], dvector![y.clone()]];
     let u = online::update(&Rule::Bptt, &net, &xs, &targets, Loss::Final)?;

@@ -24,7 +24,10 @@ fn matrix(f: &Fixture, name: &str) -> Result<DMatrix<f64>, String> {
         .ok_or_else(|| format!("fixture has no tensor {name}"))?;
     match t.shape[..] {
         [r, c] => Ok(DMatrix::from_row_slice(r, c, &t.data)),
-        _ => Err(format!("tensor {name} has shape {:?}, not a matrix", t.shape)),
+        _ => Err(format!(
+            "tensor {name} has shape {:?}, not a matrix",
+            t.shape
+        )),
     }
 }
 
@@ -150,7 +153,11 @@ fn run(case: &str) -> Result<bool, String> {
         Some(d) => println!(
             "→ RFLO with the trace one step late: {}; first divergence in {} at step {} index {:?}: \
              reference {:.6e}, got {:.6e}",
-            if bad.ok { "PASS (unexpected)" } else { "rejected" },
+            if bad.ok {
+                "PASS (unexpected)"
+            } else {
+                "rejected"
+            },
             d.tensor,
             d.step.map_or("-".to_string(), |s| s.to_string()),
             d.index,

@@ -96,10 +96,16 @@ fn run() -> lro::Result<bool> {
         let err = exact.to_f64().rel_diff(&float, 0.0);
         println!("{:<13} ΔW = {}", rule.name(), show(&exact.w));
         println!("{:<13} ΔB = {}", "", show(&exact.b));
-        println!("{:<13} f64 run: max relative difference from the exact update {err:.1e}", "");
+        println!(
+            "{:<13} f64 run: max relative difference from the exact update {err:.1e}",
+            ""
+        );
         updates.push((rule.name(), exact));
     }
-    println!("\nΔA (every rule trains the readout by its exact gradient) = {}", show(&updates[0].1.a));
+    println!(
+        "\nΔA (every rule trains the readout by its exact gradient) = {}",
+        show(&updates[0].1.a)
+    );
 
     // Identities that hold exactly (compared with == over Q).
     let get = |name: &str| &updates.iter().find(|(n, _)| n == name).expect("rule").1;
@@ -109,7 +115,10 @@ fn run() -> lro::Result<bool> {
         all_hold &= holds;
     };
     println!();
-    report("RTRL = BPTT exactly (both are the exact gradient)", get("rtrl") == get("bptt"));
+    report(
+        "RTRL = BPTT exactly (both are the exact gradient)",
+        get("rtrl") == get("bptt"),
+    );
     let rflo_as_tbptt1 = online::update(
         &Rule::Rflo {
             feedback: a.clone(),
@@ -124,12 +133,21 @@ fn run() -> lro::Result<bool> {
         "RFLO with R = A and ŵ = 0 equals one-step tBPTT",
         &rflo_as_tbptt1 == get("tbptt:1"),
     );
-    let tbptt_t = online::update(&Rule::Tbptt { k: xs.len() }, &net, &xs, &targets, Loss::Final)?;
+    let tbptt_t = online::update(
+        &Rule::Tbptt { k: xs.len() },
+        &net,
+        &xs,
+        &targets,
+        Loss::Final,
+    )?;
     report("tBPTT with k = T equals BPTT", &tbptt_t == get("bptt"));
     // RFLO's ΔW is a sum of outer products (Rᵀ ε_t) e_tᵀ: it lies in col(Rᵀ), so its rank is ≤ o.
     let rank = linalg::exact_rank(&get("rflo").w);
     report(
-        &format!("RFLO's ΔW has rank {rank} ≤ o = {} (it lies in col(Rᵀ))", net.o()),
+        &format!(
+            "RFLO's ΔW has rank {rank} ≤ o = {} (it lies in col(Rᵀ))",
+            net.o()
+        ),
         rank <= net.o(),
     );
     let bptt_rank = linalg::exact_rank(&get("bptt").w);
