@@ -134,6 +134,14 @@ pub fn all_finite<T: Real>(m: &DMatrix<T>) -> bool {
     m.iter().all(|x| x.is_finite())
 }
 
+/// `|x − y| / (max(|x|, |y|) + floor)`: the scale-aware relative difference of two numbers, the
+/// 1×1 case of [`rel_diff`]. These two are lro's only relative-difference helpers; `floor` (e.g.
+/// [`crate::tolerances::F64_IDENTITY_ABS_FLOOR`]) keeps a difference of two near-zeros from
+/// counting as a large relative one.
+pub fn rel_diff_scalar(x: f64, y: f64, floor: f64) -> f64 {
+    (x - y).abs() / (x.abs().max(y.abs()) + floor)
+}
+
 /// `max |a − b| / (max(|a|∞, |b|∞) + floor)`: a scale-aware relative difference in f64. Returns
 /// infinity when the shapes differ.
 pub fn rel_diff<T: Real>(a: &DMatrix<T>, b: &DMatrix<T>, floor: f64) -> f64 {

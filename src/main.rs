@@ -20,13 +20,15 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Print every rule's expected update for the built-in teacher and student.
+    /// Print every rule's expected update for the built-in teacher and student (3 aligned modes,
+    /// o = n = d = 3, seed 7, horizon T = 20, RFLO feedback â = (1, −1/2, 1/4) and ŵ = 1/2).
     Rules {
         /// Print JSON (horizon, seed, loss, and per rule dA, dW, dB as rows) instead of text.
         #[arg(long)]
         json: bool,
     },
-    /// Run the catalogue and write report.md, report.json and SVG figures (the main job).
+    /// Run the catalogue and write report.md, report.json and SVG figures (the main job; bare
+    /// `lro` runs it with the defaults: quick budget into ./lro-report).
     Report {
         /// Output folder.
         #[arg(long, default_value = "lro-report")]

@@ -7,7 +7,7 @@
 //! - Any block of `(A, W, B)` can be frozen ([`Freeze`]), e.g. A for the one-step tBPTT contrast of
 //!   `docs/theory/lowrank.md#other-rules`.
 //! - Records what the caller asks for at checkpoints ([`Recording`]): the loss, the alignment
-//!   metrics of `docs/theory/linear-rnn.md#alignment-metrics` ([`rnn::metrics`]) and the parameters.
+//!   metrics of `docs/theory/linear-rnn.md#alignment-metrics` ([`crate::rnn::metrics`]) and the parameters.
 //! - Divergence (a non-finite update or parameter, or a parameter beyond a bound) ends the run and
 //!   is reported as data ([`Divergence`]), never as a panic or an error.
 //!

@@ -233,6 +233,35 @@ fn help_states_defaults_as_values_and_the_bare_command() {
         "{out}"
     );
     assert!(out.contains("[default: inf]"), "{out}");
+    // The oracle's resource limits are stated as the values Limits::default() holds.
+    let limits = lro::oracle::Limits::default();
+    let mib = 1024 * 1024;
+    let (_, out, _, _) = lro(&["export", "--help"]);
+    for (flag, value) in [
+        ("--max-n", limits.n),
+        ("--max-horizon", limits.horizon),
+        ("--max-batch", limits.batch),
+        ("--max-fixture-mb", limits.fixture_bytes / mib),
+    ] {
+        // The flag's entry runs from its name to the next option.
+        let at = out.find(&format!("{flag} <")).expect("the flag is listed");
+        let entry = &out[at..];
+        let entry = &entry[..entry[2..].find("\n      -").map_or(entry.len(), |e| e + 2)];
+        assert!(
+            entry.contains(&format!("[default: {value}]")),
+            "{flag} should state [default: {value}]: {entry}"
+        );
+    }
+    let (_, out, _, _) = lro(&["check", "--help"]);
+    let cand = format!("[default: {}]", limits.candidate_bytes / mib);
+    assert!(out.contains(&cand), "{out}");
+    // The main job's own help says that bare `lro` runs it, and where.
+    let (_, out, _, _) = lro(&["report", "--help"]);
+    assert!(
+        out.contains("bare `lro` runs it") && out.contains("./lro-report"),
+        "{out}"
+    );
+    assert!(out.contains("[default: lro-report]") && out.contains("[default: quick]"));
 }
 
 #[test]

@@ -66,6 +66,29 @@ fn report_writes_markdown_json_and_figures() {
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
     assert_eq!(json["version"], lro::report::REPORT_VERSION);
+    // The headline claims travel in report.json too: with only P-RNN-7 run, the groundwork claim
+    // (twelve entries, P-RNN-7 among them) holds on 1 of 12 and a claim without it is not checked.
+    let claims = json["claims"].as_array().expect("report.json has claims");
+    let groundwork = claims
+        .iter()
+        .find(|c| {
+            c["entries"]
+                .as_array()
+                .is_some_and(|e| e.contains(&"P-RNN-7".into()))
+        })
+        .expect("a claim lists P-RNN-7");
+    assert_eq!(groundwork["paper"], "linear-rnn");
+    assert_eq!(groundwork["verdict"], "holds-partly", "{groundwork}");
+    assert_eq!(
+        (&groundwork["checked"], &groundwork["of"]),
+        (&1.into(), &12.into())
+    );
+    assert!(
+        claims
+            .iter()
+            .any(|c| c["paper"] == "contrastive" && c["verdict"] == "not-checked"),
+        "{json}"
+    );
     let e = &json["entries"][0];
     for key in [
         "id",

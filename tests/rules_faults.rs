@@ -62,7 +62,8 @@ fn gradient_gap(
         online::loss(&p, xs, ys, loss).unwrap()
     };
     let fd = (at(h) - at(-h)) / (2.0 * h);
-    (predicted - fd).abs() / (predicted.abs().max(fd.abs()) + 1e-300)
+    // The smallest positive floor keeps 0/0 (both exactly zero) from becoming NaN.
+    linalg::rel_diff_scalar(predicted, fd, f64::MIN_POSITIVE)
 }
 
 fn rel(a: &DMatrix<f64>, b: &DMatrix<f64>) -> f64 {
@@ -183,7 +184,7 @@ fn expected_gradient_gap() -> f64 {
         expected::loss(&moved, horizon, Loss::Final).unwrap()
     };
     let fd = (at(h) - at(-h)) / (2.0 * h);
-    (predicted - fd).abs() / predicted.abs().max(fd.abs())
+    linalg::rel_diff_scalar(predicted, fd, 0.0)
 }
 
 /// Expected one-step tBPTT: ΔW = Aᵀ S_0 (only the lag-0 backward operator).

@@ -32,11 +32,13 @@ impl Comparison {
 
     /// Compares two scalars.
     pub fn scalars<T: Real>(a: &T, b: &T) -> Self {
-        let (x, y) = (a.to_f64(), b.to_f64());
-        let scale = x.abs().max(y.abs()) + crate::tolerances::F64_IDENTITY_ABS_FLOOR;
         Comparison {
             equal: a == b,
-            rel: (x - y).abs() / scale,
+            rel: linalg::rel_diff_scalar(
+                a.to_f64(),
+                b.to_f64(),
+                crate::tolerances::F64_IDENTITY_ABS_FLOOR,
+            ),
         }
     }
 

@@ -184,6 +184,43 @@ pub fn grid_values(domain: VarDomain, count: usize) -> Vec<Rational> {
 /// Certifies an identity on its full `Π (d_i + 1)` grid (see the module docs). Fails with an error
 /// (not a counterexample) if D vanishes at a grid point or the residual cannot be evaluated there,
 /// or if the grid would exceed `max_points`.
+///
+/// For example, the geometric sum behind every lag sum of a scalar mode,
+/// `a(1 + w + w²) = a(1 − w³)/(1 − w)` for `|w| < 1`: cleared by `D = 1 − w`, both sides have
+/// degree ≤ 1 in `a` and ≤ 3 in `w`, so a 2 × 4 grid decides it. A wrong right-hand side
+/// (`1 + w³` in the numerator) is refuted with an exact counterexample.
+///
+/// ```
+/// use lro::certify::{certify, Identity, Var, VarDomain};
+/// use lro::scalar::{Rational, Real};
+///
+/// let one = || Rational::from_i64(1);
+/// let sum = |a: &Rational, w: &Rational| a.clone() * (one() + w.clone() + w.clone() * w.clone());
+/// let identity = |name: &str, sign: i64| Identity {
+///     name: name.into(),
+///     vars: vec![Var::new("a", VarDomain::Any, 1), Var::new("w", VarDomain::OpenUnit, 3)],
+///     denominator: Box::new(|x: &[Rational]| one() - x[1].clone()),
+///     residual: Box::new(move |x: &[Rational]| {
+///         let (a, w) = (&x[0], &x[1]);
+///         let cube = w.clone() * w.clone() * w.clone();
+///         let rhs = a.clone() * (one() - Rational::from_i64(sign) * cube) / (one() - w.clone());
+///         Ok(vec![sum(a, w) - rhs])
+///     }),
+/// };
+///
+/// let good = certify(&identity("geometric sum", 1), 1_000)?;
+/// assert!(good.holds());
+/// assert_eq!(good.points, 8);
+///
+/// let bad = certify(&identity("wrong sign", -1), 1_000)?;
+/// let c = bad.counterexample.expect("a counterexample");
+/// // The grid runs a over {0, 1} and w over {0, 1/5, −1/5, 2/5}; the residual vanishes where
+/// // a = 0 or w = 0, so the first failure is a = 1, w = 1/5: 31/25 − (126/125)/(4/5) = −1/50.
+/// assert_eq!(c.point, vec![("a", Rational::from_i64(1)), ("w", Rational::ratio(1, 5))]);
+/// assert_eq!(c.value, Rational::ratio(-1, 50));
+/// assert_eq!(bad.points, 4);
+/// # Ok::<(), lro::LroError>(())
+/// ```
 pub fn certify(id: &Identity, max_points: usize) -> Result<Certificate> {
     let axes: Vec<Vec<Rational>> = id
         .vars

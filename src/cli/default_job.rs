@@ -51,7 +51,7 @@ fn rows(m: &nalgebra::DMatrix<f64>) -> serde_json::Value {
     )
 }
 
-/// Every rule's expected final-step update as JSON: `horizon`, `seed`, `loss` (E[L_T]) and
+/// Every rule's expected final-step update as JSON: `horizon`, `seed`, `loss` (`E[L_T]`) and
 /// `rules`, a list of `{rule, dA, dW, dB}` with each matrix as rows.
 pub fn run_json() -> Result<String, CliError> {
     let (st, rules, horizon) = default_problem()?;

@@ -11,23 +11,17 @@ pub mod modes;
 pub mod report;
 pub mod reproduce;
 
-use std::fmt;
+use thiserror::Error;
 
 /// What a command failed with, mapped to the CLI's exit codes.
-#[derive(Debug)]
+#[derive(Debug, Error)]
 pub enum CliError {
     /// Bad arguments or unusable input: exit code 2.
+    #[error("{0}")]
     Usage(String),
     /// A check ran and failed: exit code 1.
+    #[error("{0}")]
     Failed(String),
-}
-
-impl fmt::Display for CliError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            CliError::Usage(m) | CliError::Failed(m) => f.write_str(m),
-        }
-    }
 }
 
 impl From<crate::LroError> for CliError {
@@ -42,45 +36,66 @@ impl From<crate::oracle::OracleError> for CliError {
     }
 }
 
+/// A flag value the parsers below refuse (clap prints the message after the flag's name).
+#[derive(Debug, Clone, PartialEq, Error)]
+pub enum ArgError {
+    /// A count below 1.
+    #[error("must be a positive integer (at least 1), got {0}")]
+    NotPositive(i128),
+    /// Not an integer where a count belongs.
+    #[error("must be a positive integer (at least 1), got '{0}'")]
+    NotACount(String),
+    /// A count beyond `u64`.
+    #[error("{0} is larger than the largest count {max}", max = u64::MAX)]
+    CountTooLarge(i128),
+    /// A negative instance index.
+    #[error("instances are numbered from 0; a negative index ({0}) names none")]
+    NegativeIndex(i128),
+    /// An instance index beyond `usize`.
+    #[error("{0} is too large an index")]
+    IndexTooLarge(i128),
+    /// Not an integer where an instance index belongs.
+    #[error("must be an instance index (0, 1, 2, ...), got '{0}'")]
+    NotAnIndex(String),
+    /// A tolerance that is NaN or infinite.
+    #[error("a tolerance must be a finite number ≥ 0, got {0}")]
+    NonFiniteTolerance(f64),
+    /// A negative tolerance.
+    #[error("a tolerance must be ≥ 0 (it bounds |candidate − reference|), got {0}")]
+    NegativeTolerance(f64),
+    /// Not a number where a tolerance belongs.
+    #[error("must be a number such as 1e-9, got '{0}'")]
+    NotANumber(String),
+}
+
 /// Parses a count that must be at least 1 (`--seeds`, `--steps`, `--max-horizon`), refusing
 /// negative numbers, zero and non-integers with a domain message (clap shows it after the flag).
-pub fn positive_count(s: &str) -> Result<u64, String> {
+pub fn positive_count(s: &str) -> Result<u64, ArgError> {
     match s.trim().parse::<i128>() {
-        Ok(v) if v >= 1 => u64::try_from(v)
-            .map_err(|_| format!("{v} is larger than the largest count {}", u64::MAX)),
-        Ok(v) => Err(format!("must be a positive integer (at least 1), got {v}")),
-        Err(_) => Err(format!(
-            "must be a positive integer (at least 1), got '{s}'"
-        )),
+        Ok(v) if v >= 1 => u64::try_from(v).map_err(|_| ArgError::CountTooLarge(v)),
+        Ok(v) => Err(ArgError::NotPositive(v)),
+        Err(_) => Err(ArgError::NotACount(s.to_string())),
     }
 }
 
 /// Parses an index that must be at least 0 (`--instance`), refusing negative numbers with a domain
 /// message.
-pub fn instance_index(s: &str) -> Result<usize, String> {
+pub fn instance_index(s: &str) -> Result<usize, ArgError> {
     match s.trim().parse::<i128>() {
-        Ok(v) if v >= 0 => usize::try_from(v).map_err(|_| format!("{v} is too large an index")),
-        Ok(v) => Err(format!(
-            "instances are numbered from 0; a negative index ({v}) names none"
-        )),
-        Err(_) => Err(format!(
-            "must be an instance index (0, 1, 2, ...), got '{s}'"
-        )),
+        Ok(v) if v >= 0 => usize::try_from(v).map_err(|_| ArgError::IndexTooLarge(v)),
+        Ok(v) => Err(ArgError::NegativeIndex(v)),
+        Err(_) => Err(ArgError::NotAnIndex(s.to_string())),
     }
 }
 
 /// Parses a tolerance: a finite number ≥ 0 (`--rtol`, `--atol`), refusing negative and non-finite
 /// values with a domain message.
-pub fn tolerance(s: &str) -> Result<f64, String> {
+pub fn tolerance(s: &str) -> Result<f64, ArgError> {
     match s.trim().parse::<f64>() {
         Ok(v) if v.is_finite() && v >= 0.0 => Ok(v),
-        Ok(v) if v.is_nan() || v.is_infinite() => {
-            Err(format!("a tolerance must be a finite number ≥ 0, got {v}"))
-        }
-        Ok(v) => Err(format!(
-            "a tolerance must be ≥ 0 (it bounds |candidate − reference|), got {v}"
-        )),
-        Err(_) => Err(format!("must be a number such as 1e-9, got '{s}'")),
+        Ok(v) if v.is_nan() || v.is_infinite() => Err(ArgError::NonFiniteTolerance(v)),
+        Ok(v) => Err(ArgError::NegativeTolerance(v)),
+        Err(_) => Err(ArgError::NotANumber(s.to_string())),
     }
 }
 

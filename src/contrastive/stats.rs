@@ -161,7 +161,10 @@ impl BatchMeans {
             .take(self.batches)
             .map(|c| c.iter().sum::<f64>() / len)
             .collect();
-        (mean(&means), (variance(&means) / self.batches as f64).sqrt())
+        (
+            mean(&means),
+            (variance(&means) / self.batches as f64).sqrt(),
+        )
     }
 }
 
@@ -268,7 +271,11 @@ mod tests {
             let (m, se) = acc.finish();
             let (m0, se0) = batch_means(&x, b);
             assert_eq!(m.to_bits(), m0.to_bits(), "n = {n}, b = {b}: mean");
-            assert_eq!(se.to_bits(), se0.to_bits(), "n = {n}, b = {b}: standard error");
+            assert_eq!(
+                se.to_bits(),
+                se0.to_bits(),
+                "n = {n}, b = {b}: standard error"
+            );
         }
     }
 
@@ -282,7 +289,10 @@ mod tests {
         x.iter().for_each(|&v| acc.push(v));
         assert_eq!(acc.count(), n as u64);
         let covered = acc.sums.len() / b * b * acc.block as usize;
-        assert!(covered <= n && covered as f64 >= n as f64 * (1.0 - 1.0 / 64.0), "{covered}");
+        assert!(
+            covered <= n && covered as f64 >= n as f64 * (1.0 - 1.0 / 64.0),
+            "{covered}"
+        );
         let (m, se) = acc.finish();
         let (m0, se0) = batch_means(&x[..covered], b);
         assert!((m - m0).abs() <= 1e-12 * m0.abs().max(1.0), "{m} vs {m0}");
@@ -299,7 +309,12 @@ mod tests {
         let mut r = RunningMoments::default();
         x.iter().for_each(|&v| r.push(v));
         assert_eq!(r.count(), x.len() as u64);
-        assert!((r.mean() - mean(&x)).abs() <= 1e-13, "{} vs {}", r.mean(), mean(&x));
+        assert!(
+            (r.mean() - mean(&x)).abs() <= 1e-13,
+            "{} vs {}",
+            r.mean(),
+            mean(&x)
+        );
         assert!((r.variance() / variance(&x) - 1.0).abs() <= 1e-11);
         assert_eq!(RunningMoments::default().variance(), 0.0);
     }

@@ -222,7 +222,7 @@ impl Case {
                 rank[i] = super::numerical_rank(&mf, tolerances::RANK_REL_GAP);
             }
             gap[i] = sv_gap(&mf, space_rank, scale);
-            residual[i] = rel(projector_residual(&space_f, &mf), scale);
+            residual[i] = over_scale(projector_residual(&space_f, &mf), scale);
         }
         let rt = inst.feedback.transpose();
         let at = change.a.transpose();
@@ -231,7 +231,7 @@ impl Case {
         } else {
             0
         };
-        let a_residual = rel(
+        let a_residual = over_scale(
             projector_residual(&linalg::to_f64(&rt), &linalg::to_f64(&at)),
             scale,
         );
@@ -251,7 +251,8 @@ impl Case {
     }
 }
 
-fn rel(x: f64, scale: f64) -> f64 {
+/// `x / scale`, or `x` when the scale is 0 (a residual relative to its matrix's size).
+fn over_scale(x: f64, scale: f64) -> f64 {
     if scale > 0.0 { x / scale } else { x }
 }
 

@@ -125,7 +125,7 @@ pub struct Draw {
     pub st: StudentTeacher<f64>,
     /// Feedback R (1×n).
     pub feedback: DMatrix<f64>,
-    /// Reference bases (U = [1], V, P*) for the alignment metrics.
+    /// Reference bases (`U = [1]`, V, P*) for the alignment metrics.
     pub reference: AlignmentRef,
 }
 

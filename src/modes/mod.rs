@@ -228,6 +228,31 @@ pub fn loss<T: Real>(m: &Mode<T>, teacher: &Mode<T>, horizon: Horizon) -> Result
 
 /// The per-mode update `(Δa, Δb, Δw)` (sign of the gradient), at a finite horizon (the `docs/theory/modes.md#finite-t-sums` sums,
 /// [`update_finite_sum`]) or as T → ∞ (the `docs/theory/modes.md#ode-fields` forms, [`update_infinite`]).
+///
+/// Worked by hand for the student mode `(a, b, w) = (1, 1, ½)` and the teacher `(1, 2, 0)`
+/// (`c = ab = 1`, `c* = 2`) as T → ∞: `L_∞ = ½[c²/(1−w²) − 2cc*/(1−ww*) + c*²/(1−w*²)] = ⅔`;
+/// BPTT's `Δa = b[c/(1−w²) − c*/(1−ww*)] = 4/3 − 2 = −⅔`, `Δb = −⅔` likewise and
+/// `Δw = c[cw/(1−w²)² − c*w*/(1−ww*)²] = ½/(9/16) = 8/9` (the gradient of `L_∞`); RFLO with
+/// `â = 2`, `ŵ = 0` has the same `Δa` and `Δb = â[c/(1−ŵw) − c*/(1−ŵw*)] = −2`,
+/// `Δw = âb·cw/((1−w²)(1−ŵw)) = 4/3`.
+///
+/// ```
+/// use lro::modes::{self, Horizon, ModeRule};
+/// use lro::rnn::Mode;
+/// use lro::scalar::{Rational, Real};
+///
+/// let q = |n: i64, d: i64| Rational::ratio(n, d);
+/// let student = Mode::new(q(1, 1), q(1, 1), q(1, 2));
+/// let teacher = Mode::new(q(1, 1), q(2, 1), q(0, 1));
+/// assert_eq!(modes::loss(&student, &teacher, Horizon::Infinite)?, q(2, 3));
+///
+/// let bptt = modes::update(&ModeRule::Bptt, &student, &teacher, Horizon::Infinite)?;
+/// assert_eq!(bptt, Mode::new(q(-2, 3), q(-2, 3), q(8, 9)));
+/// let rflo = ModeRule::Rflo { a_hat: q(2, 1), w_hat: q(0, 1) };
+/// let rflo = modes::update(&rflo, &student, &teacher, Horizon::Infinite)?;
+/// assert_eq!(rflo, Mode::new(q(-2, 3), q(-2, 1), q(4, 3)));
+/// # Ok::<(), lro::LroError>(())
+/// ```
 pub fn update<T: Real>(
     rule: &ModeRule<T>,
     m: &Mode<T>,

@@ -101,8 +101,7 @@ pub fn conservation_run(
             && (m.a * m.b - cs).abs() < tol::MODES_ROOT_LOCATION
         {
             let s2 = manifold::bptt_limit_s2(d_of(y0, teacher), cs);
-            let rel_s2 = (m.a * m.a - s2).abs()
-                / ((m.a * m.a).abs().max(s2.abs()) + tol::F64_IDENTITY_ABS_FLOOR);
+            let rel_s2 = linalg::rel_diff_scalar(m.a * m.a, s2, tol::F64_IDENTITY_ABS_FLOOR);
             end_error = Some(linalg::worse(rel_s2, (m.w - teacher.w).abs()));
         }
     }

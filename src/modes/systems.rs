@@ -1,4 +1,4 @@
-//! The learning flows `dθ/dτ = −Δθ` as [`ode::System`]s: n independent per-mode systems, and the
+//! The learning flows `dθ/dτ = −Δθ` as [`crate::ode::System`]s: n independent per-mode systems, and the
 //! full-matrix expected-update flow of an RNN (`docs/theory/linear-rnn.md#update-ode`, `docs/theory/modes.md`; P-RNN-29 … P-RNN-34).
 use super::{Horizon, ModeRule, update};
 use crate::error::{LroError, Result};

@@ -343,6 +343,8 @@ pub fn verdict(claim: &Claim, report: &Report) -> Verdict {
 pub struct ClaimResult {
     /// The paper.
     pub paper: Paper,
+    /// The paper's citation (the heading report.md shows).
+    pub citation: String,
     /// The claim.
     pub claim: String,
     /// Its source and provenance.
@@ -351,9 +353,12 @@ pub struct ClaimResult {
     pub theory: String,
     /// The entries behind it.
     pub entries: Vec<String>,
-    /// The verdict.
+    /// The verdict: `"verdict"` is `holds`, `holds-partly` (with `checked` and `of`), `fails`
+    /// (with `failed`, the failing ids) or `not-checked`.
     #[serde(flatten)]
     pub verdict: Verdict,
+    /// The verdict as the one line report.md shows.
+    pub verdict_line: String,
 }
 
 /// Every claim with its verdict, in report order.
@@ -362,10 +367,12 @@ pub fn claims(report: &Report) -> Vec<ClaimResult> {
         .iter()
         .map(|c| ClaimResult {
             paper: c.paper,
+            citation: c.paper.citation().into(),
             claim: c.text.into(),
             source: c.source.into(),
             theory: c.theory.into(),
             entries: c.entries.iter().map(|s| s.to_string()).collect(),
+            verdict_line: verdict(c, report).to_string(),
             verdict: verdict(c, report),
         })
         .collect()
@@ -446,6 +453,7 @@ mod tests {
             version: super::super::REPORT_VERSION,
             budget: Budget::Test,
             entries,
+            claims: vec![],
             power: None,
             lro_version: String::new(),
         }
@@ -518,6 +526,39 @@ mod tests {
                 "docs/theory/{page} has no anchor {anchor}"
             );
         }
+    }
+
+    #[test]
+    fn claims_serialise_with_their_verdicts() {
+        let r = report(vec![entry("P-RNN-35.a", "fail"), entry("P-CL-1", "pass")]);
+        let json = serde_json::to_value(claims(&r)).expect("claims serialise");
+        let rows = json.as_array().expect("an array");
+        assert_eq!(rows.len(), CLAIMS.len());
+        // The first claim lists P-RNN-35.a … d; one of them failed.
+        assert_eq!(rows[0]["paper"], "linear-rnn");
+        assert_eq!(rows[0]["verdict"], "fails");
+        assert_eq!(rows[0]["failed"], serde_json::json!(["P-RNN-35.a"]));
+        assert_eq!(rows[0]["verdict_line"], "fails: P-RNN-35.a");
+        assert_eq!(rows[0]["entries"][3], "P-RNN-35.d");
+        // The IS-R unbiasedness claim lists P-CL-1, P-CL-2, P-CL-14; only P-CL-1 ran.
+        let is_r = rows
+            .iter()
+            .find(|c| c["claim"] == "The importance-sampling estimator (IS-R) is unbiased")
+            .expect("the IS-R claim");
+        assert_eq!(is_r["paper"], "contrastive");
+        assert_eq!(is_r["verdict"], "holds-partly");
+        assert_eq!((&is_r["checked"], &is_r["of"]), (&1.into(), &3.into()));
+        // A claim none of whose entries ran.
+        let rates = rows
+            .iter()
+            .find(|c| c["entries"] == serde_json::json!(["P-RNN-27", "P-RNN-28"]))
+            .expect("the rates claim");
+        assert_eq!(rates["verdict"], "not-checked");
+        assert!(
+            rates["citation"]
+                .as_str()
+                .is_some_and(|c| c.contains("ICML 2026"))
+        );
     }
 
     #[test]

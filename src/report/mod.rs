@@ -12,8 +12,8 @@ use serde::Serialize;
 use std::sync::Mutex;
 use std::time::Instant;
 
-/// Version of the `report.json` schema.
-pub const REPORT_VERSION: u32 = 2;
+/// Version of the `report.json` schema. 3: adds `claims` (the headline section's data).
+pub const REPORT_VERSION: u32 = 3;
 
 /// One entry's outcome in a report.
 #[derive(Clone, Debug, Serialize)]
@@ -62,6 +62,9 @@ pub struct Report {
     pub budget: Budget,
     /// Every entry run, in catalogue order.
     pub entries: Vec<EntryResult>,
+    /// The seed papers' main claims with the entries behind each and the verdict computed from
+    /// `entries` (the report's headline section; see [`claims::claims`]).
+    pub claims: Vec<claims::ClaimResult>,
     /// The check-power matrix (fault → entries that failed with it), when it was computed
     /// (`--budget full`).
     pub power: Option<Vec<power::PowerRow>>,
@@ -174,13 +177,16 @@ pub fn run(
         .into_iter()
         .flatten()
         .collect();
-    Report {
+    let mut report = Report {
         version: REPORT_VERSION,
         budget,
         entries,
+        claims: Vec::new(),
         power: None,
         lro_version: version_string(),
-    }
+    };
+    report.claims = claims::claims(&report);
+    report
 }
 
 /// `lro VERSION (commit HASH)`, with the commit captured at build time where git was available.

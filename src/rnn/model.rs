@@ -270,6 +270,25 @@ impl<T: Real> Rnn<T> {
     }
 
     /// The forward pass of `docs/theory/linear-rnn.md#indexing` over inputs `x_0 … x_{T-1}`.
+    ///
+    /// A scalar leaky network by hand: `a = 2`, `w = ½`, `b = 1`, leak `α = ½`, inputs
+    /// `x_0 = x_1 = 1`. Then `u_1 = 1`, `h_1 = ½·0 + ½·1 = ½`, `u_2 = w h_1 + b x_1 = 5/4`,
+    /// `h_2 = ½·½ + ½·5/4 = 7/8`, and `y = (a h_1, a h_2) = (1, 7/4)`.
+    ///
+    /// ```
+    /// use lro::rnn::Rnn;
+    /// use lro::scalar::{Rational, Real};
+    /// use nalgebra::{dmatrix, dvector};
+    ///
+    /// let q = |n: i64, d: i64| Rational::ratio(n, d);
+    /// let net = Rnn::new(dmatrix![q(2, 1)], dmatrix![q(1, 2)], dmatrix![q(1, 1)])?
+    ///     .with_leak(q(1, 2))?;
+    /// let traj = net.forward(&[dvector![q(1, 1)], dvector![q(1, 1)]])?;
+    /// assert_eq!(traj.h, vec![dvector![q(0, 1)], dvector![q(1, 2)], dvector![q(7, 8)]]);
+    /// assert_eq!(traj.u[1], dvector![q(5, 4)]);
+    /// assert_eq!(traj.y, vec![dvector![q(1, 1)], dvector![q(7, 4)]]);
+    /// # Ok::<(), lro::LroError>(())
+    /// ```
     pub fn forward(&self, xs: &[DVector<T>]) -> Result<Trajectory<T>> {
         self.check_inputs(xs)?;
         let packed: Vec<DMatrix<T>> = xs

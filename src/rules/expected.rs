@@ -240,6 +240,30 @@ fn final_step<T: Real>(
 }
 
 /// A rule's exact expected update over white input (`docs/theory/linear-rnn.md#expected-updates`), final-step or sequence loss.
+///
+/// A scalar example worked by hand: student `(a, w, b) = (1, ½, 1)`, teacher `(1, 0, 2)`, T = 2.
+/// The lag errors are `G_0 = ab − a*b* = −1` and `G_1 = awb − a*w*b* = ½`, so
+/// `E[L_T] = ½(G_0² + G_1²) = 5/8` and its gradient is `∂/∂a = G_0 b + G_1 wb = −¾`,
+/// `∂/∂w = G_1 ab = ½`, `∂/∂b = G_0 a + G_1 aw = −¾`. One-step tBPTT keeps only the lag-0 term
+/// of the input update: `ΔB = G_0 a = −1`.
+///
+/// ```
+/// use lro::rnn::{Rnn, StudentTeacher};
+/// use lro::rules::{expected, Loss, Rule};
+/// use lro::scalar::{Rational, Real};
+/// use nalgebra::dmatrix;
+///
+/// let q = |n: i64, d: i64| Rational::ratio(n, d);
+/// let rnn = |a, w, b| Rnn::new(dmatrix![a], dmatrix![w], dmatrix![b]);
+/// let st = StudentTeacher::new(rnn(q(1, 1), q(1, 2), q(1, 1))?, rnn(q(1, 1), q(0, 1), q(2, 1))?)?;
+///
+/// assert_eq!(expected::loss(&st, 2, Loss::Final)?, q(5, 8));
+/// let bptt = expected::update(&Rule::Bptt, &st, 2, Loss::Final)?;
+/// assert_eq!((&bptt.a[0], &bptt.w[0], &bptt.b[0]), (&q(-3, 4), &q(1, 2), &q(-3, 4)));
+/// let tbptt1 = expected::update(&Rule::Tbptt { k: 1 }, &st, 2, Loss::Final)?;
+/// assert_eq!((&tbptt1.w[0], &tbptt1.b[0]), (&q(1, 2), &q(-1, 1)));
+/// # Ok::<(), lro::LroError>(())
+/// ```
 pub fn update<T: Real>(
     rule: &Rule<T>,
     st: &StudentTeacher<T>,

@@ -215,6 +215,49 @@ fn per_sample<T: Real>(
 }
 
 /// One rule's update `(ΔA, ΔW, ΔB)` for one sample `x_0 … x_{T-1}` with targets `y*_1 … y*_T`.
+///
+/// Over exact rationals the result can be compared with a value worked out by hand. Take o = 1,
+/// n = 2, d = 1, T = 2, `A = [1 2]`, `W = [[0, 1], [½, 0]]`, `B = [1; 0]`, inputs `x_0 = 1`,
+/// `x_1 = 0` and target `y*_2 = 3` (final-step loss). Then `h_1 = B x_0 = (1, 0)`,
+/// `h_2 = W h_1 + B x_1 = (0, ½)`, `y_2 = A h_2 = 1` and `ε_2 = y_2 − y*_2 = −2`.
+///
+/// - BPTT: `ΔA = ε_2 h_2ᵀ = [0 −1]`; `δ_2 = Aᵀ ε_2 = (−2, −4)`, `δ_1 = Wᵀ δ_2 = (−2, −2)`;
+///   `ΔW = δ_2 h_1ᵀ + δ_1 h_0ᵀ = [[−2, 0], [−4, 0]]`, `ΔB = δ_2 x_1 + δ_1 x_0 = (−2, −2)`.
+/// - RFLO with `R = [1 −1]`, `ŵ = ½`: traces `e^h_2 = ŵ e^h_1 + h_1 = (1, 0)`,
+///   `e^x_2 = ŵ x_0 + x_1 = ½`, learning signal `Rᵀ ε_2 = (−2, 2)`:
+///   `ΔW = [[−2, 0], [2, 0]]`, `ΔB = (−1, 1)`, and the same readout update as BPTT.
+///
+/// ```
+/// use lro::rnn::Rnn;
+/// use lro::rules::{online, Loss, Rule};
+/// use lro::scalar::{Rational, Real};
+/// use nalgebra::{dmatrix, dvector, DVector};
+///
+/// let q = |n: i64, d: i64| Rational::ratio(n, d);
+/// let net = Rnn::new(
+///     dmatrix![q(1, 1), q(2, 1)],
+///     dmatrix![q(0, 1), q(1, 1); q(1, 2), q(0, 1)],
+///     dmatrix![q(1, 1); q(0, 1)],
+/// )?;
+/// let xs: Vec<DVector<Rational>> = vec![dvector![q(1, 1)], dvector![q(0, 1)]];
+/// // Targets y*_1, y*_2; the final-step loss reads only y*_2.
+/// let targets = vec![dvector![q(0, 1)], dvector![q(3, 1)]];
+///
+/// let bptt = online::update(&Rule::Bptt, &net, &xs, &targets, Loss::Final)?;
+/// assert_eq!(bptt.a, dmatrix![q(0, 1), q(-1, 1)]);
+/// assert_eq!(bptt.w, dmatrix![q(-2, 1), q(0, 1); q(-4, 1), q(0, 1)]);
+/// assert_eq!(bptt.b, dmatrix![q(-2, 1); q(-2, 1)]);
+///
+/// let rflo = Rule::Rflo { feedback: dmatrix![q(1, 1), q(-1, 1)], w_hat: q(1, 2) };
+/// let rflo = online::update(&rflo, &net, &xs, &targets, Loss::Final)?;
+/// assert_eq!(rflo.a, bptt.a);
+/// assert_eq!(rflo.w, dmatrix![q(-2, 1), q(0, 1); q(2, 1), q(0, 1)]);
+/// assert_eq!(rflo.b, dmatrix![q(-1, 1); q(1, 1)]);
+///
+/// // RTRL is the same exact gradient as BPTT, computed forward in time.
+/// assert_eq!(online::update(&Rule::Rtrl, &net, &xs, &targets, Loss::Final)?, bptt);
+/// # Ok::<(), lro::LroError>(())
+/// ```
 pub fn update<T: Real>(
     rule: &Rule<T>,
     net: &Rnn<T>,

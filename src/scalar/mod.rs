@@ -51,7 +51,7 @@ pub trait Real:
     + Send
     + Sync
 {
-    /// Short name of the number kind, for reports ("f64", "complex", "dual<f64>", "mpfr", "rational").
+    /// Short name of the number kind, for reports ("f64", "complex", "`dual<f64>`", "mpfr", "rational").
     fn kind() -> String;
     /// Converts an `f64`. Exact for `Rational` (every finite `f64` is a dyadic rational), rounded to
     /// the current precision for `Mpfr`. A non-finite input gives a non-finite value where the type

@@ -301,8 +301,9 @@ fn pos(x: &Q) -> bool {
     !x.is_zero() && x.to_f64() > 0.0
 }
 
+/// The relative difference of two f64 values with the identity floor.
 fn rel(x: f64, y: f64) -> f64 {
-    (x - y).abs() / (x.abs().max(y.abs()) + tol::F64_IDENTITY_ABS_FLOOR)
+    crate::linalg::rel_diff_scalar(x, y, tol::F64_IDENTITY_ABS_FLOOR)
 }
 
 fn all_rules_q(r: &mut ChaCha8Rng) -> Vec<ModeRule<Q>> {

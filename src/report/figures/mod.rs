@@ -267,13 +267,21 @@ fn spaced_markers(pts: &[(f64, f64)], span: (f64, f64), count: usize) -> Vec<(f6
     out
 }
 
-fn err(e: impl std::fmt::Display) -> String {
-    e.to_string()
+/// Why a figure could not be drawn.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum FigureError {
+    /// The SVG backend failed: the file could not be written, or the chart could not be laid out.
+    #[error("the SVG backend failed: {0} (check that the output folder exists and is writable)")]
+    Backend(String),
+}
+
+fn err(e: impl std::fmt::Display) -> FigureError {
+    FigureError::Backend(e.to_string())
 }
 
 /// Renders a figure to an SVG file: the chart, then the legend and the caption below it (never on
 /// top of the data).
-pub fn render_svg(fig: &Figure, path: &Path) -> std::result::Result<(), String> {
+pub fn render_svg(fig: &Figure, path: &Path) -> std::result::Result<(), FigureError> {
     let legend = legend_layout(fig);
     let legend_rows = legend.iter().map(|l| l.2 + 1).max().unwrap_or(0);
     let caption = wrap(&fig.caption, ((WIDTH as f64 - 40.0) / CHAR_PX) as usize);
