@@ -29,7 +29,8 @@ impl CheckReport {
         let mut v = Vec::new();
         if self.rules_compared.is_empty() && !self.forward_only {
             v.push(
-                "no learning rule was checked: the candidate holds no rule's updates (give at                  least one rule, or pass --forward-only to check only the forward pass)"
+                "no learning rule was checked: the candidate holds no rule's updates (give at least \
+                 one rule, or pass --forward-only to check only the forward pass)"
                     .to_string(),
             );
         }
