@@ -86,13 +86,19 @@ pub struct LroConfig {
 impl CaseConfig {
     /// Parses a JSON config, naming any unknown key.
     pub fn from_json(text: &str) -> Result<Self> {
-        serde_json::from_str(text).map_err(|e| LroError::InvalidParameter {
+        let value: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| LroError::InvalidParameter {
+                name: "case config".into(),
+                reason: format!("not valid JSON: {e}"),
+            })?;
+        super::keys::check_config(&value)?;
+        serde_json::from_value(value).map_err(|e| LroError::InvalidParameter {
             name: "case config".into(),
             reason: format!(
                 "{e}; a config names its \"convention\" (lro, murray2019 or marschall2020) and \
                  that convention's keys, e.g. {{\"convention\": \"lro\", \"name\": \"c\", \
                  \"seed\": 1, \"o\": 2, \"n\": 3, \"d\": 2, \"horizon\": 6}} (all keys: \
-                 rustdoc of lro::oracle::config)"
+                 `lro export --describe-config`)"
             ),
         })
     }
@@ -228,12 +234,10 @@ fn lro_in<T: Real>(c: &LroConfig, p: &Problem<f64>) -> Result<Fixture> {
         tbptt_k: p.tbptt_k.clone(),
     };
     let mut settings = BTreeMap::new();
-    settings.insert("seed".into(), c.seed as f64);
-    settings.insert("n_teacher".into(), c.n_teacher.unwrap_or(c.n) as f64);
-    settings.insert("aligned".into(), if c.aligned { 1.0 } else { 0.0 });
-    for (i, k) in c.tbptt_k.iter().enumerate() {
-        settings.insert(format!("tbptt_k{i}"), *k as f64);
-    }
+    settings.insert("seed".into(), c.seed.into());
+    settings.insert("n_teacher".into(), c.n_teacher.unwrap_or(c.n).into());
+    settings.insert("aligned".into(), c.aligned.into());
+    settings.insert("tbptt_k".into(), c.tbptt_k.clone().into());
     reference::fixture(&c.name, &c.description, &q, settings)
 }
 

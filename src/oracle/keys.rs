@@ -1,6 +1,8 @@
 //! The documentation of every case-config key (`lro export --describe-config`): convention,
 //! key, type, default and meaning, from the tables of [`super::config`] and of each preset.
 use super::presets::{marschall2020, murray2019};
+use crate::error::{LroError, Result};
+use serde_json::Value;
 
 /// One key of a case config: convention, name, type, default (None: required), meaning.
 pub type KeyDoc = (
@@ -113,4 +115,147 @@ pub fn describe() -> String {
         }
     }
     s
+}
+
+/// The JSON type a key's documented type calls for.
+#[derive(Clone, Debug, PartialEq)]
+enum Kind {
+    Bool,
+    Str,
+    Choice(Vec<String>),
+    Integer,
+    Number,
+    Integers,
+    Numbers(Option<usize>),
+}
+
+/// Reads the documented type (the table's type column is the single source of both the listing
+/// and the check).
+fn kind(ty: &str) -> Kind {
+    if ty == "boolean" {
+        Kind::Bool
+    } else if let Some(choices) = ty.strip_prefix("string: ") {
+        Kind::Choice(choices.split(" | ").map(str::to_string).collect())
+    } else if ty.starts_with("string") {
+        Kind::Str
+    } else if ty.starts_with("integer") {
+        Kind::Integer
+    } else if ty.starts_with("number") {
+        Kind::Number
+    } else if ty.starts_with("array of integers") {
+        Kind::Integers
+    } else if let Some(rest) = ty.strip_prefix("array of ") {
+        Kind::Numbers(rest.split(' ').next().and_then(|n| n.parse().ok()))
+    } else {
+        Kind::Str
+    }
+}
+
+fn describe_value(v: &Value) -> String {
+    match v {
+        Value::Null => "null".into(),
+        Value::Bool(b) => format!("the boolean {b}"),
+        Value::Number(n) => format!("the number {n}"),
+        Value::String(s) => format!("the string \"{s}\""),
+        Value::Array(a) => format!("an array of {} entries", a.len()),
+        Value::Object(_) => "an object".into(),
+    }
+}
+
+fn fits(k: &Kind, v: &Value) -> bool {
+    let is_int = |v: &Value| v.as_u64().is_some();
+    match k {
+        Kind::Bool => v.is_boolean(),
+        Kind::Str => v.is_string(),
+        Kind::Choice(c) => v.as_str().is_some_and(|s| c.iter().any(|x| x == s)),
+        Kind::Integer => is_int(v),
+        Kind::Number => v.is_number(),
+        Kind::Integers => v.as_array().is_some_and(|a| a.iter().all(is_int)),
+        Kind::Numbers(n) => v
+            .as_array()
+            .is_some_and(|a| a.iter().all(Value::is_number) && n.is_none_or(|n| a.len() == n)),
+    }
+}
+
+fn key_error(key: &str, reason: String) -> LroError {
+    LroError::InvalidParameter {
+        name: format!("case config key \"{key}\""),
+        reason,
+    }
+}
+
+/// Checks a case config's keys against the tables before it is deserialised, so that every error
+/// names the key: unknown keys, missing required keys, and values of the wrong type (e.g. a
+/// number where a boolean is expected).
+pub fn check_config(v: &Value) -> Result<()> {
+    let Some(obj) = v.as_object() else {
+        return Err(LroError::InvalidParameter {
+            name: "case config".into(),
+            reason: format!(
+                "the top level is {}, not an object of keys",
+                describe_value(v)
+            ),
+        });
+    };
+    let conventions = ["lro", "murray2019", "marschall2020"];
+    let conv = match obj.get("convention") {
+        None => {
+            return Err(key_error(
+                "convention",
+                format!("missing; name one of {}", conventions.join(", ")),
+            ));
+        }
+        Some(c) => match c.as_str() {
+            Some(s) if conventions.contains(&s) => s,
+            _ => {
+                return Err(key_error(
+                    "convention",
+                    format!(
+                        "got {}; use one of {}",
+                        describe_value(c),
+                        conventions.join(", ")
+                    ),
+                ));
+            }
+        },
+    };
+    let rows: Vec<KeyDoc> = config_keys()
+        .into_iter()
+        .filter(|(c, ..)| *c == "*" || *c == conv)
+        .collect();
+    for (key, value) in obj {
+        let Some((_, _, ty, default, _)) = rows.iter().find(|(_, k, ..)| k == key) else {
+            let known: Vec<&str> = rows.iter().map(|(_, k, ..)| *k).collect();
+            return Err(key_error(
+                key,
+                format!(
+                    "unknown key for convention {conv}; its keys are {} \
+                     (`lro export --describe-config` lists them with types and defaults)",
+                    known.join(", ")
+                ),
+            ));
+        };
+        if value.is_null() && default.is_some() {
+            continue;
+        }
+        if !fits(&kind(ty), value) {
+            let hint = match kind(ty) {
+                Kind::Bool => " (write true or false, not 1 or 0)",
+                _ => "",
+            };
+            return Err(key_error(
+                key,
+                format!("expected {ty}{hint}, got {}", describe_value(value)),
+            ));
+        }
+    }
+    for (_, key, ty, default, _) in &rows {
+        if default.is_none() && !obj.contains_key(*key) {
+            return Err(key_error(
+                key,
+                format!("missing; convention {conv} requires it ({ty})"),
+            ));
+        }
+    }
+    Ok(())
 }

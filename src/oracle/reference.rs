@@ -121,7 +121,7 @@ pub fn fixture<T: Real>(
     case: &str,
     description: &str,
     p: &Problem<T>,
-    mut settings: BTreeMap<String, f64>,
+    mut settings: BTreeMap<String, serde_json::Value>,
 ) -> Result<Fixture> {
     let net = &p.student;
     let (o, n, d, horizon) = (net.o(), net.n(), net.d(), p.xs.len());
@@ -324,12 +324,12 @@ pub fn fixture<T: Real>(
             )?;
         }
     }
-    settings.insert("o".into(), o as f64);
-    settings.insert("n".into(), n as f64);
-    settings.insert("d".into(), d as f64);
-    settings.insert("T".into(), horizon as f64);
-    settings.insert("alpha".into(), net.alpha().to_f64());
-    settings.insert("w_hat".into(), p.w_hat.to_f64());
+    settings.insert("o".into(), o.into());
+    settings.insert("n".into(), n.into());
+    settings.insert("d".into(), d.into());
+    settings.insert("T".into(), horizon.into());
+    settings.insert("alpha".into(), net.alpha().to_f64().into());
+    settings.insert("w_hat".into(), p.w_hat.to_f64().into());
     let act = match net.activation() {
         Activation::Identity => "identity",
         Activation::Tanh => "tanh",
@@ -338,7 +338,12 @@ pub fn fixture<T: Real>(
         schema_version: SCHEMA_VERSION,
         case: case.into(),
         description: description.into(),
-        conventions: conventions::lro(act, !net.alpha().is_one(), settings),
+        conventions: conventions::lro(
+            act,
+            !net.alpha().is_one(),
+            settings,
+            conventions::rule_feedback(&p.rules()),
+        ),
         provenance: super::fixture::Provenance::current(),
         tensors: ts.tensors,
     })

@@ -1,12 +1,43 @@
 //! The conventions manifest of a `marschall2020` fixture: how to read each number, what is known about
 //! the peer's code and what is the project's choice (`docs/theory/peer-conventions.md`).
-use crate::oracle::conventions::Conventions;
+use super::settings::MarschallConfig;
+use crate::oracle::conventions::*;
 use std::collections::BTreeMap;
 
 /// The manifest, with the case's settings.
-pub fn conventions(settings: BTreeMap<String, f64>) -> Conventions {
+pub fn conventions(
+    c: &MarschallConfig,
+    settings: BTreeMap<String, serde_json::Value>,
+) -> Conventions {
     Conventions {
         convention: "marschall2020".into(),
+        enumerated: Enumerated {
+            indexing: Indexing::StepReadsCurrentInput,
+            initial_state: InitialState::ActivationOfGivenPreactivation,
+            loss_normalisation: LossNormalisation::HalfSumOverSteps,
+            error_sign: ErrorSign::OutputMinusTarget,
+            update_sign: UpdateSign::Gradient,
+            trace_timing: TraceTiming::SameStep,
+            parameter_packing: ParameterPacking::PackedRecInBias,
+            array_order: Order::RowMajor,
+            flattened_parameter_order: Order::ColumnMajor,
+            feedback: [
+                ("outer".to_string(), FeedbackKind::ReadoutTranspose),
+                (
+                    "rflo".to_string(),
+                    if c.random_feedback {
+                        FeedbackKind::RandomFixed
+                    } else {
+                        FeedbackKind::ReadoutTranspose
+                    },
+                ),
+                ("rtrl".to_string(), FeedbackKind::ReadoutTranspose),
+                ("ebptt".to_string(), FeedbackKind::ReadoutTranspose),
+                ("fbptt".to_string(), FeedbackKind::ReadoutTranspose),
+            ]
+            .into(),
+            derivative: DerivativeKind::Exact,
+        },
         indexing: "t = 1..T with a_0 = phi(h_0): h_t = W_rec a_{t-1} + W_in x_t + b_rec, \
                    a_t = (1 - alpha) a_{t-1} + alpha phi(h_t), z_t = W_out a_t + b_out. Inputs \
                    x_1..x_T (row t-1); a holds a_0..a_T (first_step 0)."
@@ -16,13 +47,20 @@ pub fn conventions(settings: BTreeMap<String, f64>) -> Conventions {
             .into(),
         sign: "Gradients have the sign of the gradient; the optimiser subtracts them.".into(),
         leak_and_activation: "alpha-leak on the post-activation state a; phi identity or tanh \
-                              (setting tanh) with its exact derivative."
+                              (setting activation) with its exact derivative."
             .into(),
         trace_timing: "At step t: forward pass, trace/influence update, gradient of the current \
                        loss L_t; weights are frozen here (the gradients before any optimiser \
                        step). RFLO: B_t = (1 - alpha_R) B_{t-1} + alpha_R phi'(h_t) a_hat_t^T \
                        with a_hat_t = [a_{t-1}, x_t, 1] (no input lag), its own rate alpha_R. \
-                       RTRL: M_t = J_t M_{t-1} + alpha diag(phi'(h_t)) kron a_hat_t."
+                       RTRL: M_t = J_t M_{t-1} + alpha diag(phi'(h_t)) kron a_hat_t. \
+                       BPTT variants (truncation k = setting bptt_k, feedback W_out^T e_t, \
+                       credit c_{s-1} = q_{s-1} + J_s^T c_s): Efficient BPTT returns, at the last \
+                       step t of each window of k steps, sum over the window of \
+                       (c_s * alpha phi'(h_s)) a_hat_s^T with c_t = q_t (zeros elsewhere and in a \
+                       trailing partial window); Future BPTT returns at step t >= k the gradient \
+                       through step t0 = t-k+1 of the losses L_t0..L_t, \
+                       (c_t0 * alpha phi'(h_t0)) a_hat_t0^T (zeros for t < k)."
             .into(),
         parameter_packing: "W = [W_rec | W_in | b_rec] (n_h x m, m = n_h + n_in + 1); output \
                             gradients for [W_out | b_out] (n_out x (n_h + 1)); the RTRL \
@@ -41,13 +79,22 @@ pub fn conventions(settings: BTreeMap<String, f64>) -> Conventions {
             "a_0 = phi(h_0) from the code's reset_network; the Fortran-order influence columns \
              from RTRL.get_rec_grads."
                 .into(),
+            "Efficient and Future BPTT: window, credit recursion and delivery step read from \
+             learning_algorithms/Efficient_BPTT.py and Future_BPTT.py for this project."
+                .into(),
         ],
         unknown: vec![
             "Optimiser steps inside the sequence (online learning changes the weights from \
              step t + 1) are not simulated: weights are frozen."
                 .into(),
-            "BPTT variants (Efficient/Future BPTT windows) are not covered; RTRL's gradient is \
-             the exact per-step gradient they approximate."
+            "The code's immediate influence (RTRL.py, Efficient_BPTT.py, Future_BPTT.py as read \
+             at commit f06c62c) is phi'(h) without the factor alpha of da_t/dh_t, which would \
+             scale its recurrent gradients by 1/alpha for alpha < 1; the preset keeps the exact \
+             factor alpha (its gradients are exact gradients of the stated losses). Whether \
+             other versions of the code include alpha is not known."
+                .into(),
+            "The code's optional credit clipping (c_clip_norm of Efficient BPTT) is not \
+             reproduced (off by default there)."
                 .into(),
             "Weight initialisations are the project's (Gaussian, seeded).".into(),
         ],

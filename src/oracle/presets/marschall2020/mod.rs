@@ -17,6 +17,20 @@
 //! - RTRL: `M_t = J_t M_{t−1} + α diag(φ'(h_t)) ⊗ â_t` with `J_t = α diag(φ'(h_t)) W_rec + (1 − α) I`;
 //!   columns of M index the flattened W in column-major (Fortran) order, `k = i + n_h j`;
 //!   gradient `q_t M_t` with symmetric feedback, reshaped in Fortran order: exactly `∂L_t/∂W`.
+//! - BPTT variants with truncation horizon `k` (the code's `T_truncation`), both with symmetric
+//!   feedback `q_t = W_outᵀ e_t` and the credit recursion `c_{s−1} = q_{s−1} + J_sᵀ c_s`:
+//!   - Efficient BPTT (`Efficient_BPTT.py`): the steps form non-overlapping windows of k steps; at
+//!     a window's last step t it returns `Σ_{s=t−k+1..t} (c_s ⊙ α φ'(h_s)) â_sᵀ` with `c_t = q_t`,
+//!     the gradient of the window's summed loss with the state before the window held fixed;
+//!     every other step (and a trailing partial window) returns zeros.
+//!   - Future BPTT (`Future_BPTT.py`): at step t ≥ k it returns `(c ⊙ α φ'(h_{t0})) â_{t0}ᵀ` for
+//!     `t0 = t − k + 1`, where `c = Σ_{s=t0..t} J_{t0+1}ᵀ ⋯ J_sᵀ q_s`: the gradient through step t0
+//!     of the next k losses `L_{t0} … L_{t0+k−1}`, delivered k − 1 steps late; zeros before.
+//!
+//!   The code's own immediate influence (in these two files and in `RTRL.py`, read at commit
+//!   f06c62c) omits the factor α of `∂a_t/∂h_t`, which scales its recurrent gradients by 1/α for
+//!   α < 1; the preset keeps the exact factor, as its RTRL does (listed in the manifest's
+//!   `unknown`).
 pub mod conventions;
 pub mod settings;
 pub mod tensors;
@@ -25,6 +39,7 @@ pub use settings::{MarschallConfig, draw};
 pub use tensors::{TENSORS, build};
 
 use super::*;
+use crate::faults::{self, Fault};
 use crate::rnn::Activation;
 
 /// The network, its feedback and its rates.
@@ -50,6 +65,8 @@ pub struct Setup<T: Real> {
     pub activation: Activation,
     /// Initial pre-activation `h_0` (`a_0 = φ(h_0)`).
     pub h0: DVector<T>,
+    /// Truncation horizon k ≥ 1 of the BPTT variants (the code's `T_truncation`).
+    pub bptt_k: usize,
 }
 
 /// Everything one sequence computes (index t − 1 holds step t unless said otherwise).
@@ -79,6 +96,11 @@ pub struct Run<T: Real> {
     pub rtrl_m: Vec<DMatrix<T>>,
     /// RTRL gradients (n_h × m).
     pub rtrl_grads: Vec<DMatrix<T>>,
+    /// Efficient BPTT gradients (n_h × m): nonzero at the last step of each window of k steps.
+    pub ebptt_grads: Vec<DMatrix<T>>,
+    /// Future BPTT gradients (n_h × m): at step t ≥ k, the gradient through step t − k + 1 of
+    /// the next k losses.
+    pub fbptt_grads: Vec<DMatrix<T>>,
 }
 
 impl<T: Real> Setup<T> {
@@ -128,6 +150,9 @@ impl<T: Real> Setup<T> {
                 format!("inputs need length {d}, targets {o}"),
             ));
         }
+        if self.bptt_k == 0 {
+            return Err(LroError::ZeroTruncation);
+        }
         for (name, v) in [("alpha", &self.alpha), ("alpha_rflo", &self.alpha_rflo)] {
             let f = v.to_f64();
             if !(f > 0.0 && f <= 1.0) {
@@ -170,7 +195,11 @@ impl<T: Real> Setup<T> {
             rtrl_q: vec![],
             rtrl_m: vec![],
             rtrl_grads: vec![],
+            ebptt_grads: vec![],
+            fbptt_grads: vec![],
         };
+        // Per step, for the BPTT variants: α φ'(h_t) and â_t.
+        let (mut gains, mut a_hats) = (vec![], vec![]);
         let mut b = DMatrix::<T>::zeros(n, m);
         let mut mm = DMatrix::<T>::zeros(n, n * m);
         for (x, y) in xs.iter().zip(ys) {
@@ -213,6 +242,8 @@ impl<T: Real> Setup<T> {
             let flat = mm.transpose() * &qr;
             run.rtrl_grads
                 .push(DMatrix::from_fn(n, m, |i, j| flat[i + n * j].clone()));
+            gains.push(gain.clone());
+            a_hats.push(a_hat.clone());
             run.rtrl_q.push(qr);
             run.rtrl_m.push(mm.clone());
             run.outer_grads.push(&e * a1.transpose());
@@ -222,6 +253,55 @@ impl<T: Real> Setup<T> {
             run.error.push(e);
             run.loss.push(loss);
         }
+        self.bptt_variants(&mut run, &gains, &a_hats);
         Ok(run)
+    }
+
+    /// `J_tᵀ c` with `J_t = α diag(φ'(h_t)) W_rec + (1 − α) I`, from `gain_t = α φ'(h_t)`.
+    fn jt_c(&self, gain: &DVector<T>, c: &DVector<T>) -> DVector<T> {
+        self.w_rec.tr_mul(&c.component_mul(gain)) + c * (T::one() - self.alpha.clone())
+    }
+
+    /// The BPTT variants' gradients, from the forward pass (index t − 1 holds step t).
+    fn bptt_variants(&self, run: &mut Run<T>, gains: &[DVector<T>], a_hats: &[DVector<T>]) {
+        let (n, m, k) = (self.w_rec.nrows(), a_hats[0].len(), self.bptt_k);
+        let q = &run.rtrl_q;
+        let zero = DMatrix::<T>::zeros(n, m);
+        // Backpropagates the losses of steps lo..=hi (1-based) down to step lo: the
+        // credits c_s for s = hi, hi − 1, …, lo (in that order).
+        let credits = |lo: usize, hi: usize| -> Vec<DVector<T>> {
+            let mut out = vec![q[hi - 1].clone()];
+            for s in (lo..hi).rev() {
+                let c = &q[s - 1] + self.jt_c(&gains[s], &out[out.len() - 1]);
+                out.push(c);
+            }
+            out
+        };
+        let outer =
+            |c: &DVector<T>, s: usize| c.component_mul(&gains[s - 1]) * a_hats[s - 1].transpose();
+        let short = faults::active(Fault::FutureBpttWindowOffByOne);
+        let (mut ebptt, mut fbptt) = (vec![], vec![]);
+        for t in 1..=gains.len() {
+            // Efficient BPTT: the window (t − k, t] when t closes it.
+            ebptt.push(if t % k == 0 {
+                let cs = credits(t + 1 - k, t);
+                cs.iter()
+                    .zip((t + 1 - k..=t).rev())
+                    .fold(zero.clone(), |acc, (c, s)| acc + outer(c, s))
+            } else {
+                zero.clone()
+            });
+            // Future BPTT: through step t0 = t − k + 1, the losses t0..=t.
+            fbptt.push(if t >= k {
+                let t0 = t + 1 - k;
+                let hi = if short { (t - 1).max(t0) } else { t };
+                let cs = credits(t0, hi);
+                outer(&cs[cs.len() - 1], t0)
+            } else {
+                zero.clone()
+            });
+        }
+        run.ebptt_grads = ebptt;
+        run.fbptt_grads = fbptt;
     }
 }

@@ -19,6 +19,9 @@ fn default_true() -> bool {
 fn default_tanh() -> Activation {
     Activation::Tanh
 }
+fn default_bptt_k() -> usize {
+    3
+}
 
 /// A case in Marschall et al. 2020's convention (see [`super`]).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -54,6 +57,9 @@ pub struct MarschallConfig {
     /// Standard deviation of the initial pre-activation h_0 (the code's reset sigma; 0: a_0 = φ(0)).
     #[serde(default = "one")]
     pub h0_scale: f64,
+    /// Truncation horizon k of Efficient and Future BPTT (the code's `T_truncation`).
+    #[serde(default = "default_bptt_k")]
+    pub bptt_k: usize,
     /// Declares that the case's reference may hold NaN or infinity (an overflowing case kept on
     /// purpose). Without it, an export refuses such a reference, naming the tensor and step.
     #[serde(default)]
@@ -85,9 +91,13 @@ pub fn draw(c: &MarschallConfig) -> Result<Drawn<Setup<f64>>> {
         alpha_rflo: c.alpha_rflo.unwrap_or(c.alpha),
         activation: c.activation,
         h0: col(normal(rng, n, 1, c.h0_scale)),
+        bptt_k: c.bptt_k,
     };
     let teacher = draw(&mut rng);
     let mut student = draw(&mut rng);
+    if c.bptt_k == 0 {
+        return Err(crate::error::LroError::ZeroTruncation);
+    }
     if c.random_feedback {
         student.w_fb = Some(normal(&mut rng, o, n, 1.0 / sn));
     }
@@ -157,5 +167,12 @@ pub const KEYS: &[KeyDoc] = &[
         "number >= 0",
         Some("1"),
         "standard deviation of the initial pre-activation h_0",
+    ),
+    (
+        "marschall2020",
+        "bptt_k",
+        "integer >= 1",
+        Some("3"),
+        "truncation horizon k of Efficient and Future BPTT (the code's T_truncation)",
     ),
 ];

@@ -8,9 +8,10 @@ use crate::oracle::draw::{in_kind, mats, vecs};
 use crate::oracle::fixture::{Fixture, GROUP_FORWARD as F, GROUP_GIVEN as G, Role, SCHEMA_VERSION};
 use crate::oracle::limits::Arithmetic;
 use crate::oracle::presets::table::{TableWriter, TensorSpec, spec};
-use crate::rnn::{Activation, inputs};
+use crate::rnn::inputs;
 use crate::scalar::Real;
 use nalgebra::{DMatrix, DVector};
+use serde_json::json;
 use std::collections::BTreeMap;
 
 use Role::{Input, Parameter, State, Target, Trace, Update};
@@ -46,6 +47,10 @@ pub const TENSORS: &[TensorSpec] = &[
     spec("rtrl.dadw", Trace, "rtrl", Some(1), "T, n_h, n_h*m", "influence matrix M_t (n_h x n_h*m, column k = i + n_h*j)"),
     spec("rtrl.rec_grads_steps", Update, "rtrl", Some(1), "T, n_h, m", "RTRL gradient dL_t/dW (packed)"),
     spec("rtrl.rec_grads", Update, "rtrl", None, "n_h, m", "sum over t of rtrl.rec_grads_steps"),
+    spec("ebptt.rec_grads_steps", Update, "ebptt", Some(1), "T, n_h, m", "Efficient BPTT: at the last step t of each window of k steps, the gradient of the window's summed loss (packed); zeros in between and in a trailing partial window"),
+    spec("ebptt.rec_grads", Update, "ebptt", None, "n_h, m", "sum over t of ebptt.rec_grads_steps"),
+    spec("fbptt.rec_grads_steps", Update, "fbptt", Some(1), "T, n_h, m", "Future BPTT: at step t >= k, the gradient through step t0 = t-k+1 of the losses L_t0..L_t (packed); zeros for t < k"),
+    spec("fbptt.rec_grads", Update, "fbptt", None, "n_h, m", "sum over t of fbptt.rec_grads_steps"),
 ];
 
 fn total(v: &[DMatrix<f64>]) -> DMatrix<f64> {
@@ -71,6 +76,7 @@ pub fn fixture_in<T: Real>(
         alpha_rflo: f(s.alpha_rflo),
         activation: s.activation,
         h0: s.h0.map(f),
+        bptt_k: s.bptt_k,
     };
     let r = st.run(&inputs::cast::<T>(xs), &inputs::cast::<T>(ys))?;
     let (d, n, o) = (c.n_in, c.n_h, c.n_out);
@@ -114,18 +120,24 @@ pub fn fixture_in<T: Real>(
     let tg = mats(&r.rtrl_grads);
     w.matrices("rtrl.rec_grads_steps", &tg)?;
     w.matrix("rtrl.rec_grads", &total(&tg))?;
+    for (rule, grads) in [("ebptt", &r.ebptt_grads), ("fbptt", &r.fbptt_grads)] {
+        let g = mats(grads);
+        w.matrices(&format!("{rule}.rec_grads_steps"), &g)?;
+        w.matrix(&format!("{rule}.rec_grads"), &total(&g))?;
+    }
     let mut settings = BTreeMap::new();
     for (k, v) in [
-        ("seed", c.seed as f64),
-        ("n_in", d as f64),
-        ("n_h", n as f64),
-        ("n_out", o as f64),
-        ("T", c.horizon as f64),
-        ("alpha", s.alpha),
-        ("alpha_rflo", s.alpha_rflo),
-        ("tanh", (s.activation == Activation::Tanh) as u8 as f64),
-        ("random_feedback", c.random_feedback as u8 as f64),
-        ("h0_scale", c.h0_scale),
+        ("seed", json!(c.seed)),
+        ("n_in", json!(d)),
+        ("n_h", json!(n)),
+        ("n_out", json!(o)),
+        ("T", json!(c.horizon)),
+        ("alpha", json!(s.alpha)),
+        ("alpha_rflo", json!(s.alpha_rflo)),
+        ("activation", json!(s.activation)),
+        ("random_feedback", json!(c.random_feedback)),
+        ("h0_scale", json!(c.h0_scale)),
+        ("bptt_k", json!(c.bptt_k)),
     ] {
         settings.insert(k.to_string(), v);
     }
@@ -133,7 +145,7 @@ pub fn fixture_in<T: Real>(
         schema_version: SCHEMA_VERSION,
         case: c.name.clone(),
         description: c.description.clone(),
-        conventions: conventions(settings),
+        conventions: conventions(c, settings),
         provenance: crate::oracle::fixture::Provenance::current(),
         tensors: w.finish()?,
     })

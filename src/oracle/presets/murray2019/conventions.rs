@@ -1,12 +1,37 @@
 //! The conventions manifest of a `murray2019` fixture: how to read each number, what is known about
 //! the peer's code and what is the project's choice (`docs/theory/peer-conventions.md`).
-use crate::oracle::conventions::Conventions;
+use super::settings::MurrayConfig;
+use crate::oracle::conventions::*;
 use std::collections::BTreeMap;
 
 /// The manifest, with the case's settings.
-pub fn conventions(settings: BTreeMap<String, f64>) -> Conventions {
+pub fn conventions(c: &MurrayConfig, settings: BTreeMap<String, serde_json::Value>) -> Conventions {
     Conventions {
         convention: "murray2019".into(),
+        enumerated: Enumerated {
+            indexing: Indexing::CodeRowsFromZero,
+            initial_state: InitialState::Given,
+            loss_normalisation: LossNormalisation::HalfMeanOverSteps,
+            error_sign: ErrorSign::TargetMinusOutput,
+            update_sign: UpdateSign::DescentStepWithLearningRates,
+            trace_timing: if c.input_trace_lag {
+                TraceTiming::InputTraceLagsOneStep
+            } else {
+                TraceTiming::SameStep
+            },
+            parameter_packing: ParameterPacking::Separate,
+            array_order: Order::RowMajor,
+            flattened_parameter_order: Order::NotApplicable,
+            feedback: [
+                ("rflo".to_string(), FeedbackKind::RandomFixed),
+                ("bptt".to_string(), FeedbackKind::ReadoutTranspose),
+            ]
+            .into(),
+            derivative: match c.derivative {
+                super::Derivative::Clipped => DerivativeKind::Clipped,
+                super::Derivative::Exact => DerivativeKind::Exact,
+            },
+        },
         indexing: "Code time t = 0..t_max-1, arrays with t_max rows: u[0] = 0, h[0] = h0, \
                    y[0] = 0, err[0] = 0; for t >= 1: u[t] = w_rec h[t-1] + w_in x[t], \
                    h[t] = h[t-1] + (-h[t-1] + tanh(u[t]))/tau_m, y[t] = w_out h[t]."
@@ -21,14 +46,14 @@ pub fn conventions(settings: BTreeMap<String, f64>) -> Conventions {
             .into(),
         leak_and_activation: "Leak 1/tau_m on the state h, phi = tanh; every rule uses the \
                               clipped derivative df(x) = 1/cosh^2(10 tanh(x/10)) (setting \
-                              clipped_derivative = 1), not tanh'."
+                              derivative = clipped), not tanh'."
             .into(),
         trace_timing: "Offline (weights frozen in the trial). RFLO at step t: p <- (1 - 1/tau) p \
                        + df(u[t]) h[t-1]^T / tau; q <- (1 - 1/tau) q + df(u[t]) x[t-1]^T / tau, \
                        lagging the forward pass (which used x[t]) by one step, with q initialised \
-                       to x[0]^T / tau in every row (input_trace_lag = 1). BPTT: z[t-1] = (1 - \
+                       to x[0]^T / tau in every row (input_trace_lag = true). BPTT: z[t-1] = (1 - \
                        1/tau) z[t] + w_out^T err[t] + w_rec^T (z[t] df(u[t]))/tau, injecting \
-                       err[t] one step late (bptt_error_shift = 1); its input update uses x[t]."
+                       err[t] one step late (bptt_error_shift = true); its input update uses x[t]."
             .into(),
         parameter_packing: "Separate w_in (n_rec x n_in), w_rec, w_out (n_out x n_rec); feedback \
                             b is n_rec x n_out (lro's R^T); no biases. Row-major arrays."

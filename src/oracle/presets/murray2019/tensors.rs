@@ -2,7 +2,7 @@
 //! meaning) and the builder that fills them from a [`super::Run`].
 use super::conventions::conventions;
 use super::settings::{MurrayConfig, draw};
-use super::{Deltas, Derivative, Setup};
+use super::{Deltas, Setup};
 use crate::error::Result;
 use crate::linalg;
 use crate::oracle::draw::{in_kind, mats, vecs};
@@ -12,6 +12,7 @@ use crate::oracle::presets::table::{TableWriter, TensorSpec, spec};
 use crate::rnn::inputs;
 use crate::scalar::Real;
 use nalgebra::{DMatrix, DVector};
+use serde_json::json;
 use std::collections::BTreeMap;
 
 use Role::{Input, Parameter, State, Target, Trace, Update};
@@ -114,22 +115,19 @@ pub fn fixture_in<T: Real>(
     }
     let mut settings = BTreeMap::new();
     for (k, v) in [
-        ("seed", c.seed as f64),
-        ("n_in", c.n_in as f64),
-        ("n_rec", c.n_rec as f64),
-        ("n_out", c.n_out as f64),
-        ("t_max", c.t_max as f64),
-        ("tau_m", c.tau_m),
-        ("eta_in", c.eta[0]),
-        ("eta_rec", c.eta[1]),
-        ("eta_out", c.eta[2]),
-        ("h0_scale", c.h0_scale),
-        (
-            "clipped_derivative",
-            (s.derivative == Derivative::Clipped) as u8 as f64,
-        ),
-        ("input_trace_lag", c.input_trace_lag as u8 as f64),
-        ("bptt_error_shift", c.bptt_error_shift as u8 as f64),
+        ("seed", json!(c.seed)),
+        ("n_in", json!(c.n_in)),
+        ("n_rec", json!(c.n_rec)),
+        ("n_out", json!(c.n_out)),
+        ("t_max", json!(c.t_max)),
+        ("tau_m", json!(c.tau_m)),
+        ("eta_in", json!(c.eta[0])),
+        ("eta_rec", json!(c.eta[1])),
+        ("eta_out", json!(c.eta[2])),
+        ("h0_scale", json!(c.h0_scale)),
+        ("derivative", json!(s.derivative)),
+        ("input_trace_lag", json!(c.input_trace_lag)),
+        ("bptt_error_shift", json!(c.bptt_error_shift)),
     ] {
         settings.insert(k.to_string(), v);
     }
@@ -137,7 +135,7 @@ pub fn fixture_in<T: Real>(
         schema_version: SCHEMA_VERSION,
         case: c.name.clone(),
         description: c.description.clone(),
-        conventions: conventions(settings),
+        conventions: conventions(c, settings),
         provenance: crate::oracle::fixture::Provenance::current(),
         tensors: w.finish()?,
     })
