@@ -294,9 +294,13 @@ impl<T: Real> Setup<T> {
             // Future BPTT: through step t0 = t − k + 1, the losses t0..=t.
             fbptt.push(if t >= k {
                 let t0 = t + 1 - k;
-                let hi = if short { (t - 1).max(t0) } else { t };
-                let cs = credits(t0, hi);
-                outer(&cs[cs.len() - 1], t0)
+                // The fault drops the window's last loss (for k = 1: its only loss).
+                if short && t == t0 {
+                    zero.clone()
+                } else {
+                    let cs = credits(t0, if short { t - 1 } else { t });
+                    outer(&cs[cs.len() - 1], t0)
+                }
             } else {
                 zero.clone()
             });
