@@ -247,7 +247,8 @@ pub fn lro(
                        with no lag. The trace is updated at step t before err_t is read; the loss \
                        at step t contributes (R^T c_t err_t)_i e_t[i,j]. e-prop: the same with \
                        decay 1 - alpha + alpha phi'(u_t)_i W_ii and feedback R (random) or A \
-                       (symmetric). tbptt<k> backpropagates each loss through k steps."
+                       (symmetric); its traces (eprop_random.trace_h/trace_x, equal to \
+                       eprop_symmetric's) do not depend on the feedback. tbptt<k> backpropagates each loss through k steps."
             .into(),
         parameter_packing: "Separate matrices A (o x n), W (n x n), B (n x d), feedback R (o x n; \
                             R^T replaces A^T in RFLO), scalars alpha and w_hat; no biases. Teacher \
