@@ -104,9 +104,32 @@ faults! {
     GibbsStaleState => "gibbs-stale-state", "contrastive::models::boltzmann";
     /// The phase process draws phase lengths from a distribution shifted by one step (P1–P3).
     PhaseLengthOffByOne => "phase-length-off-by-one", "contrastive::phases";
+    // ---- Oracle presets (src/oracle/presets) ----
+    /// marschall2020's Future BPTT sums one loss too few: through step t0 it backpropagates the
+    /// losses t0 … t0 + k − 2 instead of t0 … t0 + k − 1 (its window is off by one).
+    FutureBpttWindowOffByOne => "future-bptt-window-off-by-one", "oracle::presets::marschall2020";
 }
 
 impl Fault {
+    /// Tests outside the catalogue that must fail with this fault injected (`file::test`), for
+    /// faults in code no catalogue entry runs (the oracle's presets). `tests/catalogue.rs` requires
+    /// every fault to name catalogue entries or such tests; each named test injects the fault
+    /// itself and asserts that its check fails.
+    pub fn caught_by_tests(self) -> &'static [&'static str] {
+        match self {
+            Fault::FutureBpttWindowOffByOne => &[
+                "oracle_presets::marschall_bptt_variants_equal_dual_number_gradients",
+                "oracle_verdicts::a_bptt_only_candidate_is_checked_against_marschall2020",
+            ],
+            _ => &[],
+        }
+    }
+
+    /// Whether catalogue entries are meant to catch this fault (the check-power table runs these).
+    pub fn in_catalogue(self) -> bool {
+        !self.meant_to_catch().is_empty()
+    }
+
     /// The catalogue entries meant to catch this fault: with it injected, each of them must fail
     /// (the fault-injection test asserts it). Other entries may fail too; the report's check-power
     /// table lists every entry that does.
@@ -141,6 +164,8 @@ impl Fault {
             Fault::ChlPhaseSwap => &["P-CL-19", "P-CL-20"],
             Fault::KappaOff3Percent => &["P-CL-10"],
             Fault::GibbsStaleState => &["P-CL-18", "CL-T2"],
+            // Caught by tests outside the catalogue (see `Fault::caught_by_tests`).
+            Fault::FutureBpttWindowOffByOne => &[],
             Fault::PhaseLengthOffByOne => {
                 &["P-CL-5", "P-CL-6", "P-CL-7", "P-CL-15", "P-CL-18", "CL-T2"]
             }

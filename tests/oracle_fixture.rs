@@ -65,6 +65,61 @@ fn exact_identities_hold_bit_for_bit_in_linear_fixtures() {
     }
 }
 
+#[test]
+fn eprop_traces_carry_the_eprop_updates() {
+    use lro::faults::{self, Fault};
+    use lro::linalg::rel_diff;
+    use lro::tolerances::{F64_IDENTITY_ABS_FLOOR, F64_IDENTITY_REL};
+    use nalgebra::DMatrix;
+    // seq.dW = (1/T) sum_t diag(F^T err_t) e^h_t, seq.dB likewise with e^x_t, F = R or A: the
+    // exported traces (computed on their own) against the rule's updates (computed by the rules).
+    let mismatch = |f: &Fixture| -> f64 {
+        let err = f.matrix("err").unwrap();
+        let horizon = err.nrows();
+        let mut worst = 0.0f64;
+        for (group, fb) in [("eprop_random", "R"), ("eprop_symmetric", "A")] {
+            let fbm = f.matrix(fb).unwrap();
+            for (tr, blk) in [("trace_h", "dW"), ("trace_x", "dB")] {
+                let t = &f.tensors[&format!("{group}.{tr}")];
+                let (rows, cols) = (t.shape[1], t.shape[2]);
+                let mut acc = DMatrix::<f64>::zeros(rows, cols);
+                for step in 0..horizon {
+                    let sig = fbm.transpose() * err.row(step).transpose();
+                    let e = DMatrix::from_row_slice(
+                        rows,
+                        cols,
+                        &t.data[step * rows * cols..][..rows * cols],
+                    );
+                    for i in 0..rows {
+                        for j in 0..cols {
+                            acc[(i, j)] += sig[i] * e[(i, j)] / horizon as f64;
+                        }
+                    }
+                }
+                let want = f.matrix(&format!("{group}.seq.{blk}")).unwrap();
+                worst = worst.max(rel_diff(&acc, &want, F64_IDENTITY_ABS_FLOOR));
+            }
+        }
+        worst
+    };
+    for name in ["linear", "aligned-linear", "leaky-tanh"] {
+        let f = builtin(name);
+        assert_eq!(
+            f.tensors["eprop_random.trace_h"].data,
+            f.tensors["eprop_symmetric.trace_h"].data
+        );
+        let r = mismatch(&f);
+        assert!(
+            r < F64_IDENTITY_REL,
+            "{name}: e-prop traces vs updates {r:e}"
+        );
+    }
+    // The rules without e-prop's derivative in the decay no longer match the exported traces.
+    let bad = faults::inject(Fault::EpropMissingDerivative, || builtin("leaky-tanh"));
+    let r = mismatch(&bad);
+    assert!(r > 1e3 * F64_IDENTITY_REL, "fault not visible: {r:e}");
+}
+
 fn digest(f: &Fixture) -> String {
     let mut s = String::new();
     let _ = writeln!(

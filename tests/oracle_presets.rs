@@ -176,6 +176,7 @@ fn marschall_cfg(seed: u64, activation: Activation) -> MarschallConfig {
         activation,
         random_feedback: true,
         h0_scale: 0.0,
+        bptt_k: 3,
         allow_non_finite: false,
     }
 }
@@ -346,4 +347,168 @@ fn per_step_contributions_sum_exactly_to_the_sequence_update() {
         let total = online::update(&rule, net, &inst.xs, &inst.targets, Loss::Sequence).unwrap();
         assert_eq!(acc, total, "{}", rule.name());
     }
+}
+
+/// An independent computation of one BPTT-variant gradient by forward-mode dual numbers: the
+/// derivative of `Σ_{s=lo..=hi} ½‖z_s − y*_s‖²` with respect to each entry of the packed
+/// `[W_rec | W_in | b_rec]`, starting from the run's state `a_{lo−1}` held fixed, with the
+/// perturbed weights used at the steps in `perturbed` (all other steps use the plain weights).
+fn dual_window_gradient<T: lro::scalar::Real>(
+    s: &marschall2020::Setup<T>,
+    a_start: &DVector<T>,
+    xs: &[DVector<T>],
+    ys: &[DVector<T>],
+    (lo, hi): (usize, usize),
+    perturbed: std::ops::RangeInclusive<usize>,
+) -> DMatrix<T> {
+    use lro::scalar::Dual;
+    let (n, d, o) = (s.w_rec.nrows(), s.w_in.ncols(), s.w_out.nrows());
+    let w = s.packed();
+    let m = w.ncols();
+    let c = |x: &T| Dual::constant(x.clone());
+    let alpha = c(&s.alpha);
+    DMatrix::from_fn(n, m, |pi, pj| {
+        let mut a: DVector<Dual<T>> = a_start.map(|v| Dual::constant(v));
+        let mut total = Dual::constant(T::zero());
+        for t in lo..=hi {
+            let x = &xs[t - 1];
+            let h = DVector::from_fn(n, |i, _| {
+                let mut acc = Dual::constant(T::zero());
+                for j in 0..m {
+                    let pre = if j < n {
+                        a[j].clone()
+                    } else if j < n + d {
+                        c(&x[j - n])
+                    } else {
+                        Dual::constant(T::one())
+                    };
+                    let wij = if (i, j) == (pi, pj) && perturbed.contains(&t) {
+                        Dual::variable(w[(i, j)].clone())
+                    } else {
+                        c(&w[(i, j)])
+                    };
+                    acc += wij * pre;
+                }
+                acc
+            });
+            a = DVector::from_fn(n, |i, _| {
+                let (phi, _) = s.activation.apply(&h[i]).unwrap();
+                (Dual::constant(T::one()) - alpha.clone()) * a[i].clone() + alpha.clone() * phi
+            });
+            for (k, y) in ys[t - 1].iter().enumerate().take(o) {
+                let mut z = c(&s.b_out[k]);
+                for j in 0..n {
+                    z += c(&s.w_out[(k, j)]) * a[j].clone();
+                }
+                let e = z - c(y);
+                total += Dual::constant(T::ratio(1, 2)) * e.clone() * e;
+            }
+        }
+        total.eps
+    })
+}
+
+/// The expected Efficient and Future BPTT gradients at every step, by dual numbers.
+#[allow(clippy::type_complexity)]
+fn dual_bptt_variants<T: lro::scalar::Real>(
+    s: &marschall2020::Setup<T>,
+    a: &[DVector<T>],
+    xs: &[DVector<T>],
+    ys: &[DVector<T>],
+) -> (Vec<DMatrix<T>>, Vec<DMatrix<T>>) {
+    let (k, horizon) = (s.bptt_k, xs.len());
+    let zero = DMatrix::zeros(s.w_rec.nrows(), s.packed().ncols());
+    let (mut e, mut f) = (vec![], vec![]);
+    for t in 1..=horizon {
+        e.push(if t % k == 0 {
+            let lo = t + 1 - k;
+            dual_window_gradient(s, &a[lo - 1], xs, ys, (lo, t), lo..=t)
+        } else {
+            zero.clone()
+        });
+        f.push(if t >= k {
+            let t0 = t + 1 - k;
+            dual_window_gradient(s, &a[t0 - 1], xs, ys, (t0, t), t0..=t0)
+        } else {
+            zero.clone()
+        });
+    }
+    (e, f)
+}
+
+#[test]
+fn marschall_bptt_variants_equal_dual_number_gradients() {
+    use lro::faults::{self, Fault};
+    // tanh over f64 dual numbers (rounding only), several horizons and truncations.
+    for (seed, horizon, k) in [(0, 7, 3), (1, 6, 2), (2, 5, 1), (3, 4, 4)] {
+        let mut c = marschall_cfg(seed, Activation::Tanh);
+        c.horizon = horizon;
+        c.bptt_k = k;
+        c.alpha_rflo = Some(0.3);
+        let (s, xs, ys) = marschall_draw(&c).unwrap();
+        let run = s.run(&xs, &ys).unwrap();
+        let (e, f) = dual_bptt_variants(&s, &run.a, &xs, &ys);
+        for t in 0..horizon {
+            let what = format!("seed {seed}, k = {k}, step {}", t + 1);
+            close(&run.ebptt_grads[t], &e[t], &format!("E-BPTT {what}"));
+            close(&run.fbptt_grads[t], &f[t], &format!("F-BPTT {what}"));
+        }
+        // The windows are not trivially zero where they should carry a gradient.
+        assert!(run.ebptt_grads[k - 1].norm() > 0.0 && run.fbptt_grads[k - 1].norm() > 0.0);
+        // With the window off by one, Future BPTT disagrees from its first nonzero step (k > 1:
+        // a window of k − 1 losses; k = 1: no loss at all) and Efficient BPTT does not change.
+        let bad = faults::inject(Fault::FutureBpttWindowOffByOne, || s.run(&xs, &ys)).unwrap();
+        differ(
+            &bad.fbptt_grads[k - 1],
+            &f[k - 1],
+            &format!("faulty F-BPTT, seed {seed}"),
+        );
+        close(
+            &bad.ebptt_grads[k - 1],
+            &e[k - 1],
+            "E-BPTT under the F-BPTT fault",
+        );
+    }
+    // Identity activation over exact rationals: the same generic code, equal exactly.
+    use lro::scalar::{Rational, Real as _};
+    let mut c = marschall_cfg(4, Activation::Identity);
+    c.bptt_k = 3;
+    let (s, xs, ys) = marschall_draw(&c).unwrap();
+    let q = |m: &DMatrix<f64>| m.map(Rational::from_f64);
+    let sq = marschall2020::Setup {
+        w_rec: q(&s.w_rec),
+        w_in: q(&s.w_in),
+        b_rec: s.b_rec.map(Rational::from_f64),
+        w_out: q(&s.w_out),
+        b_out: s.b_out.map(Rational::from_f64),
+        w_fb: s.w_fb.as_ref().map(q),
+        alpha: Rational::from_f64(s.alpha),
+        alpha_rflo: Rational::from_f64(s.alpha_rflo),
+        activation: s.activation,
+        h0: s.h0.map(Rational::from_f64),
+        bptt_k: s.bptt_k,
+    };
+    let cast = |v: &[DVector<f64>]| -> Vec<DVector<Rational>> {
+        v.iter().map(|x| x.map(Rational::from_f64)).collect()
+    };
+    let (xq, yq) = (cast(&xs), cast(&ys));
+    let run = sq.run(&xq, &yq).unwrap();
+    let (e, f) = dual_bptt_variants(&sq, &run.a, &xq, &yq);
+    assert_eq!(run.ebptt_grads, e, "E-BPTT over Q");
+    assert_eq!(run.fbptt_grads, f, "F-BPTT over Q");
+    // Over the whole sequence with k = T, Efficient BPTT's one window is full BPTT: its sum
+    // equals the sum of RTRL's exact per-step gradients.
+    let mut sfull = sq.clone();
+    sfull.bptt_k = xq.len();
+    let full = sfull.run(&xq, &yq).unwrap();
+    let rtrl_sum = full
+        .rtrl_grads
+        .iter()
+        .skip(1)
+        .fold(full.rtrl_grads[0].clone(), |a, b| a + b);
+    assert_eq!(
+        full.ebptt_grads[xq.len() - 1],
+        rtrl_sum,
+        "E-BPTT(k = T) vs summed RTRL"
+    );
 }

@@ -181,7 +181,7 @@ fn numpy_reads_lro_npz_and_lro_reads_numpy_npz() {
          f = np.load('{fx}')\n\
          d = {{k: f[k] for k in f.files}}\n\
          meta = json.loads(str(d.pop('meta')))\n\
-         assert meta['schema_version'] == 1 and str(d['case']) == 'marschall2020'\n\
+         assert meta['schema_version'] == 2 and str(d['case']) == 'marschall2020'\n\
          assert d['W'].shape == (3, 6) and d['rtrl.dadw'].shape == (8, 3, 18)\n\
          d['W_rec'] = np.asfortranarray(d['W_rec'])\n\
          np.savez('{out}', **d)\n\

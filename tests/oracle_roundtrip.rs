@@ -52,7 +52,7 @@ fn fixture_with(tensors: Vec<(Vec<usize>, Vec<f64>)>) -> Fixture {
         schema_version: SCHEMA_VERSION,
         case: "prop".into(),
         description: "random tensors".into(),
-        conventions: conventions::lro("identity", false, BTreeMap::new()),
+        conventions: conventions::lro("identity", false, BTreeMap::new(), BTreeMap::new()),
         provenance: Default::default(),
         tensors: ts.tensors,
     }

@@ -4,7 +4,7 @@
 mod common;
 use common::lro;
 use lro::oracle::check::{self, Candidate, CheckOptions};
-use lro::oracle::config::{CONFIG_KEYS, CaseConfig};
+use lro::oracle::config::{CaseConfig, config_keys};
 use lro::oracle::limits::{Arithmetic, EXACT_MAX_HORIZON};
 use lro::oracle::{Fixture, api, cases, json, npz};
 use serde_json::Value;
@@ -143,9 +143,9 @@ fn a_candidate_without_rules_is_not_a_match() {
         check_file("linear", &forward, &[]),
         1,
         &[
-            "no learning rule was checked",
+            "no learning rule was checked: the candidate holds no rule's updates (give at least \
+             one rule, or pass --forward-only",
             "verdict: NOT CHECKED",
-            "--forward-only",
         ],
     );
     expect(
@@ -427,7 +427,8 @@ fn describe_config_lists_every_key_of_every_convention() {
         let v = serde_json::to_value(&c).unwrap();
         let conv = v["convention"].as_str().unwrap().to_string();
         let keys: Vec<&String> = v.as_object().unwrap().keys().collect();
-        let documented: Vec<&str> = CONFIG_KEYS
+        let keys_doc = config_keys();
+        let documented: Vec<&str> = keys_doc
             .iter()
             .filter(|(c, ..)| *c == "*" || *c == conv)
             .map(|(_, k, ..)| *k)
@@ -441,6 +442,191 @@ fn describe_config_lists_every_key_of_every_convention() {
             assert!(out.contains(&format!("  {k} ")), "{k} missing:\n{out}");
         }
     }
+}
+
+#[test]
+fn a_bptt_only_candidate_is_checked_against_marschall2020() {
+    use lro::faults::{self, Fault};
+    let f = builtin("marschall2020");
+    let rules = f.rule_groups();
+    assert!(rules.contains(&"ebptt".to_string()) && rules.contains(&"fbptt".to_string()));
+    // The forward pass and the two BPTT variants, nothing of RFLO, RTRL or the output gradients.
+    let keep = |_: &str, g: &str| matches!(g, "forward" | "ebptt" | "fbptt");
+    let good = json_candidate(&f, keep);
+    let p = write_json("marschall_bptt_only.json", &good);
+    expect(
+        "BPTT-only candidate",
+        check_file("marschall2020", &p, &[]),
+        0,
+        &[
+            "rules compared: ebptt, fbptt",
+            "rules not supplied, not compared: outer (2), rflo (4), rtrl (4)",
+            "verdict: MATCH",
+        ],
+    );
+    // One entry of Future BPTT at step t = 5 perturbed (k = 3: row 4 holds step 5).
+    let mut bad = good.clone();
+    let t = &mut bad["tensors"]["fbptt.rec_grads_steps"];
+    let shape: Vec<usize> = serde_json::from_value(t["shape"].clone()).unwrap();
+    let row = shape[1] * shape[2];
+    let v = t["data"][4 * row + 1].as_f64().unwrap();
+    t["data"][4 * row + 1] = Value::from(v * (1.0 + 1e-6) + 1e-9);
+    let p = write_json("marschall_bptt_perturbed.json", &bad);
+    expect(
+        "BPTT-only candidate, one entry perturbed",
+        check_file("marschall2020", &p, &[]),
+        1,
+        &[
+            "fbptt.rec_grads_steps",
+            "MISMATCH (1 of",
+            "first diverging step t = 5 (fbptt.rec_grads_steps)",
+        ],
+    );
+    // An implementation with Future BPTT's window off by one (the named fault) is caught at the
+    // first step Future BPTT returns a gradient (t = k = 3), Efficient BPTT still matching.
+    let faulty = faults::inject(Fault::FutureBpttWindowOffByOne, || {
+        cases::builtin("marschall2020").unwrap().build().unwrap()
+    });
+    let p = write_json("marschall_bptt_fault.json", &json_candidate(&faulty, keep));
+    let (code, out, err) = check_file("marschall2020", &p, &[]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        out.contains("first diverging step t = 3 (fbptt.rec_grads_steps)"),
+        "{out}"
+    );
+    let ebptt_row = out
+        .lines()
+        .find(|l| l.starts_with("ebptt.rec_grads_steps"))
+        .unwrap();
+    assert!(ebptt_row.ends_with("ok"), "{ebptt_row}");
+}
+
+#[test]
+fn config_keys_of_the_wrong_type_are_refused_naming_the_key() {
+    let base = r#""name": "c", "seed": 1"#;
+    for (cfg, needles) in [
+        (
+            format!(
+                r#"{{"convention": "lro", {base}, "o": 2, "n": 3, "d": 2, "horizon": 4, "aligned": 1}}"#
+            ),
+            vec!["\"aligned\"", "boolean", "not 1 or 0", "the number 1"],
+        ),
+        (
+            format!(
+                r#"{{"convention": "murray2019", {base}, "n_in": 2, "n_rec": 3, "n_out": 2, "t_max": 5, "input_trace_lag": 0.0}}"#
+            ),
+            vec!["\"input_trace_lag\"", "boolean", "the number 0.0"],
+        ),
+        (
+            format!(
+                r#"{{"convention": "murray2019", {base}, "n_in": 2, "n_rec": 3, "n_out": 2, "t_max": 5, "derivative": "smooth"}}"#
+            ),
+            vec!["\"derivative\"", "clipped | exact", "\"smooth\""],
+        ),
+        (
+            format!(
+                r#"{{"convention": "marschall2020", {base}, "n_in": 2, "n_h": 3, "n_out": 2, "horizon": 4, "random_feedback": "yes"}}"#
+            ),
+            vec!["\"random_feedback\"", "boolean"],
+        ),
+        (
+            format!(
+                r#"{{"convention": "marschall2020", {base}, "n_in": 2, "n_h": 3, "n_out": 2}}"#
+            ),
+            vec!["\"horizon\"", "missing"],
+        ),
+        (
+            format!(
+                r#"{{"convention": "lro", {base}, "o": 2, "n": 3, "d": 2, "horizon": 4, "eta": [1]}}"#
+            ),
+            vec!["\"eta\"", "unknown key for convention lro"],
+        ),
+    ] {
+        let err = CaseConfig::from_json(&cfg).unwrap_err().to_string();
+        for n in needles {
+            assert!(err.contains(n), "{cfg}: message lacks '{n}': {err}");
+        }
+    }
+    // The same keys with real booleans and enum strings are accepted.
+    let ok = format!(
+        r#"{{"convention": "murray2019", {base}, "n_in": 2, "n_rec": 3, "n_out": 2, "t_max": 5, "derivative": "exact", "input_trace_lag": false}}"#
+    );
+    assert!(CaseConfig::from_json(&ok).is_ok());
+}
+
+#[test]
+fn manifests_carry_typed_settings_and_enumerated_conventions() {
+    let expect = [
+        (
+            "linear",
+            "step_reads_previous_input",
+            "zero",
+            "gradient",
+            "output_minus_target",
+            "separate",
+            "not_applicable",
+        ),
+        (
+            "murray2019",
+            "code_rows_from_zero",
+            "given",
+            "descent_step_with_learning_rates",
+            "target_minus_output",
+            "separate",
+            "not_applicable",
+        ),
+        (
+            "marschall2020",
+            "step_reads_current_input",
+            "activation_of_given_preactivation",
+            "gradient",
+            "output_minus_target",
+            "packed_rec_in_bias",
+            "column_major",
+        ),
+    ];
+    for (case, indexing, init, sign, err, packing, flat) in expect {
+        let f = builtin(case);
+        let v = serde_json::to_value(&f.conventions).unwrap();
+        let e = &v["enumerated"];
+        assert_eq!(e["indexing"], indexing, "{case}");
+        assert_eq!(e["initial_state"], init, "{case}");
+        assert_eq!(e["update_sign"], sign, "{case}");
+        assert_eq!(e["error_sign"], err, "{case}");
+        assert_eq!(e["parameter_packing"], packing, "{case}");
+        assert_eq!(e["flattened_parameter_order"], flat, "{case}");
+        assert_eq!(e["array_order"], "row_major", "{case}");
+        // Every rule group of the fixture has its feedback stated, and nothing else does.
+        let fb: Vec<String> = e["feedback"].as_object().unwrap().keys().cloned().collect();
+        assert_eq!(fb, f.rule_groups(), "{case}");
+        // No setting is a 0.0/1.0 stand-in for a boolean.
+        for (k, s) in v["settings"].as_object().unwrap() {
+            let boolish = [
+                "aligned",
+                "input_trace_lag",
+                "bptt_error_shift",
+                "random_feedback",
+            ];
+            if boolish.contains(&k.as_str()) {
+                assert!(s.is_boolean(), "{case}: setting {k} = {s}");
+            }
+        }
+    }
+    let m = builtin("murray2019");
+    assert_eq!(m.conventions.settings["derivative"], "clipped");
+    assert_eq!(
+        m.conventions.enumerated.feedback["rflo"],
+        lro::oracle::conventions::FeedbackKind::RandomFixed
+    );
+    let l = builtin("linear");
+    assert_eq!(
+        l.conventions.enumerated.feedback["eprop_symmetric"],
+        lro::oracle::conventions::FeedbackKind::ReadoutTranspose
+    );
+    assert_eq!(
+        l.conventions.enumerated.feedback["eprop_random"],
+        lro::oracle::conventions::FeedbackKind::RandomFixed
+    );
 }
 
 // ---- float32 candidates ----

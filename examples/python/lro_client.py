@@ -25,7 +25,7 @@ import sys
 
 import numpy as np
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 BUGS = ("none", "sign", "trace-late", "bptt-transpose")
 
 

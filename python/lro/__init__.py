@@ -115,9 +115,11 @@ class Fixture(Mapping[str, np.ndarray]):
     Built by :func:`fixture`. Besides the tensors it carries:
 
     - ``case``, ``description``, ``schema_version``;
-    - ``conventions``: the conventions manifest as a dict (indexing, loss, sign, leak and
-      activation, trace timing, parameter packing, per-step updates, numeric ``settings``,
-      ``known`` and ``unknown`` provenance notes);
+    - ``conventions``: the conventions manifest as a dict: the prose (indexing, loss, sign, leak
+      and activation, trace timing, parameter packing, per-step updates), ``enumerated`` (the same
+      conventions as stable snake_case values a test can assert, e.g.
+      ``conventions["enumerated"]["update_sign"] == "gradient"``, and per rule its ``feedback``),
+      the typed ``settings`` (numbers, booleans, strings), ``known`` and ``unknown`` notes;
     - ``inputs``, ``targets``, ``params``: the given tensors by role;
     - ``rules``: the learning rules the case holds (``bptt``, ``rflo``, ``rtrl``, ...);
     - :meth:`info` for a tensor's role, group, first step and description.

@@ -69,6 +69,48 @@ def test_fixture_groups_and_roles(fixtures):
     assert fx["x"].shape[0] == T and fx["h"].shape[0] == T + 1
 
 
+def test_conventions_are_enumerable_fields(fixtures):
+    lin = lro.fixture("linear").conventions
+    e = lin["enumerated"]
+    assert e["indexing"] == "step_reads_previous_input"
+    assert e["initial_state"] == "zero"
+    assert e["update_sign"] == "gradient"
+    assert e["error_sign"] == "output_minus_target"
+    assert e["feedback"]["rflo"] == "random_fixed"
+    assert e["feedback"]["eprop_symmetric"] == "readout_transpose"
+    assert lin["settings"]["aligned"] is False
+    m = lro.fixture("marschall2020").conventions
+    assert m["enumerated"]["parameter_packing"] == "packed_rec_in_bias"
+    assert m["enumerated"]["flattened_parameter_order"] == "column_major"
+    assert set(m["enumerated"]["feedback"]) == set(lro.fixture("marschall2020").rules)
+    assert m["settings"]["random_feedback"] is True and m["settings"]["activation"] == "tanh"
+    mu = lro.fixture("murray2019").conventions
+    assert mu["enumerated"]["update_sign"] == "descent_step_with_learning_rates"
+    assert mu["enumerated"]["trace_timing"] == "input_trace_lags_one_step"
+    assert mu["enumerated"]["derivative"] == "clipped"
+    assert mu["settings"]["input_trace_lag"] is True
+    # An ablation shows in the fields.
+    off = lro.fixture({"convention": "murray2019", "name": "m", "seed": 1, "n_in": 2, "n_rec": 3,
+                       "n_out": 2, "t_max": 5, "input_trace_lag": False, "derivative": "exact"})
+    assert off.conventions["enumerated"]["trace_timing"] == "same_step"
+    assert off.conventions["enumerated"]["derivative"] == "exact"
+
+
+def test_a_bptt_only_candidate_is_checked_against_marschall2020():
+    fx = lro.fixture("marschall2020")
+    cand = {k: fx[k] for k in fx if fx.info(k).group in ("forward", "ebptt", "fbptt")}
+    v = lro.check(fx, cand)
+    assert v.ok, str(v)
+    assert set(v.compared) == {"ebptt", "fbptt"}
+    bad = dict(cand)
+    steps = np.array(bad["fbptt.rec_grads_steps"])
+    steps[4, 0, 1] += 1e-3
+    bad["fbptt.rec_grads_steps"] = steps
+    v = lro.check(fx, bad)
+    assert not v.ok
+    assert v.first_divergence.tensor == "fbptt.rec_grads_steps" and v.first_divergence.step == 5
+
+
 def test_fixture_arrays_are_read_only(fixtures):
     with pytest.raises(ValueError):
         fixtures["linear"]["W"][0, 0] = 1.0
@@ -105,12 +147,16 @@ def test_fixture_from_config_dict_matches_the_same_config_file(tmp_path):
 def test_fixture_errors_are_clear():
     with pytest.raises(lro.CaseError, match="not a built-in case.*linear"):
         lro.fixture("no-such-case")
-    with pytest.raises(lro.CaseError, match="unknown field `colour`"):
+    with pytest.raises(lro.CaseError, match='"colour".*unknown key'):
         lro.fixture({"convention": "lro", "name": "c", "seed": 1, "o": 2, "n": 3, "d": 2, "horizon": 6, "colour": 1})
-    with pytest.raises(lro.CaseError, match="missing field `horizon`"):
+    with pytest.raises(lro.CaseError, match='"horizon".*missing'):
         lro.fixture({"convention": "lro", "name": "c", "seed": 1, "o": 2, "n": 3, "d": 2})
     with pytest.raises(lro.CaseError):
         lro.fixture({"convention": "lro", "name": "c", "seed": 1, "o": 2, "n": 3, "d": 2, "horizon": 0})
+    with pytest.raises(lro.CaseError, match='"aligned".*boolean.*not 1 or 0.*the number 1'):
+        lro.fixture({"convention": "lro", "name": "c", "seed": 1, "o": 2, "n": 3, "d": 2, "horizon": 6, "aligned": 1})
+    with pytest.raises(lro.CaseError, match='"derivative".*clipped \\| exact.*"smooth"'):
+        lro.fixture({"convention": "murray2019", "name": "m", "seed": 1, "n_in": 2, "n_rec": 3, "n_out": 2, "t_max": 5, "derivative": "smooth"})
     with pytest.raises(lro.CaseError, match="JSON"):
         lro.fixture({"convention": "lro", "seed": object()})
     with pytest.raises(lro.CaseError, match="numbers must be finite"):

@@ -23,7 +23,7 @@ const CASES: &[(&str, &str)] = &[
     ),
     (
         "marschall2020",
-        "Marschall et al. 2020 conventions (alpha = 1/2, alpha_R = 3/10, tanh, packed W, random W_FB)",
+        "Marschall et al. 2020 conventions (alpha = 1/2, alpha_R = 3/10, tanh, packed W, random W_FB; Efficient and Future BPTT with k = 3)",
     ),
 ];
 
@@ -96,6 +96,7 @@ pub fn builtin(name: &str) -> Result<CaseConfig> {
             activation: Activation::Tanh,
             random_feedback: true,
             h0_scale: 1.0,
+            bptt_k: 3,
             allow_non_finite: false,
         }),
     })

@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 
 /// The schema version this lro writes and reads. A change of any tensor's meaning, name or layout
 /// bumps it.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// The group of tensors every candidate may leave out.
 pub const GROUP_GIVEN: &str = "given";

@@ -218,7 +218,9 @@ impl CaseConfig {
             }
             CaseConfig::Marschall2020(_) => {
                 let m = n + d + 1.0;
-                let entries = t * (n * n * m + 3.0 * n * m + o * (n + 1.0) + 4.0 * n + 3.0 * o);
+                // Influence matrices, traces and four per-step gradient series (RFLO, RTRL,
+                // Efficient and Future BPTT).
+                let entries = t * (n * n * m + 5.0 * n * m + o * (n + 1.0) + 4.0 * n + 3.0 * o);
                 (entries, t * n * n * n * m)
             }
         };

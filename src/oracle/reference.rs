@@ -86,6 +86,34 @@ pub fn rflo_traces<T: Real>(net: &Rnn<T>, xs: &[DVector<T>], w_hat: &T) -> Resul
     Ok((hs, xs_out))
 }
 
+/// e-prop eligibility traces `e^h_t` (n×n) and `e^x_t` (n×d) for t = 1..T
+/// (`docs/theory/linear-rnn.md#online`): `e_t[i, j] = λ_t[i] e_{t-1}[i, j] + α φ'(u_t)_i pre_{t-1, j}`
+/// with the diagonal decay `λ_t[i] = 1 − α + α φ'(u_t)_i W_ii`. They do not depend on the
+/// feedback (random or symmetric), which enters only through the learning signal.
+pub fn eprop_traces<T: Real>(net: &Rnn<T>, xs: &[DVector<T>]) -> Result<Traces<T>> {
+    let traj = net.forward(xs)?;
+    let (n, d) = (net.n(), net.d());
+    let alpha = net.alpha().clone();
+    let (mut eh, mut ex) = (DMatrix::<T>::zeros(n, n), DMatrix::<T>::zeros(n, d));
+    let (mut hs, mut xs_out) = (Vec::new(), Vec::new());
+    for t in 1..=xs.len() {
+        let dphi = &traj.dphi[t - 1];
+        let lam = DVector::from_fn(n, |i, _| {
+            T::one() - alpha.clone() + alpha.clone() * dphi[i].clone() * net.w()[(i, i)].clone()
+        });
+        let gain = dphi * alpha.clone();
+        eh = DMatrix::from_fn(n, n, |i, j| {
+            lam[i].clone() * eh[(i, j)].clone() + gain[i].clone() * traj.h[t - 1][j].clone()
+        });
+        ex = DMatrix::from_fn(n, d, |i, j| {
+            lam[i].clone() * ex[(i, j)].clone() + gain[i].clone() * xs[t - 1][j].clone()
+        });
+        hs.push(eh.clone());
+        xs_out.push(ex.clone());
+    }
+    Ok((hs, xs_out))
+}
+
 /// Per-step contributions of the sequence-loss update: element t − 1 is (1/T) × the final-step
 /// update on the prefix `x_0 … x_{t-1}` (the part due to the loss term at step t).
 pub fn seq_steps<T: Real>(
@@ -121,7 +149,7 @@ pub fn fixture<T: Real>(
     case: &str,
     description: &str,
     p: &Problem<T>,
-    mut settings: BTreeMap<String, f64>,
+    mut settings: BTreeMap<String, serde_json::Value>,
 ) -> Result<Fixture> {
     let net = &p.student;
     let (o, n, d, horizon) = (net.o(), net.n(), net.d(), p.xs.len());
@@ -287,6 +315,28 @@ pub fn fixture<T: Real>(
         &mats(&ex),
     )?;
 
+    let (eh, ex) = eprop_traces(net, &p.xs)?;
+    for group in ["eprop_random", "eprop_symmetric"] {
+        ts.matrix_series(
+            &format!("{group}.trace_h"),
+            Role::Trace,
+            group,
+            1,
+            "e-prop trace e^h_t (n x n), t = 1..T (the same for either feedback)",
+            (n, n),
+            &mats(&eh),
+        )?;
+        ts.matrix_series(
+            &format!("{group}.trace_x"),
+            Role::Trace,
+            group,
+            1,
+            "e-prop input trace e^x_t (n x d), t = 1..T (the same for either feedback)",
+            (n, d),
+            &mats(&ex),
+        )?;
+    }
+
     for (name, rule) in p.rules() {
         let fin = online::update(&rule, net, &p.xs, &p.targets, Loss::Final)?;
         let seq = online::update(&rule, net, &p.xs, &p.targets, Loss::Sequence)?;
@@ -324,12 +374,12 @@ pub fn fixture<T: Real>(
             )?;
         }
     }
-    settings.insert("o".into(), o as f64);
-    settings.insert("n".into(), n as f64);
-    settings.insert("d".into(), d as f64);
-    settings.insert("T".into(), horizon as f64);
-    settings.insert("alpha".into(), net.alpha().to_f64());
-    settings.insert("w_hat".into(), p.w_hat.to_f64());
+    settings.insert("o".into(), o.into());
+    settings.insert("n".into(), n.into());
+    settings.insert("d".into(), d.into());
+    settings.insert("T".into(), horizon.into());
+    settings.insert("alpha".into(), net.alpha().to_f64().into());
+    settings.insert("w_hat".into(), p.w_hat.to_f64().into());
     let act = match net.activation() {
         Activation::Identity => "identity",
         Activation::Tanh => "tanh",
@@ -338,7 +388,12 @@ pub fn fixture<T: Real>(
         schema_version: SCHEMA_VERSION,
         case: case.into(),
         description: description.into(),
-        conventions: conventions::lro(act, !net.alpha().is_one(), settings),
+        conventions: conventions::lro(
+            act,
+            !net.alpha().is_one(),
+            settings,
+            conventions::rule_feedback(&p.rules()),
+        ),
         provenance: super::fixture::Provenance::current(),
         tensors: ts.tensors,
     })

@@ -1,0 +1,102 @@
+//! The conventions manifest of a `marschall2020` fixture: how to read each number, what is known about
+//! the peer's code and what is the project's choice (`docs/theory/peer-conventions.md`).
+use super::settings::MarschallConfig;
+use crate::oracle::conventions::*;
+use std::collections::BTreeMap;
+
+/// The manifest, with the case's settings.
+pub fn conventions(
+    c: &MarschallConfig,
+    settings: BTreeMap<String, serde_json::Value>,
+) -> Conventions {
+    Conventions {
+        convention: "marschall2020".into(),
+        enumerated: Enumerated {
+            indexing: Indexing::StepReadsCurrentInput,
+            initial_state: InitialState::ActivationOfGivenPreactivation,
+            loss_normalisation: LossNormalisation::HalfSumOverSteps,
+            error_sign: ErrorSign::OutputMinusTarget,
+            update_sign: UpdateSign::Gradient,
+            trace_timing: TraceTiming::SameStep,
+            parameter_packing: ParameterPacking::PackedRecInBias,
+            array_order: Order::RowMajor,
+            flattened_parameter_order: Order::ColumnMajor,
+            feedback: [
+                ("outer".to_string(), FeedbackKind::ReadoutTranspose),
+                (
+                    "rflo".to_string(),
+                    if c.random_feedback {
+                        FeedbackKind::RandomFixed
+                    } else {
+                        FeedbackKind::ReadoutTranspose
+                    },
+                ),
+                ("rtrl".to_string(), FeedbackKind::ReadoutTranspose),
+                ("ebptt".to_string(), FeedbackKind::ReadoutTranspose),
+                ("fbptt".to_string(), FeedbackKind::ReadoutTranspose),
+            ]
+            .into(),
+            derivative: DerivativeKind::Exact,
+        },
+        indexing: "t = 1..T with a_0 = phi(h_0): h_t = W_rec a_{t-1} + W_in x_t + b_rec, \
+                   a_t = (1 - alpha) a_{t-1} + alpha phi(h_t), z_t = W_out a_t + b_out. Inputs \
+                   x_1..x_T (row t-1); a holds a_0..a_T (first_step 0)."
+            .into(),
+        loss: "L_t = 1/2 |z_t - y*_t|^2 per step, error e_t = z_t - y*_t; the logged loss is \
+               that divided by n_out. Totals sum the per-step gradients over t (no 1/T)."
+            .into(),
+        sign: "Gradients have the sign of the gradient; the optimiser subtracts them.".into(),
+        leak_and_activation: "alpha-leak on the post-activation state a; phi identity or tanh \
+                              (setting activation) with its exact derivative."
+            .into(),
+        trace_timing: "At step t: forward pass, trace/influence update, gradient of the current \
+                       loss L_t; weights are frozen here (the gradients before any optimiser \
+                       step). RFLO: B_t = (1 - alpha_R) B_{t-1} + alpha_R phi'(h_t) a_hat_t^T \
+                       with a_hat_t = [a_{t-1}, x_t, 1] (no input lag), its own rate alpha_R. \
+                       RTRL: M_t = J_t M_{t-1} + alpha diag(phi'(h_t)) kron a_hat_t. \
+                       BPTT variants (truncation k = setting bptt_k, feedback W_out^T e_t, \
+                       credit c_{s-1} = q_{s-1} + J_s^T c_s): Efficient BPTT returns, at the last \
+                       step t of each window of k steps, sum over the window of \
+                       (c_s * alpha phi'(h_s)) a_hat_s^T with c_t = q_t (zeros elsewhere and in a \
+                       trailing partial window); Future BPTT returns at step t >= k the gradient \
+                       through step t0 = t-k+1 of the losses L_t0..L_t, \
+                       (c_t0 * alpha phi'(h_t0)) a_hat_t0^T (zeros for t < k)."
+            .into(),
+        parameter_packing: "W = [W_rec | W_in | b_rec] (n_h x m, m = n_h + n_in + 1); output \
+                            gradients for [W_out | b_out] (n_out x (n_h + 1)); the RTRL \
+                            influence matrix indexes the flattened W column-major (k = i + n_h j, \
+                            numpy order='F'). Biases always exist. Row-major arrays."
+            .into(),
+        per_step_updates: "<rule>.rec_grads_steps[t-1] is the gradient the algorithm returns \
+                           at step t (for RTRL exactly dL_t/dW); <rule>.rec_grads is their sum."
+            .into(),
+        settings,
+        known: vec![
+            "Forward pass, loss, packing, feedback, RFLO with alpha_R, RTRL recursion, timing: \
+             peer-conventions.md, confirmed against the public code (omarschall/vanilla-rtrl: \
+             core/RNN.py, learning_algorithms/RFLO.py, RTRL.py, Learning_Algorithm.py)."
+                .into(),
+            "a_0 = phi(h_0) from the code's reset_network; the Fortran-order influence columns \
+             from RTRL.get_rec_grads."
+                .into(),
+            "Efficient and Future BPTT: window, credit recursion and delivery step read from \
+             learning_algorithms/Efficient_BPTT.py and Future_BPTT.py for this project."
+                .into(),
+        ],
+        unknown: vec![
+            "Optimiser steps inside the sequence (online learning changes the weights from \
+             step t + 1) are not simulated: weights are frozen."
+                .into(),
+            "The code's immediate influence (RTRL.py, Efficient_BPTT.py, Future_BPTT.py as read \
+             at commit f06c62c) is phi'(h) without the factor alpha of da_t/dh_t, which would \
+             scale its recurrent gradients by 1/alpha for alpha < 1; the preset keeps the exact \
+             factor alpha (its gradients are exact gradients of the stated losses). Whether \
+             other versions of the code include alpha is not known."
+                .into(),
+            "The code's optional credit clipping (c_clip_norm of Efficient BPTT) is not \
+             reproduced (off by default there)."
+                .into(),
+            "Weight initialisations are the project's (Gaussian, seeded).".into(),
+        ],
+    }
+}
