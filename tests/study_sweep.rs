@@ -255,5 +255,5 @@ fn selected_point_is_in_the_focus_grid() {
 fn grid_sizes_are_as_documented() {
     assert_eq!(Grid::quick().points.len(), 24);
     assert_eq!(Grid::focus().points.len(), 36);
-    assert_eq!(Grid::full().points.len(), 592);
+    assert_eq!(Grid::full().points.len(), 144);
 }
