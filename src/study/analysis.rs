@@ -1,12 +1,13 @@
 //! What the sweep's runs say: counts per (point, rule, criterion), exact binomial intervals, the
 //! test for the paper's pattern, the influence of each axis, heat maps of the converged fraction,
 //! failure classes and the accuracy of the initial-condition prediction.
+use super::tally::{Tally, criterion_index, tally};
 use super::{
     AXES, CHECKPOINTS, Class, Criterion, PAPER_COUNTS, PAPER_RUNS, Point, RULES, RunRecord,
     classify, predict_failure,
 };
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fmt::Write;
 
 /// `P(X ≤ k)` for `X ~ Binomial(n, p)`, summed exactly term by term in f64.
@@ -159,7 +160,7 @@ pub struct Heatmap {
 pub struct Analysis {
     /// Runs analysed.
     pub runs: usize,
-    /// The default criterion's text.
+    /// The text of the criterion behind influence, heat maps, classes and prediction.
     pub default_criterion: String,
     /// Counts per point and criterion (every criterion of [`criteria`]).
     pub counts: Vec<PointCount>,
@@ -174,16 +175,7 @@ pub struct Analysis {
     pub classes: Vec<(String, BTreeMap<String, u64>)>,
 }
 
-/// The criteria the analysis applies: fit ∈ {0.01, 0.05, 0.1} of L_0 at K/4, K/2 and K.
-pub fn criteria() -> Vec<Criterion> {
-    let mut v = Vec::new();
-    for at in [0, 1, 3] {
-        for fit in [0.01, 0.05, 0.1] {
-            v.push(Criterion { fit, at });
-        }
-    }
-    v
-}
+pub use super::tally::criteria;
 
 fn axis_of(key: &str, name: &str) -> String {
     key.split(' ')
@@ -198,28 +190,46 @@ fn sort_values(v: &mut [String]) {
     });
 }
 
-/// Analyses a set of runs.
+/// Analyses a set of runs under the default criterion ([`Criterion::DEFAULT`]).
 pub fn analyse(records: &[RunRecord]) -> Analysis {
-    let mut by_point: BTreeMap<&str, Vec<&RunRecord>> = BTreeMap::new();
-    for r in records {
-        by_point.entry(&r.point).or_default().push(r);
+    analyse_tallies(&tally(records), &Criterion::DEFAULT)
+}
+
+/// Analyses tallies ([`super::tally`]): counts under every criterion of [`criteria`]; influence,
+/// heat maps, failure classes and the prediction's accuracy under `crit` (which must be one of
+/// [`criteria`]; otherwise the default criterion is used).
+pub fn analyse_tallies(tallies: &[Tally], crit: &Criterion) -> Analysis {
+    let (ci, crit) = match criterion_index(crit) {
+        Some(i) => (i, *crit),
+        None => (
+            criterion_index(&Criterion::DEFAULT).unwrap_or(0),
+            Criterion::DEFAULT,
+        ),
+    };
+    let mut by_point: BTreeMap<&str, Vec<&Tally>> = BTreeMap::new();
+    for t in tallies {
+        by_point.entry(&t.point).or_default().push(t);
     }
     let mut counts = Vec::new();
-    for crit in criteria() {
-        for (point, runs) in &by_point {
+    for (cj, c) in criteria().iter().enumerate() {
+        for (point, ts) in &by_point {
             let rules: Vec<RuleCount> = RULES
                 .iter()
                 .enumerate()
                 .map(|(i, rule)| {
-                    let mine: Vec<&&RunRecord> = runs.iter().filter(|r| r.rule == *rule).collect();
-                    let mut classes = BTreeMap::new();
-                    for r in &mine {
-                        *classes
-                            .entry(classify(r, &crit).name().to_string())
-                            .or_insert(0) += 1;
-                    }
-                    let k = classes.get("converged").copied().unwrap_or(0);
-                    let n = mine.len() as u64;
+                    let (k, n, classes) = match ts.iter().find(|t| t.rule == *rule) {
+                        Some(t) => {
+                            let j = &t.judged[cj];
+                            let classes = Class::ALL
+                                .iter()
+                                .zip(j.classes)
+                                .filter(|(_, v)| *v > 0)
+                                .map(|(c, v)| (c.name().to_string(), v))
+                                .collect();
+                            (j.converged, t.runs, classes)
+                        }
+                        None => (0, 0, BTreeMap::new()),
+                    };
                     RuleCount {
                         rule: rule.to_string(),
                         converged: k,
@@ -241,39 +251,45 @@ pub fn analyse(records: &[RunRecord]) -> Analysis {
                 .sum();
             counts.push(PointCount {
                 point: point.to_string(),
-                criterion: crit.describe(),
+                criterion: c.describe(),
                 reproduced: rules.iter().all(|c| c.consistent),
                 rules,
                 distance,
             });
         }
     }
-    let crit = Criterion::DEFAULT;
+    // Converged and total runs of `rule` over the tallies whose point passes `keep`.
+    let sum = |rule: &str, keep: &dyn Fn(&str) -> bool| {
+        tallies
+            .iter()
+            .filter(|t| t.rule == rule && keep(&t.point))
+            .fold((0u64, 0u64), |(k, n), t| {
+                (k + t.judged[ci].converged, n + t.runs)
+            })
+    };
+    let values = |axis: &str| {
+        let mut v: Vec<String> = by_point.keys().map(|k| axis_of(k, axis)).collect();
+        v.sort();
+        v.dedup();
+        sort_values(&mut v);
+        v
+    };
     // Influence of each axis with at least two values.
     let mut influence = Vec::new();
     for axis in AXES {
-        let mut values: Vec<String> = by_point.keys().map(|k| axis_of(k, axis)).collect();
-        values.sort();
-        values.dedup();
-        if values.len() < 2 {
+        let vals = values(axis);
+        if vals.len() < 2 {
             continue;
         }
         let mut total = 0.0;
         for rule in RULES {
-            let mut frac = Vec::new();
-            for v in &values {
-                let (mut k, mut n) = (0usize, 0usize);
-                for r in records
-                    .iter()
-                    .filter(|r| r.rule == rule && axis_of(&r.point, axis) == *v)
-                {
-                    n += 1;
-                    k += usize::from(crit.converged(r));
-                }
-                if n > 0 {
-                    frac.push(k as f64 / n as f64);
-                }
-            }
+            let frac: Vec<f64> = vals
+                .iter()
+                .filter_map(|v| {
+                    let (k, n) = sum(rule, &|p| axis_of(p, axis) == *v);
+                    (n > 0).then(|| k as f64 / n as f64)
+                })
+                .collect();
             let (lo, hi) = frac
                 .iter()
                 .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| {
@@ -288,32 +304,20 @@ pub fn analyse(records: &[RunRecord]) -> Analysis {
     influence.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     let heatmaps = if influence.len() >= 2 {
         let (xa, ya) = (influence[0].0.clone(), influence[1].0.clone());
-        let values = |axis: &str| {
-            let mut v: Vec<String> = by_point.keys().map(|k| axis_of(k, axis)).collect();
-            v.sort();
-            v.dedup();
-            sort_values(&mut v);
-            v
-        };
         let (xs, ys) = (values(&xa), values(&ya));
         RULES
             .iter()
             .map(|rule| {
-                let mut cell: HashMap<(String, String), (usize, usize)> = HashMap::new();
-                for r in records.iter().filter(|r| r.rule == *rule) {
-                    let e = cell
-                        .entry((axis_of(&r.point, &xa), axis_of(&r.point, &ya)))
-                        .or_insert((0, 0));
-                    e.0 += usize::from(crit.converged(r));
-                    e.1 += 1;
-                }
                 let cells = ys
                     .iter()
                     .map(|y| {
                         xs.iter()
-                            .map(|x| match cell.get(&(x.clone(), y.clone())) {
-                                Some(&(k, n)) if n > 0 => k as f64 / n as f64,
-                                _ => f64::NAN,
+                            .map(|x| {
+                                match sum(rule, &|p| axis_of(p, &xa) == *x && axis_of(p, &ya) == *y)
+                                {
+                                    (k, n) if n > 0 => k as f64 / n as f64,
+                                    _ => f64::NAN,
+                                }
                             })
                             .collect()
                     })
@@ -340,14 +344,13 @@ pub fn analyse(records: &[RunRecord]) -> Analysis {
                 missed_fail: 0,
                 true_converge: 0,
             };
-            for r in records.iter().filter(|r| r.rule == *rule) {
-                p.runs += 1;
-                match (predict_failure(r, &crit), crit.converged(r)) {
-                    (true, false) => p.true_fail += 1,
-                    (true, true) => p.false_fail += 1,
-                    (false, false) => p.missed_fail += 1,
-                    (false, true) => p.true_converge += 1,
-                }
+            for t in tallies.iter().filter(|t| t.rule == *rule) {
+                let j = &t.judged[ci];
+                p.runs += t.runs;
+                p.true_fail += j.true_fail;
+                p.false_fail += j.false_fail;
+                p.missed_fail += j.missed_fail;
+                p.true_converge += j.true_converge;
             }
             p
         })
@@ -356,14 +359,16 @@ pub fn analyse(records: &[RunRecord]) -> Analysis {
         .iter()
         .map(|rule| {
             let mut m = BTreeMap::new();
-            for r in records.iter().filter(|r| r.rule == *rule) {
-                *m.entry(classify(r, &crit).name().to_string()).or_insert(0) += 1;
+            for t in tallies.iter().filter(|t| t.rule == *rule) {
+                for (c, v) in Class::ALL.iter().zip(t.judged[ci].classes) {
+                    *m.entry(c.name().to_string()).or_insert(0) += v;
+                }
             }
             (rule.to_string(), m)
         })
         .collect();
     Analysis {
-        runs: records.len(),
+        runs: tallies.iter().map(|t| t.runs as usize).sum(),
         default_criterion: crit.describe(),
         counts,
         influence,
