@@ -41,3 +41,26 @@ fn study_rank_spectra_show_rflo_within_rank_o() {
     );
     assert!(bptt[o].1 > RANK_REL_GAP, "bptt σ_(o+1)/σ_1 = {}", bptt[o].1);
 }
+
+#[test]
+fn heat_map_panels_label_their_axes_with_units() {
+    use lro::study::analysis::Heatmap;
+    let h = Heatmap {
+        rule: "rflo".into(),
+        x: ("o".into(), vec!["1".into(), "4".into()]),
+        y: ("init".into(), vec!["0.3".into(), "0.6".into()]),
+        cells: vec![vec![0.0, 0.65], vec![f64::NAN, 1.0]],
+    };
+    let path = std::env::temp_dir().join(format!("lro-heatmaps-{}.svg", std::process::id()));
+    figures::study::render_heatmaps(&[h.clone(), h], "title", "a caption to read", &path).unwrap();
+    let svg = std::fs::read_to_string(&path).unwrap();
+    let _ = std::fs::remove_file(&path);
+    assert!(
+        svg.contains("output dimension o (count)"),
+        "x label with unit"
+    );
+    assert!(svg.contains("initial weight scale"), "y label");
+    assert!(svg.contains("0.65"), "cell value printed");
+    assert!(svg.contains("a caption to read"));
+    assert!(svg.contains("converged fraction:"), "colour key");
+}

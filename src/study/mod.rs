@@ -2,20 +2,36 @@
 //! one-step tBPTT 20/20, RFLO 13/20, e-prop 12/20 of a student–teacher experiment; the settings
 //! behind those counts are not known, so they are swept here).
 //!
-//! - [`Point`] (in [`point`]): one setting of everything the paper leaves open (initial-weight scale, η and its
-//!   schedule, T, K, the student's n against the teacher's modes, o, d, ŵ, the feedback's
-//!   distribution, online / mini-batch / expected updates). The convergence criterion and the
-//!   number of steps at which it is judged are applied afterwards to the recorded losses
+//! - [`Point`] (in [`point`]): one setting of everything the paper leaves open (initial-weight
+//!   scale, η and its schedule, T, K, the student's n against the teacher's modes, o, d, ŵ, the
+//!   feedback's distribution, online / mini-batch / expected updates). The convergence criterion
+//!   and the number of steps at which it is judged are applied afterwards to the recorded losses
 //!   ([`Criterion`]), so they cost no extra runs.
-//! - [`run_one`] (in [`run`]): one rule on one seed at one point, as a [`RunRecord`] (losses at checkpoints,
-//!   divergence, spectral radius, the effective per-mode parameters of every teacher mode at the
-//!   start and the end, and the singular values of `W_K − W_0`).
-//! - [`classify`] and [`predict_failure`] (in [`classify`]): why a run did not converge, in the terms of the per-mode theory
-//!   (`docs/theory/modes.md`): diverged, left |w| < 1, stuck near the saddle line a = b = 0, slow on
-//!   RFLO's detour, plateau, or still descending.
-//! - [`sweep`]: the parallel driver with its resumable cache, shards and merge; [`analysis`]:
-//!   counts, exact binomial intervals, the pattern test, axis influence, heat maps and the
-//!   prediction's accuracy; [`detour`]: the per-mode detour timing (after Fig. 4).
+//! - [`run_one`] and [`run_many`] (in [`run`]): one rule on one seed at one point, as a
+//!   [`RunRecord`] (losses at checkpoints, divergence, spectral radius, the effective per-mode
+//!   parameters of every teacher mode at the start and the end, and the singular values of
+//!   `W_K − W_0`); many in parallel, in memory.
+//! - [`classify`] and [`predict_failure`] (in [`classify`](mod@classify)): why a run did not
+//!   converge, in the terms of the per-mode theory (`docs/theory/modes.md`): diverged, left
+//!   |w| < 1, stuck near the saddle line a = b = 0, slow on RFLO's detour, plateau, or still
+//!   descending; and the failure predicted from the initial condition alone.
+//! - [`sweep`]: the grids, the parallel driver with its resumable cache, shards and merge;
+//!   [`tally`]: per (point, rule) sums under every criterion, the small results file
+//!   (`tallies.csv`); [`analysis`]: counts, exact binomial intervals, the pattern test, axis
+//!   influence, heat maps and the prediction's accuracy; [`detour`]: the per-mode detour timing
+//!   (after Fig. 4).
+//!
+//! # Grids
+//!
+//! `mini` (6 points × 5 seeds, the report's quick budget), `quick` (24 points × 20 seeds, the
+//! report's full budget; benchmarked by `benches/study.rs`), `focus` (36 points near the pattern,
+//! where [`selected`] was chosen) and `full` (144 points × 20 seeds = 11 520 runs, about 25 minutes
+//! of wall time on two shared cores). The full grid is an earlier 592-point definition (47 360
+//! runs: also the η schedule, n ∈ {4, 8}, the feedback's distribution and online / mini-batch
+//! updates, at K = 8000, T = 20) pruned around the settings the quick and focus grids found to
+//! move the counts: o, the initial scale and η (and ŵ, which RFLO's stable branch depends on); the
+//! pruned settings are held at the selected point's values. Its results are committed in
+//! `results/study/full/` (tallies, the command and the commit) and read by the report.
 //!
 //! The teacher is built as in the project's low-rank experiment and generalised to o outputs: `m`
 //! active modes with recurrent eigenvalues [`W_STAR`], `a*_i = b*_i = 1`, mode i read out by output
