@@ -64,3 +64,32 @@ fn heat_map_panels_label_their_axes_with_units() {
     assert!(svg.contains("a caption to read"));
     assert!(svg.contains("converged fraction:"), "colour key");
 }
+
+#[test]
+fn settings_study_section_tabulates_both_seed_sets() {
+    use lro::study::{RULES, SELECTED_CRITERION, run_one, selected};
+    let dir = std::env::temp_dir().join(format!("lro-study-section-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let md = lro::report::study::section(Budget::Quick, &dir, 2);
+    let heatmap = dir.join("study_heatmaps_full.svg").exists();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(heatmap, "the full grid's heat maps are drawn");
+    // RFLO's row: the in-sample count (seeds 0–19) and then the held-out count (seeds 20–39).
+    let p = selected();
+    let count = |seeds: std::ops::Range<u64>| {
+        seeds
+            .filter(|&s| SELECTED_CRITERION.converged(&run_one(&p, RULES[2], s).unwrap()))
+            .count()
+    };
+    let (ins, held) = (count(0..20), count(20..40));
+    let row = md
+        .lines()
+        .find(|l| l.starts_with("| RFLO |"))
+        .expect("an RFLO row");
+    let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+    assert_eq!(cells[2], format!("{ins}/20"), "{row}");
+    assert_eq!(cells[4], format!("{held}/20"), "{row}");
+    assert_eq!(cells[6], "13/20", "the paper's count");
+    assert!(md.contains("### The full grid (committed run)"));
+    assert!(md.contains("beats the majority baseline"));
+}

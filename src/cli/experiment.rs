@@ -2,7 +2,7 @@
 //! paper's are not known).
 //!
 //! ```text
-//! lro experiment convergence [--grid quick|full] [--out DIR] [--shard i/N] [--resume]
+//! lro experiment convergence [--grid mini|quick|focus|full] [--out DIR] [--shard i/N] [--resume]
 //!                            [--threads N] [--seeds N] [--timing]
 //! lro experiment merge [--out DIR]
 //! ```
@@ -37,8 +37,9 @@ pub struct ExperimentArgs {
 pub enum ExperimentCommand {
     /// Sweep the settings the paper leaves open and count converged runs per rule.
     Convergence {
-        /// Grid: quick (24 points, minutes on two cores), focus (36 points near the paper's pattern)
-        /// or full (hours; shard it).
+        /// Grid: mini (6 points × 5 seeds, seconds), quick (24 points, 1 920 runs, under a minute on
+        /// two free cores), focus (36 points near the paper's pattern) or full (144 points, 11 520
+        /// runs, about 25 minutes on two shared cores; shard it).
         #[arg(long, default_value = "quick")]
         grid: String,
         /// Output folder (cache and results).
