@@ -73,8 +73,12 @@ fn interval(k: u64, n: u64) -> String {
     format!("[{:.2}, {:.2}]", lo, hi)
 }
 
-/// The counts at one point under `crit` from records, per rule in [`RULES`] order.
-fn counts(records: &[crate::study::RunRecord], seeds: std::ops::Range<u64>) -> Vec<(u64, u64)> {
+/// Converged and total runs per rule (in [`RULES`] order) over `seeds` under `crit`.
+fn counts(
+    records: &[crate::study::RunRecord],
+    seeds: std::ops::Range<u64>,
+    crit: &Criterion,
+) -> Vec<(u64, u64)> {
     RULES
         .iter()
         .map(|rule| {
@@ -82,7 +86,7 @@ fn counts(records: &[crate::study::RunRecord], seeds: std::ops::Range<u64>) -> V
                 .iter()
                 .filter(|r| r.rule == *rule && seeds.contains(&r.seed));
             mine.fold((0, 0), |(k, n), r| {
-                (k + u64::from(SELECTED_CRITERION.converged(r)), n + 1)
+                (k + u64::from(crit.converged(r)), n + 1)
             })
         })
         .collect()
@@ -248,6 +252,15 @@ pub fn section(budget: Budget, out: &Path, threads: usize) -> String {
     let mut md = String::new();
     let _ = writeln!(md, "## Settings study: the paper's convergence counts\n");
     let p: Point = selected();
+    let (num, den) = crate::study::CHECKPOINTS[SELECTED_CRITERION.at];
+    let short = Point {
+        steps: p.steps * num / den,
+        ..p.clone()
+    };
+    let crit = Criterion {
+        fit: SELECTED_CRITERION.fit,
+        at: crate::study::CHECKPOINTS.len() - 1,
+    };
     let _ = writeln!(
         md,
         "The linear-RNN paper's public summary (`[notes]`) reports, of 20 student–teacher runs, \
@@ -257,20 +270,28 @@ pub fn section(budget: Budget, out: &Path, threads: usize) -> String {
          [modes.md](docs/theory/modes.md)). A count is *consistent* with the paper's when each \
          fraction lies inside the other's exact 95 % (Clopper–Pearson) interval.\n\n\
          Selected setting (`[assumed]`, chosen on seeds 0–19 among the focus grid's 36 points × 9 \
-         criteria): `{}`, criterion {}.\n",
+         criteria): `{}`, criterion {}. The runs below stop at step {}, where the criterion \
+         judges them (a constant-rate run with expected updates follows the same trajectory \
+         whatever its K).\n",
         p.key(),
-        SELECTED_CRITERION.describe()
+        SELECTED_CRITERION.describe(),
+        short.steps
     );
-    // 1. The selected setting, in-sample and held-out seeds.
+    // 1. The selected setting, in-sample and held-out seeds. The criterion judges one step (K/2);
+    // the runs stop there, which halves their cost and changes no count (a constant-rate,
+    // expected-update run's first steps do not depend on K).
     let n = PAPER_RUNS;
-    let records = match run_many(&[p], 0..2 * n, threads) {
+    let records = match run_many(std::slice::from_ref(&short), 0..2 * n, threads) {
         Ok(r) => r,
         Err(e) => {
             let _ = writeln!(md, "(the selected setting's runs failed: {e})\n");
             return md;
         }
     };
-    let (ins, held) = (counts(&records, 0..n), counts(&records, n..2 * n));
+    let (ins, held) = (
+        counts(&records, 0..n, &crit),
+        counts(&records, n..2 * n, &crit),
+    );
     let _ = writeln!(
         md,
         "| rule | seeds 0–19 | 95 % interval | held-out seeds 20–39 | 95 % interval | paper | paper's 95 % interval | consistent (0–19 / 20–39) |"
@@ -309,7 +330,7 @@ pub fn section(budget: Budget, out: &Path, threads: usize) -> String {
         (false, false) => "the pattern is **not reproduced** at this setting",
     };
     let _ = writeln!(md, "\nVerdict: {verdict}.\n");
-    let sel = analyse_tallies(&tally::tally(&records), &SELECTED_CRITERION);
+    let sel = analyse_tallies(&tally::tally(&records), &crit);
     let _ = writeln!(
         md,
         "Failure predicted from the initial condition alone (per teacher mode: the landing point \
@@ -318,8 +339,8 @@ pub fn section(budget: Budget, out: &Path, threads: usize) -> String {
     );
     prediction_table(&mut md, &sel.prediction);
     // 2. At the full budget, the quick grid run here: its verdict, prediction accuracy and heat
-    // maps. (At the quick budget it would cost about 20 s on two cores, more than the whole quick
-    // report's budget, so the heat maps come from the committed full grid alone.)
+    // maps. (At the quick budget it would cost more than the whole quick report's budget: 67 s wall
+    // on two loaded cores in `benches/study.rs`; the heat maps come from the committed full grid.)
     let mut figure = 1;
     let mut runs = 0;
     if budget == Budget::Full {
@@ -362,8 +383,8 @@ pub fn section(budget: Budget, out: &Path, threads: usize) -> String {
     } else {
         let _ = writeln!(
             md,
-            "\nAt this budget no grid is run for the report (the quick grid's 1 920 runs take about \
-             20 s on two cores, over the quick report's budget); the heat maps below come from the \
+            "\nAt this budget no grid is run for the report (the quick grid's 1 920 runs take a minute \
+             on two cores, over the quick report's budget); the heat maps below come from the \
              committed full grid. `lro report --budget full` also runs the quick grid.\n"
         );
     }
