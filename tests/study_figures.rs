@@ -93,3 +93,19 @@ fn settings_study_section_tabulates_both_seed_sets() {
     assert!(md.contains("### The full grid (committed run)"));
     assert!(md.contains("beats the majority baseline"));
 }
+
+/// The full budget's section also runs the quick grid (1 920 runs: about a minute on two cores, so
+/// run it with `--ignored`).
+#[test]
+#[ignore]
+fn settings_study_section_at_full_budget_runs_the_quick_grid() {
+    let dir = std::env::temp_dir().join(format!("lro-study-section-full-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let md = lro::report::study::section(Budget::Full, &dir, 2);
+    let drawn = dir.join("study_heatmaps_quick.svg").exists();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(drawn, "the quick grid's heat maps are drawn");
+    assert!(md.contains("### The quick grid, run for this report"));
+    assert!(md.contains("1920 runs"), "{md}");
+    assert!(md.contains("Figure S2 (full grid)"));
+}

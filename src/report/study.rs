@@ -267,7 +267,7 @@ pub fn section(budget: Budget, out: &Path, threads: usize) -> String {
          BPTT 20/20, one-step tBPTT 20/20, RFLO 13/20 and e-prop 12/20 converged; its settings and \
          criterion are not known. The project's convergence study sweeps them (`lro experiment \
          convergence`; the per-mode reading behind the failure classes and predictions is in \
-         [modes.md](docs/theory/modes.md)). A count is *consistent* with the paper's when each \
+         [modes.md](../docs/theory/modes.md)). A count is *consistent* with the paper's when each \
          fraction lies inside the other's exact 95 % (Clopper–Pearson) interval.\n\n\
          Selected setting (`[assumed]`, chosen on seeds 0–19 among the focus grid's 36 points × 9 \
          criteria): `{}`, criterion {}. The runs below stop at step {}, where the criterion \
