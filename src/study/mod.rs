@@ -23,7 +23,7 @@
 //!
 //! # Grids
 //!
-//! `mini` (6 points × 5 seeds, the report's quick budget), `quick` (24 points × 20 seeds, the
+//! `mini` (6 points × 5 seeds, a smoke run of seconds), `quick` (24 points × 20 seeds, the
 //! report's full budget; benchmarked by `benches/study.rs`), `focus` (36 points near the pattern,
 //! where [`selected`] was chosen) and `full` (144 points × 20 seeds = 11 520 runs, about 25 minutes
 //! of wall time on two shared cores). The full grid is an earlier 592-point definition (47 360

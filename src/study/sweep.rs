@@ -174,11 +174,11 @@ impl Grid {
         }
     }
 
-    /// The report's grid at the quick budget (5 seeds, K = 2000, T = 10, η = 0.075, ŵ = 0.2,
-    /// n = 8, d = m = 4, expected updates): o ∈ {1, 4} × initial scale {0.3, 0.6, 1}: 6 points,
-    /// 120 runs, about two seconds on two cores. It spans the two settings that move the counts
-    /// most (o and the initial scale) through the selected point ([`super::selected`]); its
-    /// fractions are out of 5 seeds, so it shows where the counts change, not the counts.
+    /// A smoke grid (5 seeds, K = 2000, T = 10, η = 0.075, ŵ = 0.2, n = 8, d = m = 4, expected
+    /// updates): o ∈ {1, 4} × initial scale {0.3, 0.6, 1}: 6 points, 120 runs, seconds on two
+    /// cores. It spans the two settings that move the counts most (o and the initial scale)
+    /// through the selected point ([`super::selected`]); its fractions are out of 5 seeds, so it
+    /// shows where the counts change, not counts to compare with the paper's.
     pub fn mini() -> Self {
         let mut base = Point::base(2000);
         base.horizon = 10;
