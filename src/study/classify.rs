@@ -158,7 +158,7 @@ fn landing(rule: &str, m: &ModeState, w_star: f64) -> f64 {
 /// Predicts from the initial condition alone whether a run fails under `crit` (derived for this
 /// project from the per-mode theory, `docs/theory/modes.md`; the per-mode picture is exact only for
 /// the data-aligned case o ≥ m, and approximate otherwise). For every teacher mode: predict its
-/// landing point s ([`landing`]), take the eigenvalues λ of the Jacobian M there (the analytic
+/// landing point s (`landing`), take the eigenvalues λ of the Jacobian M there (the analytic
 /// `M_BPTT`, `M_tBPTT`, `M_RFLO`; e-prop as RFLO with ŵ = w*, an approximation), and predict a
 /// failure when the discrete step `δ ← (1 − ηλ) δ` is unstable for some nonzero λ
 /// (`|1 − ηλ| ≥ 1`: divergence, or the unstable branch) or too slow
