@@ -18,8 +18,8 @@
 //! - [`sweep`]: the grids, the parallel driver with its resumable cache, shards and merge;
 //!   [`tally`]: per (point, rule) sums under every criterion, the small results file
 //!   (`tallies.csv`); [`analysis`]: counts, exact binomial intervals, the pattern test, axis
-//!   influence, heat maps and the prediction's accuracy; [`detour`]: the per-mode detour timing
-//!   (after Fig. 4).
+//!   influence, heat maps and the prediction's accuracy; [`output`]: `study.md`, `counts.csv`
+//!   and `runs.csv`; [`detour`]: the per-mode detour timing (after Fig. 4).
 //!
 //! # Grids
 //!
@@ -41,6 +41,7 @@
 pub mod analysis;
 pub mod classify;
 pub mod detour;
+pub mod output;
 pub mod point;
 pub mod run;
 pub mod sweep;
