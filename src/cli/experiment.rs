@@ -37,8 +37,8 @@ pub struct ExperimentArgs {
 pub enum ExperimentCommand {
     /// Sweep the settings the paper leaves open and count converged runs per rule.
     Convergence {
-        /// Grid: mini (6 points × 5 seeds, seconds), quick (24 points, 1 920 runs, under a minute on
-        /// two free cores), focus (36 points near the paper's pattern) or full (144 points, 11 520
+        /// Grid: mini (6 points × 5 seeds, seconds), quick (24 points, 1 920 runs, about a minute on
+        /// two busy cores), focus (36 points near the paper's pattern) or full (144 points, 11 520
         /// runs, about 25 minutes on two shared cores; shard it).
         #[arg(long, default_value = "quick")]
         grid: String,
