@@ -1,8 +1,11 @@
 //! The convergence study: binomial intervals, shards, the resumable cache, merge, run
 //! classification and the detour timing.
-use lro::study::analysis::{analyse, binomial_cdf, clopper_pearson, consistent_with_paper};
+use lro::study::analysis::{
+    analyse, analyse_tallies, binomial_cdf, clopper_pearson, consistent_with_paper,
+};
 use lro::study::detour;
 use lro::study::sweep::{self, Grid, Shard, read_caches};
+use lro::study::tally::{criteria, from_csv, tally, to_csv};
 use lro::study::{
     Class, Criterion, ModeState, Point, RULES, RunRecord, classify, run_one, selected,
 };
@@ -255,5 +258,83 @@ fn selected_point_is_in_the_focus_grid() {
 fn grid_sizes_are_as_documented() {
     assert_eq!(Grid::quick().points.len(), 24);
     assert_eq!(Grid::focus().points.len(), 36);
-    assert_eq!(Grid::full().points.len(), 592);
+    assert_eq!(Grid::full().points.len(), 144);
+    assert_eq!(Grid::mini().points.len(), 6);
+}
+
+#[test]
+fn tallies_count_each_criterion_and_round_trip() {
+    // Ratios 0.5, 0.1, 0.02, 0.005 at K/4, K/2, 9K/10, K: converged under fit 0.1 at K/2 and every
+    // fit at K, nothing at K/4 (criteria order: fit 0.01, 0.05, 0.1 at K/4, then K/2, then K).
+    let conv = record([Some(0.5), Some(0.1), Some(0.02), Some(0.005)]);
+    let mut div = record([Some(0.5), None, None, None]);
+    div.seed = 1;
+    div.diverged_at = Some(700);
+    let t = tally(&[conv, div]);
+    assert_eq!(t.len(), 1);
+    assert_eq!(t[0].runs, 2);
+    let converged: Vec<u64> = t[0].judged.iter().map(|j| j.converged).collect();
+    assert_eq!(converged, [0, 0, 0, 0, 0, 1, 1, 1, 1]);
+    for j in &t[0].judged {
+        assert_eq!(
+            j.true_fail + j.false_fail + j.missed_fail + j.true_converge,
+            2
+        );
+        assert_eq!(j.classes.iter().sum::<u64>(), 2);
+        assert_eq!(j.classes[1], 1, "the diverged run is classed diverged");
+    }
+    let csv = to_csv(&t);
+    assert_eq!(from_csv(&csv, "mem").unwrap(), t);
+    // A row with a field missing, or without the header, is refused.
+    let cut = csv.trim_end().rsplit_once(',').unwrap().0.to_string();
+    assert!(from_csv(&cut, "mem").is_err());
+    assert!(from_csv("\"p\",rflo,1", "mem").is_err());
+    assert_eq!(criteria().len(), 9);
+}
+
+#[test]
+fn heat_map_cells_are_the_converged_fractions_of_their_points() {
+    // Point P (o = 1): 2 of 2 RFLO runs converge; point Q (o = 2, K = 4000): 0 of 2.
+    let conv = record([Some(0.5), Some(0.1), Some(0.02), Some(0.005)]);
+    let mut p_runs = vec![conv.clone(), conv.clone()];
+    p_runs[1].seed = 1;
+    let mut q = Point::base(4000);
+    q.o = 2;
+    let mut q_runs = vec![conv.clone(), conv];
+    for (k, r) in q_runs.iter_mut().enumerate() {
+        r.point = q.key();
+        r.seed = k as u64;
+        r.ratios[3] = Some(0.5);
+    }
+    let recs: Vec<RunRecord> = p_runs.into_iter().chain(q_runs).collect();
+    let a = analyse_tallies(&tally(&recs), &Criterion::DEFAULT);
+    assert_eq!(a.runs, 4);
+    let h = a.heatmaps.iter().find(|h| h.rule == "rflo").unwrap();
+    let cell = |p: &Point| {
+        let ix = h.x.1.iter().position(|v| *v == p.axis(&h.x.0)).unwrap();
+        let iy = h.y.1.iter().position(|v| *v == p.axis(&h.y.0)).unwrap();
+        h.cells[iy][ix]
+    };
+    assert_eq!(cell(&Point::base(2000)), 1.0);
+    assert_eq!(cell(&q), 0.0);
+    let rflo = a.prediction.iter().find(|p| p.rule == "rflo").unwrap();
+    assert_eq!(rflo.runs, 4);
+}
+
+#[test]
+fn committed_full_grid_is_complete() {
+    let (tallies, info) = lro::report::study::committed_full().unwrap();
+    let g = Grid::full();
+    assert_eq!(tallies.len(), g.points.len() * RULES.len());
+    for p in &g.points {
+        for rule in RULES {
+            let t = tallies
+                .iter()
+                .find(|t| t.point == p.key() && t.rule == rule)
+                .unwrap_or_else(|| panic!("{rule} at {} missing", p.key()));
+            assert_eq!(t.runs, g.seeds, "{rule} at {}", p.key());
+        }
+    }
+    assert_eq!(info.runs, (g.points.len() * RULES.len()) as u64 * g.seeds);
+    assert_eq!(info.grid, "full");
 }

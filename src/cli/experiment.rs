@@ -2,7 +2,7 @@
 //! paper's are not known).
 //!
 //! ```text
-//! lro experiment convergence [--grid quick|full] [--out DIR] [--shard i/N] [--resume]
+//! lro experiment convergence [--grid mini|quick|focus|full] [--out DIR] [--shard i/N] [--resume]
 //!                            [--threads N] [--seeds N] [--timing]
 //! lro experiment merge [--out DIR]
 //! ```
@@ -11,12 +11,15 @@
 //! each run to `DIR/runs-i-of-N.jsonl`; `--resume` skips runs already in any cache in `DIR` (after
 //! an interruption). Without `--shard` it then writes the outputs; with shards, copy every shard's
 //! cache into one folder and run `merge` there. Outputs: `runs.csv` (one row per run), `counts.csv`
-//! (per point, criterion and rule, with exact binomial intervals), `summary.json`, `study.md` and a
-//! heat map per rule (`heatmap_RULE.svg`).
+//! (per point, criterion and rule, with exact binomial intervals), `tallies.csv` (per point and rule:
+//! every criterion's counts, classes and prediction outcomes; the small results file to keep),
+//! `summary.json`, `study.md` and a heat map per rule (`heatmap_RULE.svg`).
 use super::CliError;
 use crate::report::figures::study::render_heatmap;
-use crate::study::analysis::{analyse, runs_csv};
+use crate::study::Criterion;
+use crate::study::analysis::{analyse_tallies, runs_csv};
 use crate::study::sweep::{self, Grid, Shard};
+use crate::study::tally::{self, tally};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -34,8 +37,9 @@ pub struct ExperimentArgs {
 pub enum ExperimentCommand {
     /// Sweep the settings the paper leaves open and count converged runs per rule.
     Convergence {
-        /// Grid: quick (24 points, minutes on two cores), focus (36 points near the paper's pattern)
-        /// or full (hours; shard it).
+        /// Grid: mini (6 points × 5 seeds, seconds), quick (24 points, 1 920 runs, about a minute on
+        /// two busy cores), focus (36 points near the paper's pattern) or full (144 points, 11 520
+        /// runs, about 25 minutes on two shared cores; shard it).
         #[arg(long, default_value = "quick")]
         grid: String,
         /// Output folder (cache and results).
@@ -155,13 +159,15 @@ pub fn write_outputs(dir: &Path) -> Result<String, CliError> {
             dir.display()
         )));
     }
-    let analysis = analyse(&records);
+    let tallies = tally(&records);
+    let analysis = analyse_tallies(&tallies, &Criterion::DEFAULT);
     let write = |name: &str, text: String| {
         std::fs::write(dir.join(name), text)
             .map_err(|e| CliError::Usage(format!("cannot write {}: {e}", dir.join(name).display())))
     };
     write("runs.csv", runs_csv(&records))?;
     write("counts.csv", analysis.counts_csv())?;
+    write("tallies.csv", tally::to_csv(&tallies))?;
     write(
         "summary.json",
         serde_json::to_string_pretty(&analysis).map_err(|e| CliError::Usage(e.to_string()))?,
@@ -176,7 +182,7 @@ pub fn write_outputs(dir: &Path) -> Result<String, CliError> {
         }
     }
     Ok(format!(
-        "{md}\n{notes}wrote runs.csv, counts.csv, summary.json, study.md and {} heat maps to {}\n",
+        "{md}\n{notes}wrote runs.csv, counts.csv, tallies.csv, summary.json, study.md and {} heat maps to {}\n",
         analysis.heatmaps.len(),
         dir.display()
     ))

@@ -97,7 +97,11 @@ pub fn run(out: &Path, budget: Budget, only: Option<&str>) -> Result<String, Cli
         std::fs::write(out.join(name), text)
             .map_err(|e| CliError::Usage(format!("cannot write {}: {e}", out.join(name).display())))
     };
-    write("report.md", report::markdown(&rep, &figs))?;
+    let mut md = report::markdown(&rep, &figs);
+    if only.is_none() {
+        md.push_str(&report::study::section(budget, out, threads));
+    }
+    write("report.md", md)?;
     write(
         "report.json",
         serde_json::to_string_pretty(&rep).map_err(|e| CliError::Usage(e.to_string()))?,

@@ -5,6 +5,7 @@ pub mod claims;
 pub mod figures;
 mod markdown;
 pub mod power;
+pub mod study;
 
 use crate::catalogue::{self, Area, Entry};
 use crate::evidence::{Bound, Budget, Evidence, Finding, Measure, Reproducer};

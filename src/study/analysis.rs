@@ -1,13 +1,10 @@
 //! What the sweep's runs say: counts per (point, rule, criterion), exact binomial intervals, the
 //! test for the paper's pattern, the influence of each axis, heat maps of the converged fraction,
 //! failure classes and the accuracy of the initial-condition prediction.
-use super::{
-    AXES, CHECKPOINTS, Class, Criterion, PAPER_COUNTS, PAPER_RUNS, Point, RULES, RunRecord,
-    classify, predict_failure,
-};
+use super::tally::{Tally, criterion_index, tally};
+use super::{AXES, Class, Criterion, PAPER_COUNTS, PAPER_RUNS, Point, RULES, RunRecord};
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
-use std::fmt::Write;
+use std::collections::BTreeMap;
 
 /// `P(X ≤ k)` for `X ~ Binomial(n, p)`, summed exactly term by term in f64.
 pub fn binomial_cdf(k: u64, n: u64, p: f64) -> f64 {
@@ -159,7 +156,7 @@ pub struct Heatmap {
 pub struct Analysis {
     /// Runs analysed.
     pub runs: usize,
-    /// The default criterion's text.
+    /// The text of the criterion behind influence, heat maps, classes and prediction.
     pub default_criterion: String,
     /// Counts per point and criterion (every criterion of [`criteria`]).
     pub counts: Vec<PointCount>,
@@ -174,18 +171,10 @@ pub struct Analysis {
     pub classes: Vec<(String, BTreeMap<String, u64>)>,
 }
 
-/// The criteria the analysis applies: fit ∈ {0.01, 0.05, 0.1} of L_0 at K/4, K/2 and K.
-pub fn criteria() -> Vec<Criterion> {
-    let mut v = Vec::new();
-    for at in [0, 1, 3] {
-        for fit in [0.01, 0.05, 0.1] {
-            v.push(Criterion { fit, at });
-        }
-    }
-    v
-}
+pub use super::output::runs_csv;
+pub use super::tally::criteria;
 
-fn axis_of(key: &str, name: &str) -> String {
+pub(crate) fn axis_of(key: &str, name: &str) -> String {
     key.split(' ')
         .find_map(|kv| kv.strip_prefix(&format!("{name}=")).map(str::to_string))
         .unwrap_or_default()
@@ -198,28 +187,46 @@ fn sort_values(v: &mut [String]) {
     });
 }
 
-/// Analyses a set of runs.
+/// Analyses a set of runs under the default criterion ([`Criterion::DEFAULT`]).
 pub fn analyse(records: &[RunRecord]) -> Analysis {
-    let mut by_point: BTreeMap<&str, Vec<&RunRecord>> = BTreeMap::new();
-    for r in records {
-        by_point.entry(&r.point).or_default().push(r);
+    analyse_tallies(&tally(records), &Criterion::DEFAULT)
+}
+
+/// Analyses tallies ([`super::tally`]): counts under every criterion of [`criteria`]; influence,
+/// heat maps, failure classes and the prediction's accuracy under `crit` (which must be one of
+/// [`criteria`]; otherwise the default criterion is used).
+pub fn analyse_tallies(tallies: &[Tally], crit: &Criterion) -> Analysis {
+    let (ci, crit) = match criterion_index(crit) {
+        Some(i) => (i, *crit),
+        None => (
+            criterion_index(&Criterion::DEFAULT).unwrap_or(0),
+            Criterion::DEFAULT,
+        ),
+    };
+    let mut by_point: BTreeMap<&str, Vec<&Tally>> = BTreeMap::new();
+    for t in tallies {
+        by_point.entry(&t.point).or_default().push(t);
     }
     let mut counts = Vec::new();
-    for crit in criteria() {
-        for (point, runs) in &by_point {
+    for (cj, c) in criteria().iter().enumerate() {
+        for (point, ts) in &by_point {
             let rules: Vec<RuleCount> = RULES
                 .iter()
                 .enumerate()
                 .map(|(i, rule)| {
-                    let mine: Vec<&&RunRecord> = runs.iter().filter(|r| r.rule == *rule).collect();
-                    let mut classes = BTreeMap::new();
-                    for r in &mine {
-                        *classes
-                            .entry(classify(r, &crit).name().to_string())
-                            .or_insert(0) += 1;
-                    }
-                    let k = classes.get("converged").copied().unwrap_or(0);
-                    let n = mine.len() as u64;
+                    let (k, n, classes) = match ts.iter().find(|t| t.rule == *rule) {
+                        Some(t) => {
+                            let j = &t.judged[cj];
+                            let classes = Class::ALL
+                                .iter()
+                                .zip(j.classes)
+                                .filter(|(_, v)| *v > 0)
+                                .map(|(c, v)| (c.name().to_string(), v))
+                                .collect();
+                            (j.converged, t.runs, classes)
+                        }
+                        None => (0, 0, BTreeMap::new()),
+                    };
                     RuleCount {
                         rule: rule.to_string(),
                         converged: k,
@@ -241,39 +248,45 @@ pub fn analyse(records: &[RunRecord]) -> Analysis {
                 .sum();
             counts.push(PointCount {
                 point: point.to_string(),
-                criterion: crit.describe(),
+                criterion: c.describe(),
                 reproduced: rules.iter().all(|c| c.consistent),
                 rules,
                 distance,
             });
         }
     }
-    let crit = Criterion::DEFAULT;
+    // Converged and total runs of `rule` over the tallies whose point passes `keep`.
+    let sum = |rule: &str, keep: &dyn Fn(&str) -> bool| {
+        tallies
+            .iter()
+            .filter(|t| t.rule == rule && keep(&t.point))
+            .fold((0u64, 0u64), |(k, n), t| {
+                (k + t.judged[ci].converged, n + t.runs)
+            })
+    };
+    let values = |axis: &str| {
+        let mut v: Vec<String> = by_point.keys().map(|k| axis_of(k, axis)).collect();
+        v.sort();
+        v.dedup();
+        sort_values(&mut v);
+        v
+    };
     // Influence of each axis with at least two values.
     let mut influence = Vec::new();
     for axis in AXES {
-        let mut values: Vec<String> = by_point.keys().map(|k| axis_of(k, axis)).collect();
-        values.sort();
-        values.dedup();
-        if values.len() < 2 {
+        let vals = values(axis);
+        if vals.len() < 2 {
             continue;
         }
         let mut total = 0.0;
         for rule in RULES {
-            let mut frac = Vec::new();
-            for v in &values {
-                let (mut k, mut n) = (0usize, 0usize);
-                for r in records
-                    .iter()
-                    .filter(|r| r.rule == rule && axis_of(&r.point, axis) == *v)
-                {
-                    n += 1;
-                    k += usize::from(crit.converged(r));
-                }
-                if n > 0 {
-                    frac.push(k as f64 / n as f64);
-                }
-            }
+            let frac: Vec<f64> = vals
+                .iter()
+                .filter_map(|v| {
+                    let (k, n) = sum(rule, &|p| axis_of(p, axis) == *v);
+                    (n > 0).then(|| k as f64 / n as f64)
+                })
+                .collect();
             let (lo, hi) = frac
                 .iter()
                 .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| {
@@ -288,32 +301,20 @@ pub fn analyse(records: &[RunRecord]) -> Analysis {
     influence.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     let heatmaps = if influence.len() >= 2 {
         let (xa, ya) = (influence[0].0.clone(), influence[1].0.clone());
-        let values = |axis: &str| {
-            let mut v: Vec<String> = by_point.keys().map(|k| axis_of(k, axis)).collect();
-            v.sort();
-            v.dedup();
-            sort_values(&mut v);
-            v
-        };
         let (xs, ys) = (values(&xa), values(&ya));
         RULES
             .iter()
             .map(|rule| {
-                let mut cell: HashMap<(String, String), (usize, usize)> = HashMap::new();
-                for r in records.iter().filter(|r| r.rule == *rule) {
-                    let e = cell
-                        .entry((axis_of(&r.point, &xa), axis_of(&r.point, &ya)))
-                        .or_insert((0, 0));
-                    e.0 += usize::from(crit.converged(r));
-                    e.1 += 1;
-                }
                 let cells = ys
                     .iter()
                     .map(|y| {
                         xs.iter()
-                            .map(|x| match cell.get(&(x.clone(), y.clone())) {
-                                Some(&(k, n)) if n > 0 => k as f64 / n as f64,
-                                _ => f64::NAN,
+                            .map(|x| {
+                                match sum(rule, &|p| axis_of(p, &xa) == *x && axis_of(p, &ya) == *y)
+                                {
+                                    (k, n) if n > 0 => k as f64 / n as f64,
+                                    _ => f64::NAN,
+                                }
                             })
                             .collect()
                     })
@@ -340,14 +341,13 @@ pub fn analyse(records: &[RunRecord]) -> Analysis {
                 missed_fail: 0,
                 true_converge: 0,
             };
-            for r in records.iter().filter(|r| r.rule == *rule) {
-                p.runs += 1;
-                match (predict_failure(r, &crit), crit.converged(r)) {
-                    (true, false) => p.true_fail += 1,
-                    (true, true) => p.false_fail += 1,
-                    (false, false) => p.missed_fail += 1,
-                    (false, true) => p.true_converge += 1,
-                }
+            for t in tallies.iter().filter(|t| t.rule == *rule) {
+                let j = &t.judged[ci];
+                p.runs += t.runs;
+                p.true_fail += j.true_fail;
+                p.false_fail += j.false_fail;
+                p.missed_fail += j.missed_fail;
+                p.true_converge += j.true_converge;
             }
             p
         })
@@ -356,14 +356,16 @@ pub fn analyse(records: &[RunRecord]) -> Analysis {
         .iter()
         .map(|rule| {
             let mut m = BTreeMap::new();
-            for r in records.iter().filter(|r| r.rule == *rule) {
-                *m.entry(classify(r, &crit).name().to_string()).or_insert(0) += 1;
+            for t in tallies.iter().filter(|t| t.rule == *rule) {
+                for (c, v) in Class::ALL.iter().zip(t.judged[ci].classes) {
+                    *m.entry(c.name().to_string()).or_insert(0) += v;
+                }
             }
             (rule.to_string(), m)
         })
         .collect();
     Analysis {
-        runs: records.len(),
+        runs: tallies.iter().map(|t| t.runs as usize).sum(),
         default_criterion: crit.describe(),
         counts,
         influence,
@@ -390,185 +392,6 @@ impl Analysis {
         v.truncate(k);
         v
     }
-
-    /// A Markdown summary: the verdict, the closest points, influence, classes and prediction.
-    pub fn render(&self) -> String {
-        let mut out = String::new();
-        let _ = writeln!(out, "# Convergence study\n");
-        let _ = writeln!(
-            out,
-            "{} runs. Paper (public summary): BPTT 20/20, tBPTT(1) 20/20, RFLO 13/20, e-prop 12/20 \
-             (criterion unknown). A point reproduces the pattern when every rule's count is \
-             consistent with the paper's (each fraction inside the other's exact 95 % binomial \
-             interval). Criteria tried: fit ∈ {{0.01, 0.05, 0.1}} × L_0 at K/4, K/2, K.\n",
-            self.runs
-        );
-        let rep = self.reproducing();
-        if rep.is_empty() {
-            let _ = writeln!(
-                out,
-                "**Verdict: not reproduced** at any point under any criterion tried.\n"
-            );
-        } else {
-            let _ = writeln!(
-                out,
-                "**Verdict: reproduced** at {} point–criterion pairs:\n",
-                rep.len()
-            );
-            for c in rep.iter().take(10) {
-                let _ = writeln!(
-                    out,
-                    "- {} with {}: {}",
-                    c.point,
-                    c.criterion,
-                    counts_text(c)
-                );
-            }
-            let _ = writeln!(out);
-        }
-        let _ = writeln!(out, "## Closest to the pattern\n");
-        let _ = writeln!(
-            out,
-            "| point | criterion | bptt | tbptt:1 | rflo | eprop | distance |"
-        );
-        let _ = writeln!(out, "|---|---|---|---|---|---|---|");
-        for c in self.closest(10) {
-            let cells: Vec<String> = c
-                .rules
-                .iter()
-                .map(|r| {
-                    format!(
-                        "{}/{}{}",
-                        r.converged,
-                        r.runs,
-                        if r.consistent { " ✓" } else { "" }
-                    )
-                })
-                .collect();
-            let _ = writeln!(
-                out,
-                "| {} | {} | {} | {:.2} |",
-                c.point,
-                c.criterion,
-                cells.join(" | "),
-                c.distance
-            );
-        }
-        let _ = writeln!(
-            out,
-            "\n## Axis influence ({})\n\nMean over rules of the range of the marginal converged \
-             fraction across an axis's values.\n",
-            self.default_criterion
-        );
-        for (axis, v) in &self.influence {
-            let _ = writeln!(out, "- {axis}: {v:.2}");
-        }
-        let _ = writeln!(
-            out,
-            "\n## Failure classes ({}, all points)\n",
-            self.default_criterion
-        );
-        let names: Vec<&str> = Class::ALL.iter().map(|c| c.name()).collect();
-        let _ = writeln!(out, "| rule | {} |", names.join(" | "));
-        let _ = writeln!(out, "|---|{}", "---|".repeat(names.len()));
-        for (rule, m) in &self.classes {
-            let cells: Vec<String> = names
-                .iter()
-                .map(|n| m.get(*n).copied().unwrap_or(0).to_string())
-                .collect();
-            let _ = writeln!(out, "| {rule} | {} |", cells.join(" | "));
-        }
-        let _ = writeln!(
-            out,
-            "\n## Failure predicted from the initial condition ({})\n",
-            self.default_criterion
-        );
-        let _ = writeln!(
-            out,
-            "| rule | runs | accuracy | baseline (majority) | predicted fail & failed | predicted fail & converged | missed failures | predicted & converged |"
-        );
-        let _ = writeln!(out, "|---|---|---|---|---|---|---|---|");
-        for p in &self.prediction {
-            let _ = writeln!(
-                out,
-                "| {} | {} | {:.3} | {:.3} | {} | {} | {} | {} |",
-                p.rule,
-                p.runs,
-                p.accuracy(),
-                p.baseline(),
-                p.true_fail,
-                p.false_fail,
-                p.missed_fail,
-                p.true_converge
-            );
-        }
-        out
-    }
-
-    /// The counts table as CSV (one row per point, criterion and rule).
-    pub fn counts_csv(&self) -> String {
-        let mut out = String::from(
-            "point,criterion,rule,converged,runs,ci_low,ci_high,consistent_with_paper\n",
-        );
-        for c in &self.counts {
-            for r in &c.rules {
-                let _ = writeln!(
-                    out,
-                    "\"{}\",\"{}\",{},{},{},{:.4},{:.4},{}",
-                    c.point,
-                    c.criterion,
-                    r.rule,
-                    r.converged,
-                    r.runs,
-                    r.interval.0,
-                    r.interval.1,
-                    r.consistent
-                );
-            }
-        }
-        out
-    }
-}
-
-fn counts_text(c: &PointCount) -> String {
-    c.rules
-        .iter()
-        .map(|r| format!("{} {}/{}", r.rule, r.converged, r.runs))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// One row per run as CSV: the point's axes, rule, seed, losses, divergence, class under the
-/// default criterion and the prediction.
-pub fn runs_csv(records: &[RunRecord]) -> String {
-    let mut out = AXES.join(",");
-    out.push_str(",rule,seed,loss0");
-    for (num, den) in CHECKPOINTS {
-        let _ = write!(out, ",ratio_{num}_{den}");
-    }
-    out.push_str(",diverged_at,radius_end,class,predicted_fail\n");
-    for r in records {
-        let axes: Vec<String> = AXES.iter().map(|a| axis_of(&r.point, a)).collect();
-        let ratios: Vec<String> = r
-            .ratios
-            .iter()
-            .map(|x| x.map_or(String::new(), |v| format!("{v:e}")))
-            .collect();
-        let _ = writeln!(
-            out,
-            "{},{},{},{:e},{},{},{:.6},{},{}",
-            axes.join(","),
-            r.rule,
-            r.seed,
-            r.loss0,
-            ratios.join(","),
-            r.diverged_at.map_or(String::new(), |s| s.to_string()),
-            r.radius_end,
-            classify(r, &Criterion::DEFAULT).name(),
-            predict_failure(r, &Criterion::DEFAULT)
-        );
-    }
-    out
 }
 
 /// The records of one point, by key.

@@ -198,10 +198,10 @@ const FONT: &str = "sans-serif";
 const LEGEND_ROW: i32 = 20;
 const CAPTION_LINE: i32 = 17;
 /// Approximate advance of one character of the 13 px legend and caption font.
-const CHAR_PX: f64 = 6.6;
+pub(crate) const CHAR_PX: f64 = 6.6;
 
 /// Splits text into lines of at most `width` characters at spaces.
-fn wrap(text: &str, width: usize) -> Vec<String> {
+pub(crate) fn wrap(text: &str, width: usize) -> Vec<String> {
     let mut lines = Vec::new();
     let mut cur = String::new();
     for word in text.split_whitespace() {

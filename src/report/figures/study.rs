@@ -13,48 +13,70 @@ use crate::tolerances::DETOUR_REACH_FRACTION;
 use plotters::prelude::*;
 use std::path::Path;
 
-/// Renders a heat map (converged fraction from 0 = white to 1 = dark blue, value printed in each
-/// cell; grey where no run) to an SVG file.
-pub fn render_heatmap(h: &Heatmap, path: &Path) -> std::result::Result<(), String> {
-    let root = SVGBackend::new(path, (720, 480)).into_drawing_area();
-    root.fill(&WHITE).map_err(|e| e.to_string())?;
+/// What an axis of the study's grids is, with its unit, for figure labels.
+pub fn axis_label(name: &str) -> String {
+    match name {
+        "init" => "initial weight scale (std × √fan-in; dimensionless)",
+        "eta" => "learning rate η (per step)",
+        "sched" => "η schedule",
+        "T" => "horizon T (time steps)",
+        "K" => "training steps K (steps)",
+        "n" => "hidden units n (count)",
+        "m" => "teacher modes m (count)",
+        "o" => "output dimension o (count)",
+        "d" => "input dimension d (count)",
+        "what" => "RFLO surrogate ŵ (dimensionless)",
+        "fb" => "feedback distribution",
+        "upd" => "update kind",
+        other => other,
+    }
+    .to_string()
+}
+
+/// The cell colour of a converged fraction: white at 0 to dark blue at 1 (grey where no run).
+fn cell_color(v: f64) -> RGBColor {
+    if v.is_finite() {
+        let t = v.clamp(0.0, 1.0);
+        let mix = |hi: f64, lo: f64| (hi + (lo - hi) * t) as u8;
+        RGBColor(mix(255.0, 8.0), mix(255.0, 48.0), mix(255.0, 107.0))
+    } else {
+        RGBColor(200, 200, 200)
+    }
+}
+
+/// Draws one heat map (title: the rule) into `area`: a cell per (x, y) value pair with the
+/// fraction printed in it, the axes labelled with their units.
+fn draw_panel(
+    area: &DrawingArea<SVGBackend<'_>, plotters::coord::Shift>,
+    h: &Heatmap,
+    title: &str,
+) -> std::result::Result<(), String> {
     let (nx, ny) = (h.x.1.len(), h.y.1.len());
-    let mut chart = ChartBuilder::on(&root)
-        .caption(
-            format!(
-                "{}: converged fraction over {} and {}",
-                h.rule, h.x.0, h.y.0
-            ),
-            ("sans-serif", 18),
-        )
-        .margin(12)
-        .x_label_area_size(40)
-        .y_label_area_size(70)
+    let mut chart = ChartBuilder::on(area)
+        .caption(title, ("sans-serif", 16))
+        .margin(10)
+        .x_label_area_size(44)
+        .y_label_area_size(64)
         .build_cartesian_2d(0.0..nx as f64, 0.0..ny as f64)
         .map_err(|e| e.to_string())?;
     let xs = h.x.1.clone();
     let ys = h.y.1.clone();
-    let fx = move |v: &f64| {
+    // Ticks fall on cell centres only: label those with the axis value.
+    let centre = |v: f64, values: &[String]| {
         let i = v.floor() as usize;
         if (v - i as f64 - 0.5).abs() < 1e-9 {
-            xs.get(i).cloned().unwrap_or_default()
+            values.get(i).cloned().unwrap_or_default()
         } else {
             String::new()
         }
     };
-    let fy = move |v: &f64| {
-        let i = v.floor() as usize;
-        if (v - i as f64 - 0.5).abs() < 1e-9 {
-            ys.get(i).cloned().unwrap_or_default()
-        } else {
-            String::new()
-        }
-    };
+    let fx = move |v: &f64| centre(*v, &xs);
+    let fy = move |v: &f64| centre(*v, &ys);
     chart
         .configure_mesh()
         .disable_mesh()
-        .x_desc(&h.x.0)
-        .y_desc(&h.y.0)
+        .x_desc(axis_label(&h.x.0))
+        .y_desc(axis_label(&h.y.0))
         .x_labels(2 * nx + 1)
         .y_labels(2 * ny + 1)
         .x_label_formatter(&fx)
@@ -63,18 +85,11 @@ pub fn render_heatmap(h: &Heatmap, path: &Path) -> std::result::Result<(), Strin
         .map_err(|e| e.to_string())?;
     for (iy, row) in h.cells.iter().enumerate() {
         for (ix, &v) in row.iter().enumerate() {
-            let color = if v.is_finite() {
-                let t = v.clamp(0.0, 1.0);
-                let mix = |hi: f64, lo: f64| (hi + (lo - hi) * t) as u8;
-                RGBColor(mix(255.0, 8.0), mix(255.0, 48.0), mix(255.0, 107.0))
-            } else {
-                RGBColor(200, 200, 200)
-            };
             let (x0, y0) = (ix as f64, iy as f64);
             chart
                 .draw_series(std::iter::once(Rectangle::new(
                     [(x0, y0), (x0 + 1.0, y0 + 1.0)],
-                    color.filled(),
+                    cell_color(v).filled(),
                 )))
                 .map_err(|e| e.to_string())?;
             chart
@@ -101,6 +116,97 @@ pub fn render_heatmap(h: &Heatmap, path: &Path) -> std::result::Result<(), Strin
                 )))
                 .map_err(|e| e.to_string())?;
         }
+    }
+    Ok(())
+}
+
+/// Renders one heat map (converged fraction from 0 = white to 1 = dark blue, value printed in each
+/// cell; grey where no run) to an SVG file.
+pub fn render_heatmap(h: &Heatmap, path: &Path) -> std::result::Result<(), String> {
+    let root = SVGBackend::new(path, (720, 480)).into_drawing_area();
+    root.fill(&WHITE).map_err(|e| e.to_string())?;
+    draw_panel(
+        &root,
+        h,
+        &format!(
+            "{}: converged fraction over {} and {}",
+            h.rule, h.x.0, h.y.0
+        ),
+    )?;
+    root.present().map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+/// Renders heat maps side by side (two per row, one per rule) under a title, with a colour key
+/// and the caption below the panels (never on the data).
+pub fn render_heatmaps(
+    maps: &[Heatmap],
+    title: &str,
+    caption: &str,
+    path: &Path,
+) -> std::result::Result<(), String> {
+    const W: u32 = 1000;
+    const PANEL_H: u32 = 340;
+    const TITLE_H: u32 = 34;
+    const KEY_H: i32 = 34;
+    const LINE: i32 = 17;
+    let rows = maps.len().div_ceil(2).max(1) as u32;
+    let lines = super::wrap(caption, ((W as f64 - 40.0) / super::CHAR_PX) as usize);
+    let height = TITLE_H + rows * PANEL_H + KEY_H as u32 + 8 + lines.len() as u32 * LINE as u32 + 8;
+    let root = SVGBackend::new(path, (W, height)).into_drawing_area();
+    root.fill(&WHITE).map_err(|e| e.to_string())?;
+    let (head, rest) = root.split_vertically(TITLE_H);
+    head.draw(&Text::new(
+        title.to_string(),
+        (20, 8),
+        ("sans-serif", 18).into_font().color(&BLACK),
+    ))
+    .map_err(|e| e.to_string())?;
+    let (grid, below) = rest.split_vertically(rows * PANEL_H);
+    let panels = grid.split_evenly((rows as usize, 2));
+    for (h, area) in maps.iter().zip(&panels) {
+        draw_panel(area, h, &h.rule)?;
+    }
+    // Colour key: swatches for 0, 0.2, …, 1.
+    let font = ("sans-serif", 13).into_font();
+    below
+        .draw(&Text::new(
+            "converged fraction:".to_string(),
+            (20, 10),
+            font.clone().color(&BLACK),
+        ))
+        .map_err(|e| e.to_string())?;
+    for k in 0..=5 {
+        let v = k as f64 / 5.0;
+        let x = 160 + k * 70;
+        below
+            .draw(&Rectangle::new(
+                [(x, 6), (x + 22, 24)],
+                cell_color(v).filled(),
+            ))
+            .map_err(|e| e.to_string())?;
+        below
+            .draw(&Rectangle::new(
+                [(x, 6), (x + 22, 24)],
+                RGBColor(120, 120, 120).stroke_width(1),
+            ))
+            .map_err(|e| e.to_string())?;
+        below
+            .draw(&Text::new(
+                format!("{v:.1}"),
+                (x + 27, 10),
+                font.clone().color(&BLACK),
+            ))
+            .map_err(|e| e.to_string())?;
+    }
+    for (k, line) in lines.iter().enumerate() {
+        below
+            .draw(&Text::new(
+                line.clone(),
+                (20, KEY_H + 8 + k as i32 * LINE),
+                font.clone().color(&RGBColor(40, 40, 40)),
+            ))
+            .map_err(|e| e.to_string())?;
     }
     root.present().map_err(|e| e.to_string())?;
     Ok(())
