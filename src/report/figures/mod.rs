@@ -275,7 +275,7 @@ pub enum FigureError {
     Backend(String),
 }
 
-fn err(e: impl std::fmt::Display) -> FigureError {
+pub(super) fn err(e: impl std::fmt::Display) -> FigureError {
     FigureError::Backend(e.to_string())
 }
 

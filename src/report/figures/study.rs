@@ -50,7 +50,7 @@ fn draw_panel(
     area: &DrawingArea<SVGBackend<'_>, plotters::coord::Shift>,
     h: &Heatmap,
     title: &str,
-) -> std::result::Result<(), String> {
+) -> std::result::Result<(), super::FigureError> {
     let (nx, ny) = (h.x.1.len(), h.y.1.len());
     let mut chart = ChartBuilder::on(area)
         .caption(title, ("sans-serif", 16))
@@ -58,7 +58,7 @@ fn draw_panel(
         .x_label_area_size(44)
         .y_label_area_size(64)
         .build_cartesian_2d(0.0..nx as f64, 0.0..ny as f64)
-        .map_err(|e| e.to_string())?;
+        .map_err(super::err)?;
     let xs = h.x.1.clone();
     let ys = h.y.1.clone();
     // Ticks fall on cell centres only: label those with the axis value.
@@ -82,7 +82,7 @@ fn draw_panel(
         .x_label_formatter(&fx)
         .y_label_formatter(&fy)
         .draw()
-        .map_err(|e| e.to_string())?;
+        .map_err(super::err)?;
     for (iy, row) in h.cells.iter().enumerate() {
         for (ix, &v) in row.iter().enumerate() {
             let (x0, y0) = (ix as f64, iy as f64);
@@ -91,13 +91,13 @@ fn draw_panel(
                     [(x0, y0), (x0 + 1.0, y0 + 1.0)],
                     cell_color(v).filled(),
                 )))
-                .map_err(|e| e.to_string())?;
+                .map_err(super::err)?;
             chart
                 .draw_series(std::iter::once(Rectangle::new(
                     [(x0, y0), (x0 + 1.0, y0 + 1.0)],
                     RGBColor(120, 120, 120).stroke_width(1),
                 )))
-                .map_err(|e| e.to_string())?;
+                .map_err(super::err)?;
             let label = if v.is_finite() {
                 format!("{v:.2}")
             } else {
@@ -114,7 +114,7 @@ fn draw_panel(
                     (x0 + 0.4, y0 + 0.5),
                     ("sans-serif", 14).into_font().color(&ink),
                 )))
-                .map_err(|e| e.to_string())?;
+                .map_err(super::err)?;
         }
     }
     Ok(())
@@ -122,9 +122,9 @@ fn draw_panel(
 
 /// Renders one heat map (converged fraction from 0 = white to 1 = dark blue, value printed in each
 /// cell; grey where no run) to an SVG file.
-pub fn render_heatmap(h: &Heatmap, path: &Path) -> std::result::Result<(), String> {
+pub fn render_heatmap(h: &Heatmap, path: &Path) -> std::result::Result<(), super::FigureError> {
     let root = SVGBackend::new(path, (720, 480)).into_drawing_area();
-    root.fill(&WHITE).map_err(|e| e.to_string())?;
+    root.fill(&WHITE).map_err(super::err)?;
     draw_panel(
         &root,
         h,
@@ -133,7 +133,7 @@ pub fn render_heatmap(h: &Heatmap, path: &Path) -> std::result::Result<(), Strin
             h.rule, h.x.0, h.y.0
         ),
     )?;
-    root.present().map_err(|e| e.to_string())?;
+    root.present().map_err(super::err)?;
     Ok(())
 }
 
@@ -144,7 +144,7 @@ pub fn render_heatmaps(
     title: &str,
     caption: &str,
     path: &Path,
-) -> std::result::Result<(), String> {
+) -> std::result::Result<(), super::FigureError> {
     const W: u32 = 1000;
     const PANEL_H: u32 = 340;
     const TITLE_H: u32 = 34;
@@ -154,14 +154,14 @@ pub fn render_heatmaps(
     let lines = super::wrap(caption, ((W as f64 - 40.0) / super::CHAR_PX) as usize);
     let height = TITLE_H + rows * PANEL_H + KEY_H as u32 + 8 + lines.len() as u32 * LINE as u32 + 8;
     let root = SVGBackend::new(path, (W, height)).into_drawing_area();
-    root.fill(&WHITE).map_err(|e| e.to_string())?;
+    root.fill(&WHITE).map_err(super::err)?;
     let (head, rest) = root.split_vertically(TITLE_H);
     head.draw(&Text::new(
         title.to_string(),
         (20, 8),
         ("sans-serif", 18).into_font().color(&BLACK),
     ))
-    .map_err(|e| e.to_string())?;
+    .map_err(super::err)?;
     let (grid, below) = rest.split_vertically(rows * PANEL_H);
     let panels = grid.split_evenly((rows as usize, 2));
     for (h, area) in maps.iter().zip(&panels) {
@@ -175,7 +175,7 @@ pub fn render_heatmaps(
             (20, 10),
             font.clone().color(&BLACK),
         ))
-        .map_err(|e| e.to_string())?;
+        .map_err(super::err)?;
     for k in 0..=5 {
         let v = k as f64 / 5.0;
         let x = 160 + k * 70;
@@ -184,20 +184,20 @@ pub fn render_heatmaps(
                 [(x, 6), (x + 22, 24)],
                 cell_color(v).filled(),
             ))
-            .map_err(|e| e.to_string())?;
+            .map_err(super::err)?;
         below
             .draw(&Rectangle::new(
                 [(x, 6), (x + 22, 24)],
                 RGBColor(120, 120, 120).stroke_width(1),
             ))
-            .map_err(|e| e.to_string())?;
+            .map_err(super::err)?;
         below
             .draw(&Text::new(
                 format!("{v:.1}"),
                 (x + 27, 10),
                 font.clone().color(&BLACK),
             ))
-            .map_err(|e| e.to_string())?;
+            .map_err(super::err)?;
     }
     for (k, line) in lines.iter().enumerate() {
         below
@@ -206,9 +206,9 @@ pub fn render_heatmaps(
                 (20, KEY_H + 8 + k as i32 * LINE),
                 font.clone().color(&RGBColor(40, 40, 40)),
             ))
-            .map_err(|e| e.to_string())?;
+            .map_err(super::err)?;
     }
-    root.present().map_err(|e| e.to_string())?;
+    root.present().map_err(super::err)?;
     Ok(())
 }
 
