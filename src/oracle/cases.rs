@@ -18,6 +18,11 @@ const CASES: &[(&str, &str)] = &[
         "leaky tanh RNN (alpha = 1/2; o = 2, n = 3, d = 2, T = 6), seed 7; 256-bit reference",
     ),
     (
+        "working-size",
+        "leaky tanh RNN at working size (alpha = 1/2; o = 4, n = 64, d = 4, T = 100, batch B = 16), \
+         seed 64; 256-bit reference, sequence-loss totals, no RTRL",
+    ),
+    (
         "murray2019",
         "Murray 2019 RFLO notebook conventions (tau_m = 10, t_max = 12, clipped df, lagged input trace)",
     ),
@@ -62,11 +67,22 @@ pub fn builtin(name: &str) -> Result<CaseConfig> {
         activation,
         tbptt_k: vec![1, 3],
         allow_non_finite: false,
+        batch: 1,
     };
     Ok(match name {
         "aligned-linear" => CaseConfig::Lro(lro(11, 3, 3, 3, 3, true, 1.0, Activation::Identity)),
         "linear" => CaseConfig::Lro(lro(5, 2, 3, 2, 2, false, 1.0, Activation::Identity)),
         "leaky-tanh" => CaseConfig::Lro(lro(7, 2, 3, 3, 2, false, 0.5, Activation::Tanh)),
+        // Leaky tanh, not linear: the nonlinearity and the leak are what implementations get
+        // wrong at scale (phi' placement, leak on the state), and a linear case of this size has
+        // no exact reference either (rationals stop at n = 8, T = 24). tBPTT with k = 1 only:
+        // each k costs k backward steps per step.
+        "working-size" => CaseConfig::Lro(LroConfig {
+            horizon: 100,
+            tbptt_k: vec![1],
+            batch: 16,
+            ..lro(64, 4, 64, 64, 4, false, 0.5, Activation::Tanh)
+        }),
         "murray2019" => CaseConfig::Murray2019(MurrayConfig {
             name: name.into(),
             description: desc,

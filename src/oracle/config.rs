@@ -97,6 +97,18 @@ pub struct LroConfig {
     /// purpose). Without it, an export refuses such a reference, naming the tensor and step.
     #[serde(default)]
     pub allow_non_finite: bool,
+    /// Number of input sequences B (default 1). Sample 0 is the case's own sequence; samples
+    /// 1..B are drawn from the seed (see [`super::batch`]). With B > 1 every per-sample tensor
+    /// gains a leading batch axis and each rule's batch-mean updates are added.
+    #[serde(default = "one_usize", skip_serializing_if = "is_one_usize")]
+    pub batch: usize,
+}
+
+fn one_usize() -> usize {
+    1
+}
+fn is_one_usize(b: &usize) -> bool {
+    *b == 1
 }
 
 /// A case in Murray 2019's convention (see [`murray2019`]). Initial weights follow the
@@ -313,6 +325,12 @@ fn lro_problem(c: &LroConfig) -> Result<Problem<f64>> {
     if c.tbptt_k.contains(&0) {
         return Err(LroError::ZeroTruncation);
     }
+    if c.batch == 0 {
+        return Err(LroError::InvalidParameter {
+            name: format!("{}: batch", c.name),
+            reason: "must be at least 1 (the number of input sequences)".into(),
+        });
+    }
     let dress = |net: &Rnn<f64>| -> Result<Rnn<f64>> {
         Ok(net
             .clone()
@@ -344,6 +362,11 @@ fn lro_in<T: Real>(c: &LroConfig, p: &Problem<f64>) -> Result<Fixture> {
         targets,
         tbptt_k: p.tbptt_k.clone(),
     };
+    reference::fixture(&c.name, &c.description, &q, lro_settings(c))
+}
+
+/// The settings an lro case records in its manifest.
+pub(super) fn lro_settings(c: &LroConfig) -> BTreeMap<String, f64> {
     let mut settings = BTreeMap::new();
     settings.insert("seed".into(), c.seed as f64);
     settings.insert("n_teacher".into(), c.n_teacher.unwrap_or(c.n) as f64);
@@ -351,12 +374,16 @@ fn lro_in<T: Real>(c: &LroConfig, p: &Problem<f64>) -> Result<Fixture> {
     for (i, k) in c.tbptt_k.iter().enumerate() {
         settings.insert(format!("tbptt_k{i}"), *k as f64);
     }
-    reference::fixture(&c.name, &c.description, &q, settings)
+    settings
 }
 
 fn build_lro(c: &LroConfig, arith: Arithmetic) -> Result<Fixture> {
     let p = lro_problem(c)?;
-    in_kind!(arith, lro_in, c, &p)
+    if c.batch == 1 && !super::batch::single_pass(c) {
+        in_kind!(arith, lro_in, c, &p)
+    } else {
+        super::batch::build(c, &p, arith)
+    }
 }
 
 fn normal(rng: &mut ChaCha8Rng, rows: usize, cols: usize, scale: f64) -> DMatrix<f64> {
@@ -1092,6 +1119,13 @@ pub const CONFIG_KEYS: &[KeyDoc] = &[
         "array of integers >= 1",
         Some("[1, 3]"),
         "truncation lengths of the exported tBPTT rules",
+    ),
+    (
+        "lro",
+        "batch",
+        "integer >= 1",
+        Some("1"),
+        "number of input sequences B; B > 1 adds a leading batch axis and batch-mean updates",
     ),
     ("murray2019", "n_in", "integer >= 1", None, "input units"),
     (
