@@ -117,8 +117,8 @@ def test_fixture_errors_are_clear():
         lro.fixture({"convention": "lro", "name": "c", "seed": 1, "o": 2, "n": 3, "d": 2, "horizon": 6, "alpha": math.nan})
     with pytest.raises(TypeError, match="case_or_config"):
         lro.fixture(3.5)
-    with pytest.raises(lro.OptionError, match="batch = 4: fixtures of this lro hold one sequence"):
-        lro.fixture("linear", batch=4)
+    with pytest.raises(lro.OptionError, match="batch = 4: .* hold one sequence"):
+        lro.fixture("murray2019", batch=4)
     with pytest.raises(lro.OptionError, match="batch must be >= 1"):
         lro.fixture("linear", batch=0)
     assert list(lro.fixture("linear", batch=1)) == list(lro.fixture("linear"))

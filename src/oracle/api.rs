@@ -104,7 +104,8 @@ pub fn fixture_with(case: CaseRef, batch: Option<usize>, limits: &Limits) -> Ora
                 return Err(OracleError::Option {
                     name: "batch".into(),
                     reason: format!(
-                        "{s} is a fixture file (it holds {held}); batch applies to a case or a                          config: pass batch = None to read the file as it is"
+                        "{s} is a fixture file (it holds {held}); batch applies to a case or a \
+                         config: pass batch = None to read the file as it is"
                     ),
                 });
             }
@@ -122,7 +123,9 @@ pub fn fixture_with(case: CaseRef, batch: Option<usize>, limits: &Limits) -> Ora
             return Err(OracleError::Option {
                 name: "batch".into(),
                 reason: format!(
-                    "batch = {b}: case {} follows the {} convention, whose fixtures hold one                      sequence; batches exist for lro cases (e.g. linear, leaky-tanh,                      working-size)",
+                    "batch = {b}: case {} follows the {} convention, whose fixtures hold one \
+                     sequence; batches exist for lro cases (e.g. linear, leaky-tanh, \
+                     working-size)",
                     other.name(),
                     config::convention_name(&other)
                 ),

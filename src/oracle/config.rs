@@ -100,8 +100,23 @@ pub struct LroConfig {
     /// Number of input sequences B (default 1). Sample 0 is the case's own sequence; samples
     /// 1..B are drawn from the seed (see [`super::batch`]). With B > 1 every per-sample tensor
     /// gains a leading batch axis and each rule's batch-mean updates are added.
-    #[serde(default = "one_usize", skip_serializing_if = "is_one_usize")]
+    #[serde(
+        default = "one_usize",
+        skip_serializing_if = "is_one_usize",
+        deserialize_with = "batch_count"
+    )]
     pub batch: usize,
+}
+
+/// Reads `batch`, naming the key and what it must be when the value is not a count >= 1.
+fn batch_count<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<usize, D::Error> {
+    let v = serde_json::Value::deserialize(d)?;
+    match v.as_u64() {
+        Some(b) if b >= 1 => usize::try_from(b).map_err(serde::de::Error::custom),
+        _ => Err(serde::de::Error::custom(format!(
+            "batch must be an integer >= 1 (the number of input sequences), got {v}"
+        ))),
+    }
 }
 
 fn one_usize() -> usize {
