@@ -36,9 +36,9 @@ pub struct CaseInfo {
     pub convention: String,
 }
 
-/// The built-in cases.
+/// The built-in cases (the quick ones, then those at working size).
 pub fn cases() -> Vec<CaseInfo> {
-    cases::builtin_names()
+    cases::all_names()
         .into_iter()
         .filter_map(|name| {
             let c = cases::builtin(name).ok()?;

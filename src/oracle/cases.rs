@@ -18,11 +18,6 @@ const CASES: &[(&str, &str)] = &[
         "leaky tanh RNN (alpha = 1/2; o = 2, n = 3, d = 2, T = 6), seed 7; 256-bit reference",
     ),
     (
-        "working-size",
-        "leaky tanh RNN at working size (alpha = 1/2; o = 4, n = 64, d = 4, T = 100, batch B = 16), \
-         seed 64; 256-bit reference, sequence-loss totals, no RTRL",
-    ),
-    (
         "murray2019",
         "Murray 2019 RFLO notebook conventions (tau_m = 10, t_max = 12, clipped df, lagged input trace)",
     ),
@@ -32,14 +27,38 @@ const CASES: &[(&str, &str)] = &[
     ),
 ];
 
-/// Names of the built-in cases, in listing order.
+/// Built-in cases at working size: name, one-line description. Each takes seconds to generate
+/// (benchmarked in `benches/fixture.rs`), so they are listed apart from [`CASES`], which every
+/// test iterates over.
+const LARGE_CASES: &[(&str, &str)] = &[(
+    "working-size",
+    "leaky tanh RNN at working size (alpha = 1/2; o = 4, n = 64, d = 4, T = 100, batch B = 16), \
+         seed 64; 256-bit reference, sequence-loss totals, no RTRL",
+)];
+
+/// Names of the quick built-in cases (each builds in well under a second), in listing order.
+/// Tests iterate over these; [`large_names`] lists the working-size cases.
 pub fn builtin_names() -> Vec<&'static str> {
     CASES.iter().map(|(n, _)| *n).collect()
 }
 
+/// Names of the built-in cases at working size (seconds to generate).
+pub fn large_names() -> Vec<&'static str> {
+    LARGE_CASES.iter().map(|(n, _)| *n).collect()
+}
+
+/// Every built-in case name: [`builtin_names`] then [`large_names`].
+pub fn all_names() -> Vec<&'static str> {
+    CASES.iter().chain(LARGE_CASES).map(|(n, _)| *n).collect()
+}
+
 /// The one-line description of a built-in case.
 pub fn description(name: &str) -> Option<&'static str> {
-    CASES.iter().find(|(n, _)| *n == name).map(|(_, d)| *d)
+    CASES
+        .iter()
+        .chain(LARGE_CASES)
+        .find(|(n, _)| *n == name)
+        .map(|(_, d)| *d)
 }
 
 /// The configuration of a built-in case.
@@ -49,7 +68,7 @@ pub fn builtin(name: &str) -> Result<CaseConfig> {
             name: format!("case '{name}'"),
             reason: format!(
                 "not a built-in case; built-in cases are {}, or give a config .json file",
-                builtin_names().join(", ")
+                all_names().join(", ")
             ),
         })?
         .to_string();

@@ -75,7 +75,7 @@ pub enum CaseSource {
 /// Reads `--case` without computing anything: a built-in name, a config file or a fixture file.
 pub fn load_case(spec: &str, limits: &Limits) -> OracleResult<CaseSource> {
     let path = Path::new(spec);
-    if cases::builtin_names().contains(&spec) || !path.exists() {
+    if cases::all_names().contains(&spec) || !path.exists() {
         return Ok(CaseSource::Config(cases::builtin(spec)?));
     }
     let label = format!("case file {spec}");
