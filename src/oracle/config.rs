@@ -100,11 +100,7 @@ pub struct LroConfig {
     /// Number of input sequences B (default 1). Sample 0 is the case's own sequence; samples
     /// 1..B are drawn from the seed (see [`super::batch`]). With B > 1 every per-sample tensor
     /// gains a leading batch axis and each rule's batch-mean updates are added.
-    #[serde(
-        default = "one_usize",
-        skip_serializing_if = "is_one_usize",
-        deserialize_with = "batch_count"
-    )]
+    #[serde(default = "one_usize", deserialize_with = "batch_count")]
     pub batch: usize,
 }
 
@@ -121,9 +117,6 @@ fn batch_count<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<us
 
 fn one_usize() -> usize {
     1
-}
-fn is_one_usize(b: &usize) -> bool {
-    *b == 1
 }
 
 /// A case in Murray 2019's convention (see [`murray2019`]). Initial weights follow the
