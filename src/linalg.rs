@@ -70,7 +70,33 @@ pub fn mul_into<T: Real>(y: &mut DMatrix<T>, a: &DMatrix<T>, x: &DMatrix<T>, acc
         }
         for (col, xj) in a.as_slice().chunks_exact(m).zip(xc) {
             for (yi, aij) in yc.iter_mut().zip(col) {
-                *yi += aij.clone() * xj.clone();
+                yi.add_mul(aij, xj);
+            }
+        }
+    }
+}
+
+/// `y ← y + A Bᵀ` without forming `Bᵀ`. f64 uses nalgebra's blocked `gemm`; other number kinds
+/// accumulate the outer products of A's and B's columns in place ([`Real::add_mul`]).
+pub fn add_mul_tr<T: Real>(y: &mut DMatrix<T>, a: &DMatrix<T>, b: &DMatrix<T>) {
+    debug_assert_eq!((y.nrows(), y.ncols()), (a.nrows(), b.nrows()));
+    debug_assert_eq!(a.ncols(), b.ncols());
+    if is_f64::<T>() {
+        y.gemm(T::one(), a, &b.transpose(), T::one());
+        return;
+    }
+    let (m, n) = (a.nrows(), b.nrows());
+    if m == 0 || n == 0 {
+        return;
+    }
+    for (acol, bcol) in a
+        .as_slice()
+        .chunks_exact(m)
+        .zip(b.as_slice().chunks_exact(n))
+    {
+        for (yc, bj) in y.as_mut_slice().chunks_exact_mut(m).zip(bcol) {
+            for (yi, ai) in yc.iter_mut().zip(acol) {
+                yi.add_mul(ai, bj);
             }
         }
     }
@@ -83,7 +109,7 @@ fn dot<T: Real>(a: &[T], b: &[T]) -> T {
     let (ra, rb) = (ca.remainder(), cb.remainder());
     for (x, y) in ca.zip(cb) {
         for k in 0..4 {
-            acc[k] += x[k].clone() * y[k].clone();
+            acc[k].add_mul(&x[k], &y[k]);
         }
     }
     let [a0, a1, a2, a3] = acc;

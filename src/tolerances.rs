@@ -425,6 +425,16 @@ pub const DETOUR_REACH_FRACTION: f64 = 1e-4;
 /// 1.55 … 3.0 (an independent Python RK4 of the same flows agrees), so 1.5 separates the two.
 pub const DETOUR_MIN_SLOWDOWN: f64 = 1.5;
 
+// ---- Oracle batches and working sizes (helper "batch": src/oracle/batch.rs) ----
+
+/// Normwise relative distance allowed between a batch fixture's numbers (256-bit MPFR, rounded
+/// once to f64) and the same quantity recomputed in f64 by another route (the rules' batched
+/// mini-batch update, RTRL's forward mode) in tests. Both routes sum at most T·(n + d) ≈ 10²
+/// products per entry over T ≤ 9 contracting steps (‖W‖∞ ≤ 3/4, |tanh'| ≤ 1), so their f64
+/// rounding is below 10²·ε₆₄ ≈ 2e-14; 1e-10 leaves four orders of margin, while a convention bug
+/// (a transpose, a sample mixed up, a missing 1/B) changes the numbers at O(1).
+pub const ORACLE_BATCH_F64_REL: f64 = 1e-10;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -93,12 +93,15 @@ class TensorInfo:
     Attributes:
         role: ``parameter``, ``input``, ``target``, ``state``, ``trace`` or ``update``.
         group: ``given``, ``forward`` or the learning rule the tensor belongs to.
-        first_step: when axis 0 is time, the model time step of row 0 (row k is step
-            ``first_step + k``); ``None`` otherwise.
+        first_step: when the tensor has a time axis (axis 0, or axis 1 behind a batch axis),
+            the model time step of its row 0 (row k is step ``first_step + k``); ``None``
+            otherwise.
         doc: one line saying what the tensor holds, in the fixture's conventions.
         shape: the tensor's shape.
         f64_error: the error of a float64 computation of this tensor, in units of float64's
             epsilon, when the fixture states it (``None`` otherwise).
+        batch_axis: whether axis 0 is the batch axis (entry b belongs to input sequence b; the
+            time axis, if any, is then axis 1).
     """
 
     role: str
@@ -107,6 +110,7 @@ class TensorInfo:
     doc: str
     shape: Tuple[int, ...]
     f64_error: Optional[float] = None
+    batch_axis: bool = False
 
 
 class Fixture(Mapping[str, np.ndarray]):
@@ -142,6 +146,7 @@ class Fixture(Mapping[str, np.ndarray]):
                 doc=t["doc"],
                 shape=tuple(t["shape"]),
                 f64_error=t.get("f64_error"),
+                batch_axis=bool(t.get("batch_axis", False)),
             )
             for k, t in self._meta["tensors"].items()
         }
@@ -246,12 +251,15 @@ def fixture(case_or_config: Union[str, "os.PathLike[str]", Mapping[str, Any]], *
             (``.json`` with a ``convention`` key) or to a fixture file (``.json`` or ``.npz``);
             or a case config as a dict, e.g. ``{"convention": "lro", "name": "c", "seed": 1,
             "o": 2, "n": 3, "d": 2, "horizon": 6}``. Unknown keys are refused.
-        batch: a number of sequences B for a fixture with a batch axis. This lro's fixtures hold
-            one sequence: ``None`` or ``1``; other values raise :class:`OptionError`.
+        batch: the number of input sequences B (an int >= 1; ``None`` keeps the case's own). For
+            an lro case (built-in or config) B > 1 gives every per-sample tensor a leading batch
+            axis and adds each rule's batch-mean updates (``<name>_mean``); sample 0 is the
+            case's own sequence. Peer conventions and fixture files take only ``None`` or ``1``.
 
     Raises:
         CaseError: unknown case, malformed config or unreadable file.
-        TypeError: ``case_or_config`` is of another type.
+        OptionError: ``batch`` < 1, above the batch limit, or B > 1 where batches do not exist.
+        TypeError: ``case_or_config`` or ``batch`` is of another type.
     """
     if batch is not None:
         if isinstance(batch, bool) or not isinstance(batch, (int, np.integer)):
@@ -259,6 +267,10 @@ def fixture(case_or_config: Union[str, "os.PathLike[str]", Mapping[str, Any]], *
         batch = int(batch)
         if batch < 1:
             raise OptionError(f"batch must be >= 1 (a number of sequences), got {batch}")
+        if batch >= 2**63:
+            raise LimitError(
+                f"batch {batch} is beyond any batch limit (the default limit is 4096 sequences)"
+            )
     if isinstance(case_or_config, Fixture):
         return case_or_config
     if isinstance(case_or_config, Mapping):
@@ -322,7 +334,9 @@ class FirstDivergence:
     Attributes:
         tensor, group: the tensor and its group.
         step: the model time step (``None`` for tensors without a time axis).
-        index: the entry's multi-index into the tensor.
+        index: the entry's multi-index into the tensor (batch sample first when the tensor has
+            a batch axis).
+        batch: the batch sample of the entry (``None`` for tensors without a batch axis).
         reference, got: the two values.
         abs_err: ``|got - reference|``.
         rtol, atol: the tolerance of that tensor (float32 tensors have their own).
@@ -339,6 +353,7 @@ class FirstDivergence:
     rtol: float
     atol: float
     float32: bool
+    batch: Optional[int] = None
 
     @property
     def allowed(self) -> float:
@@ -347,6 +362,8 @@ class FirstDivergence:
 
     def __str__(self) -> str:
         where = f"step t = {self.step}, " if self.step is not None else ""
+        if self.batch is not None:
+            where += f"batch sample b = {self.batch}, "
         return (
             f"{where}tensor {self.tensor!r}, index {self.index}: got {self.got!r}, "
             f"reference {self.reference!r} (|difference| {self.abs_err:.3g} > allowed "
@@ -445,6 +462,8 @@ class Verdict:
         fd = self.first_divergence
         if fd is not None:
             where = f"at step t = {fd.step}" if fd.step is not None else "(no time axis)"
+            if fd.batch is not None:
+                where += f" in batch sample b = {fd.batch}"
             kind = " (float32 tolerance)" if fd.float32 else ""
             out += [
                 "",

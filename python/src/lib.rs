@@ -93,6 +93,7 @@ impl RawFixture {
                             "doc": t.doc,
                             "shape": t.shape,
                             "f64_error": t.f64_error,
+                            "batch_axis": t.batch_axis,
                         }),
                     )
                 })
@@ -249,6 +250,7 @@ fn divergence_dict<'py>(
     d.set_item("rtol", res.tol.rtol)?;
     d.set_item("atol", res.tol.atol)?;
     d.set_item("float32", res.float32)?;
+    d.set_item("batch", fd.batch)?;
     Ok(Some(d))
 }
 

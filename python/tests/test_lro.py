@@ -40,7 +40,8 @@ def test_cases_lists_the_builtin_cases_with_descriptions():
     assert all(isinstance(d, str) and d for d in cs.values())
 
 
-@pytest.mark.parametrize("case", list(lro.cases()))
+# The working-size case takes seconds to build; tests/oracle_batch.rs and the fixture bench cover it.
+@pytest.mark.parametrize("case", [c for c in lro.cases() if c != "working-size"])
 def test_every_builtin_case_builds_with_forward_pass_and_rules(case):
     fx = lro.fixture(case)
     assert fx.case == case
@@ -163,8 +164,8 @@ def test_fixture_errors_are_clear():
         lro.fixture({"convention": "lro", "name": "c", "seed": 1, "o": 2, "n": 3, "d": 2, "horizon": 6, "alpha": math.nan})
     with pytest.raises(TypeError, match="case_or_config"):
         lro.fixture(3.5)
-    with pytest.raises(lro.OptionError, match="batch = 4: fixtures of this lro hold one sequence"):
-        lro.fixture("linear", batch=4)
+    with pytest.raises(lro.OptionError, match="batch = 4: .* hold one sequence"):
+        lro.fixture("murray2019", batch=4)
     with pytest.raises(lro.OptionError, match="batch must be >= 1"):
         lro.fixture("linear", batch=0)
     assert list(lro.fixture("linear", batch=1)) == list(lro.fixture("linear"))

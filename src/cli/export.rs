@@ -111,7 +111,7 @@ pub fn run_with(case: &str, out: &Path, limits: &Limits) -> Result<String, CliEr
 /// The `lro list` lines for the built-in cases: name and description.
 pub fn list_cases() -> String {
     let mut s = String::from("built-in cases (lro export --case NAME):\n");
-    for name in oracle::cases::builtin_names() {
+    for name in oracle::cases::all_names() {
         let d = oracle::cases::description(name).unwrap_or_default();
         s.push_str(&format!("  {name:<16} {d}\n"));
     }

@@ -36,9 +36,9 @@ pub struct CaseInfo {
     pub convention: String,
 }
 
-/// The built-in cases.
+/// The built-in cases (the quick ones, then those at working size).
 pub fn cases() -> Vec<CaseInfo> {
-    cases::builtin_names()
+    cases::all_names()
         .into_iter()
         .filter_map(|name| {
             let c = cases::builtin(name).ok()?;
@@ -75,28 +75,67 @@ impl From<CaseConfig> for CaseRef {
 }
 
 /// Builds (or reads) a case's fixture with the default [`Limits`]. `batch`: the number of
-/// sequences; only `None` or `Some(1)` is supported by this version.
+/// sequences B (sets the `batch` key of an lro case config; `None` keeps the case's own).
 pub fn fixture(case: CaseRef, batch: Option<usize>) -> OracleResult<Fixture> {
     fixture_with(case, batch, &Limits::default())
 }
 
 /// [`fixture`] with explicit limits.
 pub fn fixture_with(case: CaseRef, batch: Option<usize>, limits: &Limits) -> OracleResult<Fixture> {
-    if let Some(b) = batch
-        && b != 1
-    {
+    let Some(b) = batch else {
+        return match case {
+            CaseRef::Name(s) => super::resolve_case_with(&s, limits),
+            CaseRef::Config(c) => c.build_with(limits),
+            CaseRef::ConfigJson(text) => CaseConfig::from_json(&text)?.build_with(limits),
+        };
+    };
+    if b == 0 {
         return Err(OracleError::Option {
             name: "batch".into(),
-            reason: format!(
-                "batch = {b}: fixtures of this lro hold one sequence; pass batch = None (or 1)"
-            ),
+            reason: "batch = 0: give the number of input sequences, at least 1".into(),
         });
     }
-    match case {
-        CaseRef::Name(s) => super::resolve_case_with(&s, limits),
-        CaseRef::Config(c) => c.build_with(limits),
-        CaseRef::ConfigJson(text) => CaseConfig::from_json(&text)?.build_with(limits),
-    }
+    let config = match case {
+        CaseRef::Name(s) => match super::load_case(&s, limits)? {
+            super::CaseSource::Config(c) => c,
+            super::CaseSource::Fixture(f) => {
+                let has = f.tensors.values().any(|t| t.batch_axis);
+                if b == 1 && !has {
+                    return Ok(*f);
+                }
+                let held = if has { "a batch" } else { "one sequence" };
+                return Err(OracleError::Option {
+                    name: "batch".into(),
+                    reason: format!(
+                        "{s} is a fixture file (it holds {held}); batch applies to a case or a \
+                         config: pass batch = None to read the file as it is"
+                    ),
+                });
+            }
+        },
+        CaseRef::Config(c) => *c,
+        CaseRef::ConfigJson(text) => CaseConfig::from_json(&text)?,
+    };
+    let config = match config {
+        CaseConfig::Lro(mut c) => {
+            c.batch = b;
+            CaseConfig::Lro(c)
+        }
+        other if b == 1 => other,
+        other => {
+            return Err(OracleError::Option {
+                name: "batch".into(),
+                reason: format!(
+                    "batch = {b}: case {} follows the {} convention, whose fixtures hold one \
+                     sequence; batches exist for lro cases (e.g. linear, leaky-tanh, \
+                     working-size)",
+                    other.name(),
+                    config::convention_name(&other)
+                ),
+            });
+        }
+    };
+    config.build_with(limits)
 }
 
 impl Fixture {
@@ -159,8 +198,11 @@ pub struct Divergence {
     pub tensor: String,
     /// The model time step of the entry, when the tensor has a time axis.
     pub step: Option<usize>,
-    /// The entry's multi-index.
+    /// The entry's multi-index (batch sample first, for tensors with a batch axis).
     pub index: Vec<usize>,
+    /// The batch sample of the entry, for tensors with a batch axis.
+    #[serde(default)]
+    pub batch: Option<usize>,
     /// The reference value there.
     pub reference: f64,
     /// The candidate's value there.
@@ -209,6 +251,7 @@ impl Verdict {
                 tensor: t.name.clone(),
                 step: t.first_step,
                 index: t.first_index.clone().unwrap_or_default(),
+                batch: t.first_batch,
                 reference,
                 got,
             }

@@ -81,6 +81,26 @@ pub struct LroConfig {
     /// purpose). Without it, an export refuses such a reference, naming the tensor and step.
     #[serde(default)]
     pub allow_non_finite: bool,
+    /// Number of input sequences B (default 1). Sample 0 is the case's own sequence; samples
+    /// 1..B are drawn from the seed (see [`super::batch`]). With B > 1 every per-sample tensor
+    /// gains a leading batch axis and each rule's batch-mean updates are added.
+    #[serde(default = "one_usize", deserialize_with = "batch_count")]
+    pub batch: usize,
+}
+
+/// Reads `batch`, naming the key and what it must be when the value is not a count >= 1.
+fn batch_count<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<usize, D::Error> {
+    let v = serde_json::Value::deserialize(d)?;
+    match v.as_u64() {
+        Some(b) if b >= 1 => usize::try_from(b).map_err(serde::de::Error::custom),
+        _ => Err(serde::de::Error::custom(format!(
+            "batch must be an integer >= 1 (the number of input sequences), got {v}"
+        ))),
+    }
+}
+
+fn one_usize() -> usize {
+    1
 }
 
 impl CaseConfig {
@@ -186,6 +206,12 @@ impl CaseConfig {
 }
 
 fn lro_problem(c: &LroConfig) -> Result<Problem<f64>> {
+    if c.batch == 0 {
+        return Err(LroError::InvalidParameter {
+            name: format!("{}: batch", c.name),
+            reason: "must be at least 1 (the number of input sequences)".into(),
+        });
+    }
     let spec = InstanceSpec {
         seed: c.seed,
         o: c.o,
@@ -233,17 +259,27 @@ fn lro_in<T: Real>(c: &LroConfig, p: &Problem<f64>) -> Result<Fixture> {
         targets,
         tbptt_k: p.tbptt_k.clone(),
     };
+    reference::fixture(&c.name, &c.description, &q, lro_settings(c))
+}
+
+/// The settings an lro case records in its manifest.
+pub(super) fn lro_settings(c: &LroConfig) -> BTreeMap<String, serde_json::Value> {
     let mut settings = BTreeMap::new();
     settings.insert("seed".into(), c.seed.into());
     settings.insert("n_teacher".into(), c.n_teacher.unwrap_or(c.n).into());
     settings.insert("aligned".into(), c.aligned.into());
     settings.insert("tbptt_k".into(), c.tbptt_k.clone().into());
-    reference::fixture(&c.name, &c.description, &q, settings)
+    settings.insert("batch".into(), c.batch.into());
+    settings
 }
 
 fn build_lro(c: &LroConfig, arith: Arithmetic) -> Result<Fixture> {
     let p = lro_problem(c)?;
-    in_kind!(arith, lro_in, c, &p)
+    if c.batch == 1 && !super::batch::single_pass(c) {
+        in_kind!(arith, lro_in, c, &p)
+    } else {
+        super::batch::build(c, &p, arith)
+    }
 }
 
 /// The manifest for a config without computing anything (for `lro list`-style listings).

@@ -49,7 +49,8 @@ pub struct Tensor {
     pub role: Role,
     /// `given`, `forward`, or the name of the learning rule it belongs to.
     pub group: String,
-    /// When axis 0 is time: the model time step of row 0 (so row k is step `first_step + k`).
+    /// When the time axis (axis 0, or axis 1 under [`Tensor::batch_axis`]) is present: the model
+    /// time step of its first row (so row k is step `first_step + k`).
     pub first_step: Option<usize>,
     /// One line saying what the tensor holds, in the fixture's conventions.
     pub doc: String,
@@ -62,6 +63,10 @@ pub struct Tensor {
     /// judged with a tolerance grown by it (`lro check`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub f64_error: Option<f64>,
+    /// Whether axis 0 is the batch axis (entry b belongs to input sequence b; fixtures of a
+    /// case with `batch` > 1). Absent (false) otherwise.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub batch_axis: bool,
 }
 
 impl Tensor {
@@ -170,6 +175,7 @@ impl TensorSet {
                 shape,
                 data,
                 f64_error: None,
+                batch_axis: false,
             },
         );
         Ok(())

@@ -49,6 +49,9 @@ struct CandidateTensor {
     #[serde(default)]
     #[allow(dead_code)]
     f64_error: Option<serde_json::Value>,
+    #[serde(default)]
+    #[allow(dead_code)]
+    batch_axis: Option<serde_json::Value>,
 }
 
 #[derive(Deserialize)]

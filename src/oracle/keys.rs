@@ -90,6 +90,13 @@ pub const COMMON_KEYS: &[KeyDoc] = &[
         Some("[1, 3]"),
         "truncation lengths of the exported tBPTT rules",
     ),
+    (
+        "lro",
+        "batch",
+        "integer >= 1",
+        Some("1"),
+        "number of input sequences B; B > 1 adds a leading batch axis and batch-mean updates",
+    ),
 ];
 
 /// Every key of every convention's case config.

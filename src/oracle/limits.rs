@@ -155,7 +155,7 @@ impl CaseConfig {
                 n: c.n.max(c.n_teacher.unwrap_or(c.n)) as u64,
                 d: c.d as u64,
                 horizon: c.horizon as u64,
-                batch: 1,
+                batch: c.batch as u64,
             },
             CaseConfig::Murray2019(c) => Sizes {
                 o: c.n_out as u64,
@@ -199,15 +199,30 @@ impl CaseConfig {
         let (o, n, d, t) = (s.o as f64, s.n as f64, s.d as f64, s.horizon as f64);
         let (entries, ops) = match self {
             CaseConfig::Lro(c) => {
-                let rules = 5.0 + c.tbptt_k.len() as f64;
+                let b = s.batch as f64;
                 let blocks = o * n + n * n + n * d;
-                let entries = rules * (t + 2.0) * blocks
-                    + 2.0 * t * (n * n + n * d)
-                    + t * (2.0 * n + 2.0 * o + d);
-                // Per-step contributions recompute each rule on every prefix: RTRL's influence
-                // costs n²(n + d) per step, the others n(n + d + o).
-                let ops = t * t / 2.0 * (n * n * n * (n + d) + rules * n * n * (n + d + o));
-                (entries, ops)
+                let states = 2.0 * t * (n * n + n * d) + t * (2.0 * n + 2.0 * o + d);
+                let (entries, ops) = if super::batch::single_pass(c) {
+                    // One pass per rule, sequence loss only (no RTRL, no per-step
+                    // contributions): about three products per weight and step.
+                    let rules = 4.0 + c.tbptt_k.iter().sum::<usize>() as f64;
+                    let entries = (4.0 + c.tbptt_k.len() as f64) * blocks + states;
+                    let ops = (rules + 1.0) * t * n * (n + d + o) * 3.0;
+                    (entries, ops)
+                } else {
+                    let rules = 5.0 + c.tbptt_k.len() as f64;
+                    let entries = rules * (t + 2.0) * blocks + states;
+                    // Per-step contributions recompute each rule on every prefix: RTRL's
+                    // influence costs n²(n + d) per step, the others n(n + d + o).
+                    let ops = t * t / 2.0 * (n * n * n * (n + d) + rules * n * n * (n + d + o));
+                    (entries, ops)
+                };
+                // B samples, plus the batch means of the totals.
+                (
+                    b * entries
+                        + (b > 1.0) as u8 as f64 * 2.0 * blocks * (5.0 + c.tbptt_k.len() as f64),
+                    b * ops,
+                )
             }
             CaseConfig::Murray2019(_) => {
                 let blocks = n * d + n * n + o * n;

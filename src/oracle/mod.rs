@@ -9,6 +9,7 @@
 //!   2020).
 //! - [`json`], [`npz`]: writers and readers (exact round-trip floats; NPZ readable by
 //!   `numpy.load`).
+//! - [`batch`]: fixtures with a batch axis, and the one-pass reference for working sizes.
 //! - [`check`]: tensor-by-tensor comparison, first diverging time step, verdict.
 //!
 //! Per-step updates have one meaning per convention, stated in the manifest's `per_step_updates`:
@@ -16,6 +17,7 @@
 //! step t, so that "the first diverging step" of a candidate is well defined.
 
 pub mod api;
+pub mod batch;
 pub mod cases;
 pub mod check;
 pub mod config;
@@ -75,7 +77,7 @@ pub enum CaseSource {
 /// Reads `--case` without computing anything: a built-in name, a config file or a fixture file.
 pub fn load_case(spec: &str, limits: &Limits) -> OracleResult<CaseSource> {
     let path = Path::new(spec);
-    if cases::builtin_names().contains(&spec) || !path.exists() {
+    if cases::all_names().contains(&spec) || !path.exists() {
         return Ok(CaseSource::Config(cases::builtin(spec)?));
     }
     let label = format!("case file {spec}");

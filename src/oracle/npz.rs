@@ -347,6 +347,8 @@ struct MetaTensor {
     shape: Vec<usize>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     f64_error: Option<f64>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    batch_axis: bool,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -385,6 +387,7 @@ pub fn write_fixture(f: &Fixture) -> Result<Vec<u8>> {
                         doc: t.doc.clone(),
                         shape: t.shape.clone(),
                         f64_error: t.f64_error,
+                        batch_axis: t.batch_axis,
                     },
                 )
             })
@@ -467,6 +470,7 @@ pub fn read_fixture(bytes: &[u8]) -> Result<Fixture> {
                 shape: mt.shape,
                 data,
                 f64_error: mt.f64_error,
+                batch_axis: mt.batch_axis,
             },
         );
     }

@@ -73,13 +73,30 @@ pub type Traces<T> = (Vec<DMatrix<T>>, Vec<DMatrix<T>>);
 /// foundation's leak/activation gain): `e_t[i, j] = ŵ e_{t-1}[i, j] + α φ'(u_t)_i pre_{t-1, j}`.
 pub fn rflo_traces<T: Real>(net: &Rnn<T>, xs: &[DVector<T>], w_hat: &T) -> Result<Traces<T>> {
     let traj = net.forward(xs)?;
+    rflo_traces_on(net, &traj, xs, w_hat)
+}
+
+/// [`rflo_traces`] on a forward pass already computed (in place, no temporaries per entry).
+pub fn rflo_traces_on<T: Real>(
+    net: &Rnn<T>,
+    traj: &crate::rnn::Trajectory<T>,
+    xs: &[DVector<T>],
+    w_hat: &T,
+) -> Result<Traces<T>> {
     let (n, d) = (net.n(), net.d());
     let (mut eh, mut ex) = (DMatrix::<T>::zeros(n, n), DMatrix::<T>::zeros(n, d));
     let (mut hs, mut xs_out) = (Vec::new(), Vec::new());
     for t in 1..=xs.len() {
         let gain = &traj.dphi[t - 1] * net.alpha().clone();
-        eh = &eh * w_hat.clone() + &gain * traj.h[t - 1].transpose();
-        ex = &ex * w_hat.clone() + &gain * xs[t - 1].transpose();
+        for (e, pre) in [(&mut eh, &traj.h[t - 1]), (&mut ex, &xs[t - 1])] {
+            for (j, p) in pre.iter().enumerate() {
+                for (i, g) in gain.iter().enumerate() {
+                    let c = &mut e[(i, j)];
+                    c.mul_by(w_hat);
+                    c.add_mul(g, p);
+                }
+            }
+        }
         hs.push(eh.clone());
         xs_out.push(ex.clone());
     }
@@ -149,7 +166,30 @@ pub fn fixture<T: Real>(
     case: &str,
     description: &str,
     p: &Problem<T>,
+    settings: BTreeMap<String, serde_json::Value>,
+) -> Result<Fixture> {
+    fixture_detail(case, description, p, settings, Detail::Full)
+}
+
+/// How much of each rule a fixture carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Detail {
+    /// Every rule with its totals and its per-step contributions (each recomputed on every
+    /// prefix: O(T²) rule runs, RTRL's O(n⁴) influence per step).
+    Full,
+    /// One pass per rule: the forward pass, the RFLO traces and every rule's total update for
+    /// the sequence loss, without RTRL (its total equals BPTT's), without per-step contributions
+    /// and without the final-step loss's updates.
+    Totals,
+}
+
+/// The fixture of a problem at the given [`Detail`].
+pub fn fixture_detail<T: Real>(
+    case: &str,
+    description: &str,
+    p: &Problem<T>,
     mut settings: BTreeMap<String, serde_json::Value>,
+    detail: Detail,
 ) -> Result<Fixture> {
     let net = &p.student;
     let (o, n, d, horizon) = (net.o(), net.n(), net.d(), p.xs.len());
@@ -295,7 +335,7 @@ pub fn fixture<T: Real>(
         ls.to_f64(),
     )?;
 
-    let (eh, ex) = rflo_traces(net, &p.xs, &p.w_hat)?;
+    let (eh, ex) = rflo_traces_on(net, &traj, &p.xs, &p.w_hat)?;
     ts.matrix_series(
         "rflo.trace_h",
         Role::Trace,
@@ -315,8 +355,18 @@ pub fn fixture<T: Real>(
         &mats(&ex),
     )?;
 
-    let (eh, ex) = eprop_traces(net, &p.xs)?;
-    for group in ["eprop_random", "eprop_symmetric"] {
+    // e-prop's traces (n × n per step and sample) only in full detail: at working size they would
+    // triple the fixture, and the totals already pin the rule down.
+    let eprop_groups: &[&str] = match detail {
+        Detail::Full => &["eprop_random", "eprop_symmetric"],
+        Detail::Totals => &[],
+    };
+    let (eh, ex) = if eprop_groups.is_empty() {
+        (Vec::new(), Vec::new())
+    } else {
+        eprop_traces(net, &p.xs)?
+    };
+    for group in eprop_groups {
         ts.matrix_series(
             &format!("{group}.trace_h"),
             Role::Trace,
@@ -337,11 +387,21 @@ pub fn fixture<T: Real>(
         )?;
     }
 
-    for (name, rule) in p.rules() {
-        let fin = online::update(&rule, net, &p.xs, &p.targets, Loss::Final)?;
-        let seq = online::update(&rule, net, &p.xs, &p.targets, Loss::Sequence)?;
-        let steps = seq_steps(&rule, net, &p.xs, &p.targets)?;
-        for (loss, u) in [("final", &fin), ("seq", &seq)] {
+    let rules: Vec<(String, Rule<T>)> = p
+        .rules()
+        .into_iter()
+        .filter(|(_, r)| detail == Detail::Full || *r != Rule::Rtrl)
+        .collect();
+    let just_rules: Vec<Rule<T>> = rules.iter().map(|(_, r)| r.clone()).collect();
+    // One forward pass shared by every rule and both losses.
+    let losses: &[(&str, Loss)] = match detail {
+        Detail::Full => &[("final", Loss::Final), ("seq", Loss::Sequence)],
+        Detail::Totals => &[("seq", Loss::Sequence)],
+    };
+    let kinds: Vec<Loss> = losses.iter().map(|(_, l)| *l).collect();
+    let totals = online::updates(&just_rules, net, &p.xs, &p.targets, &kinds)?;
+    for ((name, rule), us) in rules.into_iter().zip(totals) {
+        for ((loss, _), u) in losses.iter().zip(&us) {
             for (blk, mat) in [("dA", &u.a), ("dW", &u.w), ("dB", &u.b)] {
                 let doc = format!("{name} total update {blk} for the {loss} loss (gradient sign)");
                 ts.matrix(
@@ -353,6 +413,10 @@ pub fn fixture<T: Real>(
                 )?;
             }
         }
+        if detail == Detail::Totals {
+            continue;
+        }
+        let steps = seq_steps(&rule, net, &p.xs, &p.targets)?;
         let blocks: [Block<T>; 3] = [
             ("dA", (o, n), |u| &u.a),
             ("dW", (n, n), |u| &u.w),

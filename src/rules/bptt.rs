@@ -67,8 +67,8 @@ impl<T: Real> Outer<T> {
         let late = self.late;
         let h = cat(&mut self.at.iter().map(|&t| &s.traj.h[t - 1 + late]), n);
         let x = cat(&mut self.at.iter().map(|&t| &s.xs[t - 1]), self.db.ncols());
-        self.dw.gemm(T::one(), &du, &h.transpose(), T::one());
-        self.db.gemm(T::one(), &du, &x.transpose(), T::one());
+        linalg::add_mul_tr(&mut self.dw, &du, &h);
+        linalg::add_mul_tr(&mut self.db, &du, &x);
         self.du.clear();
         self.at.clear();
     }

@@ -113,6 +113,16 @@ fn batch_sum<T: Real>(
     loss: Loss,
 ) -> Result<Update<T>> {
     rule.validate(net)?;
+    let (xs, traj) = batch_forward(net, inputs, targets)?;
+    Ok(batch_sum_on(rule, net, inputs, targets, &xs, &traj, loss))
+}
+
+/// Checks a batch of one horizon and runs its forward pass: the packed inputs and trajectory.
+fn batch_forward<T: Real>(
+    net: &Rnn<T>,
+    inputs: &[&[DVector<T>]],
+    targets: &[&[DVector<T>]],
+) -> Result<(Vec<DMatrix<T>>, BatchTrajectory<T>)> {
     let horizon = inputs[0].len();
     for (xs, ys) in inputs.iter().zip(targets) {
         net.check_inputs(xs)?;
@@ -124,9 +134,23 @@ fn batch_sum<T: Real>(
         }
         check_targets(net, horizon, ys)?;
     }
-    let (o, d) = (net.o(), net.d());
+    let d = net.d();
     let xs: Vec<DMatrix<T>> = (0..horizon).map(|t| pack(inputs, t, d)).collect();
     let traj = net.forward_batch(&xs)?;
+    Ok((xs, traj))
+}
+
+/// [`batch_sum`] on a checked batch whose forward pass is done.
+fn batch_sum_on<T: Real>(
+    rule: &Rule<T>,
+    net: &Rnn<T>,
+    inputs: &[&[DVector<T>]],
+    targets: &[&[DVector<T>]],
+    xs: &[DMatrix<T>],
+    traj: &BatchTrajectory<T>,
+    loss: Loss,
+) -> Update<T> {
+    let (o, horizon) = (net.o(), xs.len());
     // c_t = 1 (final step) or 1/T (sequence loss; dropped under the DroppedInvT fault).
     let c = if faults::active(Fault::DroppedInvT) {
         T::one()
@@ -145,8 +169,8 @@ fn batch_sum<T: Real>(
         .collect();
     let batch = Batch {
         net,
-        xs: &xs,
-        traj: &traj,
+        xs,
+        traj,
         errs: &errs,
     };
     let (mut w, b) = match rule {
@@ -166,7 +190,7 @@ fn batch_sum<T: Real>(
     if faults::active(Fault::ReadoutSignFlip) {
         a.neg_mut();
     }
-    Ok(Update { a, w, b })
+    Update { a, w, b }
 }
 
 /// The trace rules and RTRL, one sample (column) at a time on the batched trajectory.
@@ -266,6 +290,31 @@ pub fn update<T: Real>(
     loss: Loss,
 ) -> Result<Update<T>> {
     batch_sum(rule, net, &[xs], &[targets], loss)
+}
+
+/// Several rules' updates for one sample under several losses, sharing one forward pass:
+/// element `[i][j]` is `update(rules[i], net, xs, targets, losses[j])`, the same numbers.
+pub fn updates<T: Real>(
+    rules: &[Rule<T>],
+    net: &Rnn<T>,
+    xs: &[DVector<T>],
+    targets: &[DVector<T>],
+    losses: &[Loss],
+) -> Result<Vec<Vec<Update<T>>>> {
+    for rule in rules {
+        rule.validate(net)?;
+    }
+    let (inputs, targets) = ([xs], [targets]);
+    let (packed, traj) = batch_forward(net, &inputs, &targets)?;
+    Ok(rules
+        .iter()
+        .map(|rule| {
+            losses
+                .iter()
+                .map(|&loss| batch_sum_on(rule, net, &inputs, &targets, &packed, &traj, loss))
+                .collect()
+        })
+        .collect())
 }
 
 /// A borrowed sequence.

@@ -29,11 +29,12 @@ fn decay_and_add<T: Real>(
     let (lam, gain) = (lam.as_slice(), gain.as_slice());
     for (col, p) in e.as_mut_slice().chunks_exact_mut(n).zip(pre.iter()) {
         for ((c, l), g) in col.iter_mut().zip(lam).zip(gain) {
-            *c = if late {
-                l.clone() * (c.clone() + g.clone() * p.clone())
+            if late {
+                *c = l.clone() * (c.clone() + g.clone() * p.clone());
             } else {
-                l.clone() * c.clone() + g.clone() * p.clone()
-            };
+                c.mul_by(l);
+                c.add_mul(g, p);
+            }
         }
     }
 }
@@ -48,7 +49,7 @@ fn add_rows_scaled<T: Real>(acc: &mut DMatrix<T>, sig: &DVector<T>, e: &DMatrix<
         .zip(e.as_slice().chunks_exact(n))
     {
         for ((a, c), s) in a.iter_mut().zip(c).zip(sig) {
-            *a += s.clone() * c.clone();
+            a.add_mul(s, c);
         }
     }
 }

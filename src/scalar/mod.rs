@@ -82,6 +82,16 @@ pub trait Real:
         );
         Self::from_i64(num) / Self::from_i64(den)
     }
+    /// `self ← self + a·b`. The default is the plain expression; a number kind whose temporaries
+    /// are costly (MPFR, which allocates every intermediate) overrides it with an in-place kernel
+    /// (one fused multiply-add, rounded once). The inner loops of products and traces use it.
+    fn add_mul(&mut self, a: &Self, b: &Self) {
+        *self += a.clone() * b.clone();
+    }
+    /// `self ← self · a`, in place (see [`Real::add_mul`]).
+    fn mul_by(&mut self, a: &Self) {
+        *self *= a.clone();
+    }
     /// Raises to a non-negative integer power by repeated squaring.
     fn powi(&self, mut k: u32) -> Self {
         let mut base = self.clone();

@@ -6,6 +6,7 @@
 use super::{Real, RealFn};
 use crate::error::LroError;
 use num_traits::{One, Zero};
+use rug::Assign;
 use rug::Float;
 use rug::ops::Pow;
 use std::cell::Cell;
@@ -20,6 +21,7 @@ const DEFAULT_PRECISION: u32 = 256;
 
 thread_local! {
     static PRECISION: Cell<u32> = const { Cell::new(DEFAULT_PRECISION) };
+    static SCRATCH: std::cell::RefCell<Float> = std::cell::RefCell::new(Float::new(DEFAULT_PRECISION));
 }
 
 /// The calling thread's precision for new `Mpfr` values, in bits.
@@ -144,6 +146,30 @@ impl Real for Mpfr {
     }
     fn powi(&self, k: u32) -> Self {
         Mpfr(Float::with_val(self.prec(), (&self.0).pow(k)))
+    }
+    fn add_mul(&mut self, a: &Self, b: &Self) {
+        // In place: the product is rounded into a per-thread scratch value and added, so no
+        // value is allocated and both operations take MPFR's same-precision fast paths (a fused
+        // multiply-add would add an exact double-width product through the slow general path).
+        let p = a.join(b).max(self.0.prec());
+        if p > self.0.prec() {
+            self.0.set_prec(p);
+        }
+        SCRATCH.with(|s| {
+            let mut s = s.borrow_mut();
+            if s.prec() != p {
+                s.set_prec(p);
+            }
+            s.assign(&a.0 * &b.0);
+            self.0 += &*s;
+        });
+    }
+    fn mul_by(&mut self, a: &Self) {
+        let p = self.join(a);
+        if p > self.0.prec() {
+            self.0.set_prec(p);
+        }
+        self.0 *= &a.0;
     }
 }
 

@@ -42,6 +42,9 @@ pub struct TensorResult {
     pub first_index: Option<Vec<usize>>,
     /// For tensors with a time axis: the first model time step with a failing entry.
     pub first_step: Option<usize>,
+    /// For tensors with a batch axis: the batch sample of the first failing entry (the
+    /// earliest failing step, lowest sample there).
+    pub first_batch: Option<usize>,
     /// Reference and candidate values at the first failing entry.
     pub first_values: Option<(f64, f64)>,
     /// The tolerance this tensor was judged with.
@@ -103,14 +106,25 @@ fn group_order(g: &str) -> (u8, String) {
     }
 }
 
-/// The model time step of flat entry `i` of a tensor, when it has a time axis.
+/// The model time step of flat entry `i` of a tensor, when it has a time axis (axis 0, or axis 1
+/// behind a batch axis).
 fn step_of(t: &super::fixture::Tensor, i: usize) -> Option<usize> {
     let s0 = t.first_step?;
-    if t.shape.is_empty() {
+    let skip = usize::from(t.batch_axis);
+    if t.shape.len() <= skip {
         return None;
     }
-    let row: usize = t.shape.iter().skip(1).product::<usize>().max(1);
-    Some(s0 + i / row)
+    let row: usize = t.shape.iter().skip(skip + 1).product::<usize>().max(1);
+    let sample: usize = t.shape.iter().skip(skip).product::<usize>().max(1);
+    Some(s0 + (i % sample) / row)
+}
+
+/// The batch sample of flat entry `i`, when the tensor has a batch axis.
+fn batch_of(t: &super::fixture::Tensor, i: usize) -> Option<usize> {
+    if !t.batch_axis || t.shape.is_empty() {
+        return None;
+    }
+    Some(i / t.shape.iter().skip(1).product::<usize>().max(1))
 }
 
 /// Refuses a reference holding NaN or infinity, naming the tensor, the earliest time step at
@@ -281,8 +295,8 @@ pub fn check_with(
     let horizon = reference
         .tensors
         .values()
-        .filter(|t| t.first_step.is_some() && !t.shape.is_empty())
-        .map(|t| t.shape[0])
+        .filter(|t| t.first_step.is_some() && t.shape.len() > usize::from(t.batch_axis))
+        .map(|t| t.shape[usize::from(t.batch_axis)])
         .max()
         .unwrap_or(1);
     let mut results = Vec::new();
@@ -309,6 +323,7 @@ pub fn check_with(
             mismatches: 0,
             first_index: None,
             first_step: None,
+            first_batch: None,
             first_values: None,
             tol: ttol,
             float32: f32_tensor,
@@ -323,11 +338,19 @@ pub fn check_with(
             let within = err <= ttol.atol + ttol.rtol * x.abs();
             if !within {
                 res.mismatches += 1;
-                if res.first_index.is_none() {
+                let step = step_of(r, i);
+                // The first failing entry in row-major order, except that behind a batch axis
+                // an entry at an earlier step (in a later sample) takes its place.
+                let earlier = match (step, res.first_step) {
+                    (Some(s), Some(f)) => s < f,
+                    _ => false,
+                };
+                if res.first_index.is_none() || earlier {
                     res.first_index = Some(unravel(i, shape));
                     res.first_values = Some((*x, *c));
+                    res.first_batch = batch_of(r, i);
                 }
-                if let Some(step) = step_of(r, i) {
+                if let Some(step) = step {
                     res.first_step = Some(res.first_step.map_or(step, |s: usize| s.min(step)));
                 }
             }

@@ -168,7 +168,17 @@ impl CheckReport {
             );
             match self.first_divergence() {
                 Some((t, names)) => {
-                    let _ = writeln!(s, "; first diverging step t = {t} ({})", names.join(", "));
+                    let sample = self
+                        .results
+                        .iter()
+                        .find(|r| r.first_step == Some(t) && r.first_batch.is_some())
+                        .and_then(|r| r.first_batch)
+                        .map_or(String::new(), |b| format!(" in batch sample b = {b}"));
+                    let _ = writeln!(
+                        s,
+                        "; first diverging step t = {t}{sample} ({})",
+                        names.join(", ")
+                    );
                 }
                 None => {
                     let _ = writeln!(s);

@@ -95,7 +95,10 @@ impl CheckOptions {
 pub fn float32_tolerance(t: &Tensor, horizon: usize) -> Tolerance {
     let growth = match t.f64_error {
         Some(e) if e.is_finite() => (e / f64::EPSILON).max(1.0),
-        _ => (horizon.max(1) * t.shape.iter().skip(1).product::<usize>().max(1)) as f64,
+        _ => {
+            let row = t.shape.iter().skip(1 + usize::from(t.batch_axis));
+            (horizon.max(1) * row.product::<usize>().max(1)) as f64
+        }
     };
     let rtol = ORACLE_F32_SAFETY * growth * f32::EPSILON as f64;
     let scale = t.data.iter().fold(0.0f64, |m, v| m.max(v.abs()));
