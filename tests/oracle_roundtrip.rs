@@ -179,7 +179,7 @@ fn corrupt_archives_are_refused_with_a_reason() {
     let mut bad = good.clone();
     let pos = 30 + "x.npy".len() + 70;
     bad[pos] ^= 0xFF;
-    assert!(npz::read_arrays(&bad).unwrap_err().contains("CRC"));
+    assert!(npz::read_arrays(&bad).unwrap_err().0.contains("CRC"));
     // Mark the stored member as deflated (method 8) in both headers: its bytes are no valid
     // deflate stream, and the reader says the member is corrupt.
     let mut deflated = good.clone();
@@ -189,6 +189,16 @@ fn corrupt_archives_are_refused_with_a_reason() {
         .position(|w| w == [0x50, 0x4b, 0x01, 0x02])
         .unwrap();
     deflated[cd + 10] = 8;
-    assert!(npz::read_arrays(&deflated).unwrap_err().contains("corrupt"));
-    assert!(npz::read_arrays(b"not a zip").unwrap_err().contains("zip"));
+    assert!(
+        npz::read_arrays(&deflated)
+            .unwrap_err()
+            .0
+            .contains("corrupt")
+    );
+    assert!(
+        npz::read_arrays(b"not a zip")
+            .unwrap_err()
+            .0
+            .contains("zip")
+    );
 }

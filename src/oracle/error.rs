@@ -84,10 +84,28 @@ pub enum OracleError {
 pub type OracleResult<T> = std::result::Result<T, OracleError>;
 
 impl OracleError {
-    pub(crate) fn read(source: &str, reason: impl Into<String>) -> Self {
+    pub(crate) fn read(source: &str, reason: impl std::fmt::Display) -> Self {
         OracleError::Read {
             source_name: source.to_string(),
-            reason: reason.into(),
+            reason: reason.to_string(),
         }
+    }
+}
+
+/// What is wrong with a candidate or fixture file's contents (NPY header, JSON layout, an entry),
+/// in words a user can act on; [`OracleError::Read`] adds the file's name.
+#[derive(Debug, Clone, PartialEq, Error)]
+#[error("{0}")]
+pub struct Malformed(pub String);
+
+impl From<String> for Malformed {
+    fn from(s: String) -> Self {
+        Malformed(s)
+    }
+}
+
+impl From<&str> for Malformed {
+    fn from(s: &str) -> Self {
+        Malformed(s.to_string())
     }
 }

@@ -5,6 +5,7 @@
 //! written and read again is identical. Candidates may give `data` flat (row-major) or nested as
 //! `numpy.ndarray.tolist()` writes it; `null`, `"NaN"` and `"Infinity"` entries are read as
 //! non-finite values so that `lro check` can name them.
+use super::error::Malformed;
 use super::fixture::Fixture;
 use crate::error::{LroError, Result};
 use serde::Deserialize;
@@ -87,7 +88,7 @@ pub fn kind(v: &serde_json::Value) -> &'static str {
 
 /// The shape of a nested array as `numpy.ndarray.tolist()` writes it: every level rectangular.
 /// `None` for a scalar entry; an error for ragged nesting.
-fn nested_shape(v: &serde_json::Value, depth: usize) -> std::result::Result<Vec<usize>, String> {
+fn nested_shape(v: &serde_json::Value, depth: usize) -> std::result::Result<Vec<usize>, Malformed> {
     if depth > 32 {
         return Err("arrays nested more than 32 deep".into());
     }
@@ -100,10 +101,10 @@ fn nested_shape(v: &serde_json::Value, depth: usize) -> std::result::Result<Vec<
                 match &inner {
                     None => inner = Some(s),
                     Some(prev) if *prev != s => {
-                        return Err(format!(
+                        return Err(Malformed(format!(
                             "ragged nested data: sub-arrays of shapes {prev:?} and {s:?} at one \
                              level"
-                        ));
+                        )));
                     }
                     _ => {}
                 }
@@ -115,7 +116,7 @@ fn nested_shape(v: &serde_json::Value, depth: usize) -> std::result::Result<Vec<
     }
 }
 
-fn flatten(v: &serde_json::Value, out: &mut Vec<f64>) -> std::result::Result<(), String> {
+fn flatten(v: &serde_json::Value, out: &mut Vec<f64>) -> std::result::Result<(), Malformed> {
     match v {
         serde_json::Value::Array(items) => {
             for it in items {
@@ -136,12 +137,12 @@ fn flatten(v: &serde_json::Value, out: &mut Vec<f64>) -> std::result::Result<(),
                 "nan" => f64::NAN,
                 "inf" | "infinity" | "+inf" | "+infinity" => f64::INFINITY,
                 "-inf" | "-infinity" => f64::NEG_INFINITY,
-                _ => return Err(format!("a string entry \"{s}\" where a number belongs")),
+                _ => return Err(format!("a string entry \"{s}\" where a number belongs").into()),
             };
             out.push(x);
             Ok(())
         }
-        other => Err(format!("an entry {other} where a number belongs")),
+        other => Err(format!("an entry {other} where a number belongs").into()),
     }
 }
 
@@ -156,7 +157,7 @@ pub struct JsonCandidate {
 }
 
 /// Parses a candidate JSON file; the error names what is wrong (unknown key, bad entry, NaN).
-pub fn read_candidate(text: &str) -> std::result::Result<JsonCandidate, String> {
+pub fn read_candidate(text: &str) -> std::result::Result<JsonCandidate, Malformed> {
     let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
         if e.is_syntax() && (text.contains("NaN") || text.contains("Infinity")) {
             format!(
@@ -173,7 +174,8 @@ pub fn read_candidate(text: &str) -> std::result::Result<JsonCandidate, String> 
              {{\"schema_version\": ..., \"tensors\": {{name: {{\"shape\": [...], \"data\": \
              [...]}}}}}}",
             kind(&value)
-        ));
+        )
+        .into());
     }
     let file: CandidateFile = serde_json::from_value(value).map_err(|e| {
         if e.is_syntax() && (text.contains("NaN") || text.contains("Infinity")) {
@@ -196,7 +198,8 @@ pub fn read_candidate(text: &str) -> std::result::Result<JsonCandidate, String> 
                  {:?}; write data as `array.tolist()` of an array of the declared shape (or \
                  flat, row-major)",
                 t.shape
-            ));
+            )
+            .into());
         }
         flatten(&t.data, &mut data).map_err(|e| format!("tensor {name}: {e}"))?;
         tensors.insert(name, (t.shape, data));

@@ -34,7 +34,7 @@ pub mod presets;
 pub mod reference;
 
 pub use check::{Candidate, CheckOptions, CheckReport, Precision, Tolerance};
-pub use error::{OracleError, OracleResult};
+pub use error::{Malformed, OracleError, OracleResult};
 pub use fixture::{Fixture, SCHEMA_VERSION};
 pub use limits::Limits;
 

@@ -10,6 +10,7 @@
 //! A fixture is stored as one `<tensor name>.npy` (float64) per tensor, plus `schema_version`
 //! (int64 scalar), `case` (unicode scalar) and `meta` (unicode scalar: the fixture's JSON without
 //! tensor data, giving each tensor's role, group, first step and doc).
+use super::error::Malformed;
 use super::fixture::{Fixture, Tensor};
 use crate::error::{LroError, Result};
 use serde::{Deserialize, Serialize};
@@ -205,8 +206,8 @@ fn declared_entries(b: &[u8]) -> Option<usize> {
 }
 
 /// [`read_zip_limited`] with [`MAX_INFLATED_BYTES`].
-pub fn read_zip(b: &[u8]) -> std::result::Result<Vec<(String, Vec<u8>)>, String> {
-    read_zip_limited(b, MAX_INFLATED_BYTES)
+pub fn read_zip(b: &[u8]) -> std::result::Result<Vec<(String, Vec<u8>)>, Malformed> {
+    read_zip_limited(b, MAX_INFLATED_BYTES).map_err(Malformed)
 }
 
 /// The values of a parsed `.npy` array.
@@ -233,7 +234,7 @@ pub struct NpyArray {
 
 /// Parses one `.npy` file (versions 1–3; dtypes `f8`, `f4`, signed and unsigned integers,
 /// `b1`, `U`; either byte order; C or Fortran order).
-pub fn parse_npy(b: &[u8]) -> std::result::Result<NpyArray, String> {
+pub fn parse_npy(b: &[u8]) -> std::result::Result<NpyArray, Malformed> {
     use npyz::{DType, NpyFile, NpyHeader, Order, TypeChar};
     let mut cursor = std::io::Cursor::new(b);
     let header = NpyHeader::from_reader(&mut cursor)
@@ -263,7 +264,8 @@ pub fn parse_npy(b: &[u8]) -> std::result::Result<NpyArray, String> {
             ".npy data too short: shape {shape:?} of {descr} needs {} bytes, found {}",
             need.map_or("more than memory holds".to_string(), |n| n.to_string()),
             body.len()
-        ));
+        )
+        .into());
     }
     let fortran = npy.order() == Order::Fortran;
     let bad = |e: std::io::Error| format!("cannot read the .npy data of dtype {descr}: {e}");
@@ -290,7 +292,8 @@ pub fn parse_npy(b: &[u8]) -> std::result::Result<NpyArray, String> {
         _ => {
             return Err(format!(
                 "unsupported .npy dtype {descr}; store tensors as float64 or float32"
-            ));
+            )
+            .into());
         }
     };
     if fortran && shape.len() > 1 {
@@ -416,7 +419,7 @@ pub fn write_fixture(f: &Fixture) -> Result<Vec<u8>> {
 }
 
 /// The arrays of an NPZ file by key (member name without `.npy`).
-pub fn read_arrays(bytes: &[u8]) -> std::result::Result<BTreeMap<String, NpyArray>, String> {
+pub fn read_arrays(bytes: &[u8]) -> std::result::Result<BTreeMap<String, NpyArray>, Malformed> {
     let mut out = BTreeMap::new();
     for (name, data) in read_zip(bytes)? {
         let key = name.strip_suffix(".npy").unwrap_or(&name).to_string();
@@ -439,7 +442,7 @@ pub fn read_fixture(bytes: &[u8]) -> Result<Fixture> {
         name: "fixture NPZ".into(),
         reason,
     };
-    let mut arrays = read_arrays(bytes).map_err(bad)?;
+    let mut arrays = read_arrays(bytes).map_err(|e| bad(e.0))?;
     let meta_txt = arrays
         .remove("meta")
         .as_ref()
