@@ -142,7 +142,7 @@ pub const MAX_INFLATED_BYTES: u64 = 2 << 30;
 pub fn read_zip_limited(
     b: &[u8],
     max_total: u64,
-) -> std::result::Result<Vec<(String, Vec<u8>)>, String> {
+) -> std::result::Result<Vec<(String, Vec<u8>)>, Malformed> {
     use std::io::Read;
     let mut ar = zip::ZipArchive::new(std::io::Cursor::new(b)).map_err(|e| {
         format!("not a readable zip archive ({e}); an .npz file is a zip of .npy files")
@@ -152,11 +152,11 @@ pub fn read_zip_limited(
     if let Some(declared) = declared_entries(b)
         && declared != ar.len()
     {
-        return Err(format!(
+        return Err(Malformed(format!(
             "the archive declares {declared} members but holds {} distinct names: a member \
              occurs twice; which one is meant is ambiguous, write each array once",
             ar.len()
-        ));
+        )));
     }
     let mut out: Vec<(String, Vec<u8>)> = Vec::with_capacity(ar.len().min(4096));
     let mut total = 0u64;
@@ -169,10 +169,10 @@ pub fn read_zip_limited(
             .map_err(|e| format!("zip member {i} has an unreadable name ({e})"))?
             .to_string();
         if out.iter().any(|(n, _)| *n == name) {
-            return Err(format!(
+            return Err(Malformed(format!(
                 "the archive holds member {name} twice; which one is meant is ambiguous, write \
                  each array once"
-            ));
+            )));
         }
         let budget = max_total.saturating_sub(total);
         let mut data = Vec::new();
@@ -181,10 +181,10 @@ pub fn read_zip_limited(
             .read_to_end(&mut data)
             .map_err(|e| format!("zip member {name} is corrupt ({e}; size or CRC-32 mismatch)"))?;
         if data.len() as u64 > budget {
-            return Err(format!(
+            return Err(Malformed(format!(
                 "zip member {name} inflates past {max_total} bytes in all; the archive is too \
                  large (or a zip bomb)"
-            ));
+            )));
         }
         total += data.len() as u64;
         out.push((name, data));
@@ -207,7 +207,7 @@ fn declared_entries(b: &[u8]) -> Option<usize> {
 
 /// [`read_zip_limited`] with [`MAX_INFLATED_BYTES`].
 pub fn read_zip(b: &[u8]) -> std::result::Result<Vec<(String, Vec<u8>)>, Malformed> {
-    read_zip_limited(b, MAX_INFLATED_BYTES).map_err(Malformed)
+    read_zip_limited(b, MAX_INFLATED_BYTES)
 }
 
 /// The values of a parsed `.npy` array.
