@@ -425,6 +425,22 @@ pub const DETOUR_REACH_FRACTION: f64 = 1e-4;
 /// 1.55 … 3.0 (an independent Python RK4 of the same flows agrees), so 1.5 separates the two.
 pub const DETOUR_MIN_SLOWDOWN: f64 = 1.5;
 
+// ---- Edges of the theorems (helper edges: src/lowrank/edges.rs, src/catalogue/edges.rs) ----
+
+/// EDGE-RNN-1: the smallest accepted `‖(I − P)X‖_F / ‖X‖_F` of RFLO's change in a tanh network, P the
+/// projector onto col(Rᵀ), computed in 256-bit MPFR. Rounding alone leaves ~1e-75 (2⁻²⁵⁶ times the
+/// O(1) parameters, a few hundred operations); the escapes measured on the entry's setups are
+/// ~1e-2 and larger (the smallest at test budget is in the entry's headline). 1e-20 sits more than
+/// fifty decades above rounding and far below any real escape, so a trace that silently uses the
+/// linear derivative (change inside col(Rᵀ) to rounding) fails it.
+pub const EDGE_TANH_OUTSIDE_MIN: f64 = 1e-20;
+
+/// Unit tests of the entropy effective rank: the singular values of small exact-rank matrices come
+/// out of the f64 SVD with errors ~1e-16 of σ_1, which move `exp(H)` by ~1e-14 (a zero singular
+/// value computed as 1e-16 adds `−p ln p ≈ 4e-15`); 1e-9 is far above that and far below the
+/// distance 1 between the ranks compared.
+pub const EDGE_EFFECTIVE_RANK_ABS: f64 = 1e-9;
+
 #[cfg(test)]
 mod tests {
     use super::*;
