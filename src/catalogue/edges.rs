@@ -9,9 +9,9 @@ use crate::lowrank::excess_rank_exact;
 use crate::rnn::Activation;
 use crate::rules::{Feedback, Rule};
 use crate::scalar::{Mpfr, Rational, Real, with_precision};
-use crate::tolerances::{EDGE_TANH_OUTSIDE_MIN, MPFR_REFERENCE_BITS};
+use crate::tolerances::{EDGE_OUTSIDE_MIN, MPFR_REFERENCE_BITS};
 use nalgebra::DMatrix;
-use num_traits::Zero;
+use num_traits::{One, Zero};
 
 /// The entries of this area.
 pub fn entries() -> Vec<Entry> {
@@ -33,6 +33,14 @@ pub fn entries() -> Vec<Entry> {
              (e-prop's trace with random feedback R) the change leaves col(Rᵀ); with diag(W) = c·I \
              it equals RFLO with ŵ = c and stays inside",
             diagonal_surrogate_leaves,
+        ),
+        entry!(
+            "EDGE-CL-1",
+            Contrastive,
+            [Derived],
+            "Eq.3-R's stationary point needs a step below η* = 2/ω₋ (Gaussian toy, fresh samples): \
+             just below, θ settles at E[θ | −] = m; just above, it diverges",
+            step_beyond_stable_range,
         ),
     ]
 }
@@ -120,7 +128,7 @@ fn rflo_tanh_leaves(budget: Budget) -> Result<Evidence> {
         Measure::Ratio,
         smallest,
         Bound::AtLeast {
-            value: EDGE_TANH_OUTSIDE_MIN,
+            value: EDGE_OUTSIDE_MIN,
         },
         format!(
             "MPFR ({MPFR_REFERENCE_BITS} bits), {n} dyadic setups (o ∈ {{1, 2}}, n = 4, d = 2, T = 3, \
@@ -170,6 +178,7 @@ fn with_diagonal(
 
 fn diagonal_surrogate_leaves(budget: Budget) -> Result<Evidence> {
     let (mut n, mut stayed, mut first_stayed) = (0usize, 0usize, None);
+    let (mut smallest, mut smallest_at) = (f64::INFINITY, None);
     let (mut bad_scalar, mut first_bad) = (0usize, None);
     let eta = Rational::from_f64(ETA);
     for k in budget.cases(4) {
@@ -184,6 +193,11 @@ fn diagonal_surrogate_leaves(budget: Budget) -> Result<Evidence> {
         if excess_rank_exact(&r.transpose(), &x) == 0 {
             stayed += 1;
             first_stayed.get_or_insert_with(|| s.repro(k, "rational"));
+        }
+        let frac = outside_fraction(&r.transpose(), &x);
+        if !(frac >= smallest) {
+            smallest = frac;
+            smallest_at = Some(s.repro(k, "rational"));
         }
         // Scalar diagonal c·I: one step equals RFLO with ŵ = c and stays inside col(Rᵀ).
         let c = s.w_hat;
@@ -216,6 +230,19 @@ fn diagonal_surrogate_leaves(budget: Budget) -> Result<Evidence> {
     if let Some(r) = first_stayed {
         leaves = leaves.with_reproducer(r);
     }
+    let mut size = Evidence::measured(
+        n,
+        "smallest ‖(I − P)X‖_F/‖X‖_F of the non-scalar runs",
+        Measure::Ratio,
+        smallest,
+        Bound::AtLeast {
+            value: EDGE_OUTSIDE_MIN,
+        },
+        "the same runs: the part of the change outside col(Rᵀ), exact over Q, shown in f64",
+    );
+    if let Some(r) = smallest_at {
+        size = size.with_reproducer(r);
+    }
     let mut scalar = Evidence::exact(
         n,
         "diag(W) = c·I runs that differ from RFLO(ŵ = c), are zero, or leave col(Rᵀ)",
@@ -226,5 +253,117 @@ fn diagonal_surrogate_leaves(budget: Budget) -> Result<Evidence> {
     if let Some(r) = first_bad {
         scalar = scalar.with_reproducer(r);
     }
-    Ok(leaves.and(scalar))
+    Ok(leaves.and(size).and(scalar))
+}
+
+/// EDGE-CL-1: Gaussian toy (m = 2, v = 1, fresh samples), strict alternation of one-step phases
+/// (P1, T⁺ = T⁻ = 1, π⁺ = ½), weights `ω_z = ½/π^z` (= 1). The threshold η* = 2/ω₋ comes from the
+/// statement (ω₋ = 1), not from the weights the run uses, so a wrong weight moves the run's
+/// boundary but not the entry's.
+fn step_beyond_stable_range(budget: Budget) -> Result<Evidence> {
+    use crate::contrastive::Weights;
+    use crate::contrastive::edges::{eq3r_step_threshold, negative_step_factor, step_size_run};
+    use crate::contrastive::models::gaussian::GaussianToy;
+    use crate::contrastive::phases::PhaseProcess;
+    use crate::tolerances::{EDGE_CL_DIVERGENCE_BOUND, batch_sigmas_for};
+    let toy = GaussianToy::new(2.0, 1.0, 0.0)?;
+    let process = PhaseProcess::P1 {
+        t_plus: 1,
+        t_minus: 1,
+    };
+    let weights = Weights::inverse_fraction(0.5, 0.5);
+    // Exact: the statement's threshold and the factors just below and above it.
+    let star = eq3r_step_threshold(&Rational::one());
+    let (below, above) = (
+        star.clone() - Rational::ratio(1, 16),
+        star.clone() + Rational::ratio(1, 16),
+    );
+    let f_below = negative_step_factor(&below, &Rational::one());
+    let f_above = negative_step_factor(&above, &Rational::one());
+    let one = Rational::one();
+    let wrong = usize::from(!(f_below.clone() * f_below.clone() < one))
+        + usize::from(!(f_above.clone() * f_above.clone() > one));
+    let exact = Evidence::exact(
+        2,
+        "threshold factors on the wrong side of 1",
+        wrong,
+        format!(
+            "rationals: η* = 2/ω₋ = {star}; negative-step factor 1 − ηω₋ = {f_below} at η = {below} \
+             and {f_above} at η = {above}"
+        ),
+    );
+    // Just below: the stationary mean over negative steps is m.
+    let steps = budget.instances(400_000) as u64;
+    let batches = 100;
+    let z = batch_sigmas_for(1, batches);
+    let eta_below = below.to_f64();
+    let run = step_size_run(
+        &toy,
+        process,
+        &weights,
+        eta_below,
+        steps,
+        10_000,
+        batches,
+        EDGE_CL_DIVERGENCE_BOUND,
+        6300,
+    )?;
+    let zscore = if run.se > 0.0 && run.mean_minus.is_finite() {
+        (run.mean_minus - toy.m).abs() / run.se
+    } else {
+        f64::INFINITY
+    };
+    let settles = Evidence::error_at_most(
+        steps as usize,
+        format!("η = {eta_below}: E[θ | −] − m"),
+        Measure::ZScore,
+        zscore,
+        z,
+        format!(
+            "f64, {steps} steps at η = {eta_below} (factor {:.4}), {batches} batch means after 10⁴ \
+             burn-in steps: estimate {:.4} ± {:.4} against m = 2; peak |θ| {:.1}",
+            f_below.to_f64(),
+            run.mean_minus,
+            run.se,
+            run.peak
+        ),
+    )
+    .with_reproducer(
+        Reproducer::new(0, "f64")
+            .seed(6300)
+            .size("steps", steps as usize)
+            .param("eta", eta_below),
+    );
+    // Just above: |θ| passes the divergence bound within a few thousand steps.
+    let short = 4000;
+    let eta_above = above.to_f64();
+    let run = step_size_run(
+        &toy,
+        process,
+        &weights,
+        eta_above,
+        short,
+        0,
+        10,
+        EDGE_CL_DIVERGENCE_BOUND,
+        6301,
+    )?;
+    let diverged = Evidence::violations(
+        1,
+        format!("η = {eta_above}: runs that stayed below |θ| = {EDGE_CL_DIVERGENCE_BOUND:e}"),
+        usize::from(run.exceeded_at.is_none()),
+        format!(
+            "f64, {short} steps at η = {eta_above} (factor {:.4}): |θ| passed {EDGE_CL_DIVERGENCE_BOUND:e} at step {}",
+            f_above.to_f64(),
+            run.exceeded_at
+                .map_or_else(|| "never".to_string(), |t| t.to_string())
+        ),
+    )
+    .with_reproducer(
+        Reproducer::new(1, "f64")
+            .seed(6301)
+            .size("steps", short as usize)
+            .param("eta", eta_above),
+    );
+    Ok(exact.and(settles).and(diverged))
 }
