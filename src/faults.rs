@@ -140,7 +140,7 @@ impl Fault {
             Fault::ExpectedTruncationOffByOne => &["P-RNN-7", "P-RNN-11", "P-RNN-13"],
             // Contrastive: every entry that fails with the fault at Test budget
             // (`tests/contrastive_faults.rs` checks the primary findings).
-            Fault::PhaseWeightImbalance => &["P-CL-13", "P-CL-18", "CL-T2"],
+            Fault::PhaseWeightImbalance => &["P-CL-13", "P-CL-18", "CL-T2", "EDGE-CL-1"],
             Fault::MissingImportanceWeight => &["P-CL-1", "P-CL-2", "P-CL-3", "P-CL-14"],
             Fault::EpBetaSignFlip => &["P-CL-8", "P-CL-8.b", "P-CL-10", "P-CL-12"],
             Fault::EpMissingInvBeta => &["P-CL-8", "P-CL-8.b"],

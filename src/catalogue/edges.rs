@@ -265,7 +265,7 @@ fn step_beyond_stable_range(budget: Budget) -> Result<Evidence> {
     use crate::contrastive::edges::{eq3r_step_threshold, negative_step_factor, step_size_run};
     use crate::contrastive::models::gaussian::GaussianToy;
     use crate::contrastive::phases::PhaseProcess;
-    use crate::tolerances::{EDGE_CL_DIVERGENCE_BOUND, batch_sigmas_for};
+    use crate::tolerances::{EDGE_CL_DIVERGENCE_BOUND, EDGE_CL_GROWTH_ABS, batch_sigmas_for};
     let toy = GaussianToy::new(2.0, 1.0, 0.0)?;
     let process = PhaseProcess::P1 {
         t_plus: 1,
@@ -343,7 +343,7 @@ fn step_beyond_stable_range(budget: Budget) -> Result<Evidence> {
         &weights,
         eta_above,
         short,
-        0,
+        1000,
         10,
         EDGE_CL_DIVERGENCE_BOUND,
         6301,
@@ -365,5 +365,18 @@ fn step_beyond_stable_range(budget: Budget) -> Result<Evidence> {
             .size("steps", short as usize)
             .param("eta", eta_above),
     );
-    Ok(exact.and(settles).and(diverged))
+    let predicted = f_above.to_f64().abs();
+    let growth = Evidence::error_at_most(
+        1,
+        format!("η = {eta_above}: measured growth of |θ| per negative step − |1 − ηω₋|"),
+        Measure::AbsError,
+        (run.growth - predicted).abs(),
+        EDGE_CL_GROWTH_ABS,
+        format!(
+            "growth of |θ| per negative step over steps 1000–{short}: measured {:.5}, predicted \
+             |1 − ηω₋| = {predicted:.5} from the mean recursion",
+            run.growth
+        ),
+    );
+    Ok(exact.and(settles).and(diverged).and(growth))
 }

@@ -36,6 +36,11 @@ pub struct StepRun {
     pub peak: f64,
     /// The first step at which |θ| exceeded `bound` (or was not finite), if any.
     pub exceeded_at: Option<u64>,
+    /// The measured factor of |θ| per negative step after the burn-in,
+    /// `(|θ_last| / |θ_first|)^(1/N)` over the N negative steps between the first and the last finite
+    /// θ seen after the burn-in (1 when fewer than two were seen). The mean recursion predicts
+    /// `|1 − η ω₋|` once θ is large against the noise.
+    pub growth: f64,
 }
 
 /// Runs Eq.3-R on `toy` under `process` with `weights` at constant `eta` for `steps` steps (see
@@ -60,6 +65,9 @@ pub fn step_size_run(
     let mut sampler = PhaseSampler::new(process, seed)?;
     let mut minus = BatchMeans::doubling(batches);
     let (mut peak, mut exceeded_at) = (0.0f64, None);
+    // (negative steps so far, ln|θ|) at the first and the last finite θ after the burn-in
+    let (mut negs, mut first, mut last): (u64, Option<(u64, f64)>, Option<(u64, f64)>) =
+        (0, None, None);
     run_eq3r(
         toy,
         &mut sampler,
@@ -82,10 +90,23 @@ pub fn step_size_run(
             if v.t >= burn && v.z == super::Phase::Minus {
                 minus.push(th);
             }
+            if v.t >= burn && th.is_finite() && th != 0.0 {
+                let point = (negs, th.abs().ln());
+                first.get_or_insert(point);
+                last = Some(point);
+            }
+            if v.z == super::Phase::Minus {
+                negs += 1;
+            }
         },
     )?;
     let (mean_minus, se) = minus.finish();
+    let growth = match (first, last) {
+        (Some((n0, l0)), Some((n1, l1))) if n1 > n0 => ((l1 - l0) / (n1 - n0) as f64).exp(),
+        _ => 1.0,
+    };
     Ok(StepRun {
+        growth,
         mean_minus,
         se,
         peak,
