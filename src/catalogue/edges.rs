@@ -172,7 +172,9 @@ fn with_diagonal(
             w[(1, 1)] = -0.25;
         }
     }
-    case.net = case.net.with_params(case.net.a().clone(), w, case.net.b().clone())?;
+    case.net = case
+        .net
+        .with_params(case.net.a().clone(), w, case.net.b().clone())?;
     case.cast::<Rational>(1.0, Activation::Identity, 1.0)
 }
 

@@ -178,7 +178,9 @@ impl EdgeCase {
             .iter()
             .map(|(xs, ys)| {
                 (
-                    xs.iter().map(|v| v.map(|x| T::from_f64(x * scale))).collect(),
+                    xs.iter()
+                        .map(|v| v.map(|x| T::from_f64(x * scale)))
+                        .collect(),
                     ys.iter().map(|v| v.map(T::from_f64)).collect(),
                 )
             })

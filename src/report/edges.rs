@@ -151,7 +151,9 @@ mod tests {
             let e = crate::catalogue::find(b.id).unwrap_or_else(|| panic!("{} unknown", b.id));
             let ev = (e.check)(Budget::Test).expect("the entry runs");
             assert!(
-                ev.findings.iter().any(|f| f.label.starts_with(b.size_finding)),
+                ev.findings
+                    .iter()
+                    .any(|f| f.label.starts_with(b.size_finding)),
                 "{}: no finding labelled {:?}",
                 b.id,
                 b.size_finding

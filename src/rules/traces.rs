@@ -117,8 +117,8 @@ pub(super) fn eprop<T: Real>(s: &Sample<T>, f: &DMatrix<T>) -> (DMatrix<T>, DMat
             *l = one_minus_alpha.clone() + alpha.clone() * slope;
         }
         if shared {
-            let mean = lam.iter().fold(T::zero(), |a, l| a + l.clone())
-                / T::from_i64(lam.len() as i64);
+            let mean =
+                lam.iter().fold(T::zero(), |a, l| a + l.clone()) / T::from_i64(lam.len() as i64);
             lam.fill(mean);
         }
     })

@@ -50,7 +50,9 @@ pub fn rflo_rank_vs_scale(budget: Budget) -> Result<Figure> {
         log_y: false,
         series: vec![
             series(&pts, "RFLO", Style::Line, |p| p.rflo_rank),
-            series(&pts, "e-prop (random feedback)", Style::Dashed, |p| p.eprop_rank),
+            series(&pts, "e-prop (random feedback)", Style::Dashed, |p| {
+                p.eprop_rank
+            }),
             series(&pts, "BPTT", Style::LineMarkers, |p| p.bptt_rank),
             Series {
                 label: "o = 1 (Proposition 3.1, linear network)".into(),
@@ -64,7 +66,9 @@ pub fn rflo_rank_vs_scale(budget: Budget) -> Result<Figure> {
 /// The part of RFLO's change outside `col(Rᵀ)` against the input scale.
 pub fn rflo_outside_vs_scale(budget: Budget) -> Result<Figure> {
     let (pts, seeds) = sweep(budget)?;
-    let first = pts.first().map_or((0.05, 1.0), |p| (p.scale, p.rflo_outside));
+    let first = pts
+        .first()
+        .map_or((0.05, 1.0), |p| (p.scale, p.rflo_outside));
     Ok(Figure {
         name: "edge_rflo_outside_vs_scale".into(),
         title: "RFLO's change outside col(Rᵀ) against input scale in a leaky-tanh network".into(),
@@ -84,7 +88,9 @@ pub fn rflo_outside_vs_scale(budget: Budget) -> Result<Figure> {
             series(&pts, "outside ‖(I − P)X‖/‖X‖", Style::Line, |p| {
                 p.rflo_outside
             }),
-            series(&pts, "inside ‖PX‖²/‖X‖²", Style::Dashed, |p| p.rflo_inside),
+            series(&pts, "inside ‖PX‖²/‖X‖²", Style::Dashed, |p| {
+                p.rflo_inside
+            }),
             super::reference_slope("slope 2", first.0, first.1, 2.0, first.0, 1.0),
         ],
     })
