@@ -450,8 +450,8 @@ pub const EDGE_EFFECTIVE_RANK_ABS: f64 = 1e-9;
 /// after ~230 negative steps.
 pub const EDGE_CL_DIVERGENCE_BOUND: f64 = 1e6;
 
-/// EDGE-CL-1: the measured growth of |θ| per negative step beyond the threshold against the mean
-/// recursion's `|1 − ηω₋|` (= 17/16). From step 1000 on (500 negative steps at factor 17/16), |θ| is
+/// EDGE-CL-1: the measured growth of |θ| per negative step beyond the threshold must lie within
+/// this of the mean recursion's `|1 − ηω₋|` (= 17/16). From step 1000 on (500 negative steps at factor 17/16), |θ| is
 /// ~10¹³ times the O(1) noise each step adds, so the noise moves the measured factor by ~1e-13;
 /// 5e-3 is far above that and far below the miss of a 3 % weight error (factor 1.0006, off by
 /// 0.06) or of a step of the wrong size.

@@ -368,15 +368,18 @@ fn step_beyond_stable_range(budget: Budget) -> Result<Evidence> {
             .param("eta", eta_above),
     );
     let predicted = f_above.to_f64().abs();
-    let growth = Evidence::error_at_most(
+    let growth = Evidence::measured(
         1,
-        format!("η = {eta_above}: measured growth of |θ| per negative step − |1 − ηω₋|"),
-        Measure::AbsError,
-        (run.growth - predicted).abs(),
-        EDGE_CL_GROWTH_ABS,
+        format!("η = {eta_above}: measured growth of |θ| per negative step"),
+        Measure::Ratio,
+        run.growth,
+        Bound::Between {
+            lo: predicted - EDGE_CL_GROWTH_ABS,
+            hi: predicted + EDGE_CL_GROWTH_ABS,
+        },
         format!(
-            "growth of |θ| per negative step over steps 1000–{short}: measured {:.5}, predicted \
-             |1 − ηω₋| = {predicted:.5} from the mean recursion",
+            "growth of |θ| per negative step over steps 1000–{short}: measured {:.6}, predicted \
+             |1 − ηω₋| = {predicted:.6} from the mean recursion",
             run.growth
         ),
     );

@@ -74,6 +74,11 @@ fn size(b: &Boundary, e: &EntryResult) -> String {
     }
 }
 
+/// A table cell: `|` escaped so that it does not end the cell.
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|")
+}
+
 /// The section as markdown (empty when no `EDGE-*` entry ran).
 pub fn section(r: &Report) -> String {
     let rows: Vec<(&Boundary, &EntryResult)> = BOUNDARIES
@@ -103,11 +108,11 @@ pub fn section(r: &Report) -> String {
             out,
             "| {} | {} | {} | {} | {} | {} | {} |",
             b.id,
-            b.theorem,
-            b.assumption,
-            b.fails,
-            b.shown,
-            size(b, e).replace('|', "\\|"),
+            cell(b.theorem),
+            cell(b.assumption),
+            cell(b.fails),
+            cell(b.shown),
+            cell(&size(b, e)),
             if e.status == "pass" {
                 "pass"
             } else {
@@ -139,6 +144,9 @@ mod tests {
                 .find(|l| l.starts_with(&format!("| {} |", b.id)))
                 .unwrap_or_else(|| panic!("no row for {}: {md}", b.id));
             assert!(!row.contains("not measured"), "size missing: {row}");
+            // every unescaped `|` is a column separator: 8 of them for 7 columns
+            let seps = row.replace("\\|", "").matches('|').count();
+            assert_eq!(seps, 8, "{row}");
             assert!(row.ends_with("| pass |"), "{row}");
         }
         let none = super::super::run(Budget::Test, Some("P-RNN-7"), 1, |_| {});
