@@ -68,7 +68,7 @@ fn setup(k: usize, seed0: u64) -> Setup {
         n: 4,
         d: 2,
         horizon: 3,
-        alpha: if (k / 2) % 2 == 0 { 1.0 } else { 0.5 },
+        alpha: if (k / 2).is_multiple_of(2) { 1.0 } else { 0.5 },
         w_hat: [0.5, 0.0, -0.5, 1.0][k % 4],
     }
 }
@@ -111,7 +111,7 @@ fn rflo_tanh_leaves(budget: Budget) -> Result<Evidence> {
             let (x, rt) = rflo_run::<Mpfr>(&s, Activation::Tanh)?;
             Ok(outside_fraction(&rt, &x))
         })??;
-        if !(frac >= smallest) {
+        if frac.is_nan() || frac < smallest {
             smallest = frac;
             smallest_at = Some(s.repro(k, "mpfr"));
         }
@@ -153,16 +153,12 @@ fn rflo_tanh_leaves(budget: Budget) -> Result<Evidence> {
     Ok(escape.and(inside))
 }
 
+/// A network, feedback R and samples over Q.
+type QSetup = crate::lowrank::edges::CastSetup<Rational>;
+
 /// The setup's linear network over Q with W's diagonal replaced: `Some(c)` sets every W_ii = c;
 /// `None` forces a non-scalar diagonal (W_00 = 1/2, W_11 = −1/4, others as drawn).
-fn with_diagonal(
-    s: &Setup,
-    diag: Option<f64>,
-) -> Result<(
-    crate::rnn::Rnn<Rational>,
-    DMatrix<Rational>,
-    Vec<crate::rules::online::SamplePair<Rational>>,
-)> {
+fn with_diagonal(s: &Setup, diag: Option<f64>) -> Result<QSetup> {
     let mut case = s.case()?;
     let mut w = case.net.w().clone();
     match diag {
@@ -197,7 +193,7 @@ fn diagonal_surrogate_leaves(budget: Budget) -> Result<Evidence> {
             first_stayed.get_or_insert_with(|| s.repro(k, "rational"));
         }
         let frac = outside_fraction(&r.transpose(), &x);
-        if !(frac >= smallest) {
+        if frac.is_nan() || frac < smallest {
             smallest = frac;
             smallest_at = Some(s.repro(k, "rational"));
         }
@@ -283,8 +279,8 @@ fn step_beyond_stable_range(budget: Budget) -> Result<Evidence> {
     let f_below = negative_step_factor(&below, &Rational::one());
     let f_above = negative_step_factor(&above, &Rational::one());
     let one = Rational::one();
-    let wrong = usize::from(!(f_below.clone() * f_below.clone() < one))
-        + usize::from(!(f_above.clone() * f_above.clone() > one));
+    let wrong = usize::from(f_below.clone() * f_below.clone() >= one)
+        + usize::from(f_above.clone() * f_above.clone() <= one);
     let exact = Evidence::exact(
         2,
         "threshold factors on the wrong side of 1",

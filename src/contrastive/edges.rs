@@ -66,8 +66,9 @@ pub fn step_size_run(
     let mut minus = BatchMeans::doubling(batches);
     let (mut peak, mut exceeded_at) = (0.0f64, None);
     // (negative steps so far, ln|θ|) at the first and the last finite θ after the burn-in
-    let (mut negs, mut first, mut last): (u64, Option<(u64, f64)>, Option<(u64, f64)>) =
-        (0, None, None);
+    let mut negs = 0u64;
+    let mut first: Option<(u64, f64)> = None;
+    let mut last: Option<(u64, f64)> = None;
     run_eq3r(
         toy,
         &mut sampler,

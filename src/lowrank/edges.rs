@@ -76,7 +76,7 @@ pub fn outside_fraction<T: Real>(basis: &DMatrix<T>, x: &DMatrix<T>) -> f64 {
 pub fn effective_rank(m: &DMatrix<f64>) -> f64 {
     let s = linalg::singular_values(m);
     let sum: f64 = s.iter().sum();
-    if !(sum > 0.0) {
+    if sum.is_nan() || sum <= 0.0 {
         return 0.0;
     }
     let h: f64 = s
@@ -159,6 +159,9 @@ pub fn edge_case(seed: u64, o: usize, n: usize, d: usize, horizon: usize) -> Res
     })
 }
 
+/// A network, feedback R and samples over one number kind.
+pub type CastSetup<T> = (Rnn<T>, DMatrix<T>, Vec<SamplePair<T>>);
+
 impl EdgeCase {
     /// The network over `T` with leak `alpha` (dyadic) and `activation`; inputs scaled by `scale`.
     pub fn cast<T: Real>(
@@ -166,7 +169,7 @@ impl EdgeCase {
         alpha: f64,
         activation: Activation,
         scale: f64,
-    ) -> Result<(Rnn<T>, DMatrix<T>, Vec<SamplePair<T>>)> {
+    ) -> Result<CastSetup<T>> {
         let net = self
             .net
             .map(|x| T::from_f64(*x))
