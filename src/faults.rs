@@ -70,6 +70,10 @@ faults! {
     EpropMissingDerivative => "eprop-missing-derivative", "rules::traces";
     /// Online RFLO uses the readout Cᵀ as its learning-signal feedback instead of the fixed R.
     RfloWrongFeedback => "rflo-wrong-feedback", "rules::traces";
+    /// RFLO's trace uses the linear derivative φ′ = 1 in place of φ′(u_t) (wrong only with tanh).
+    RfloLinearDerivative => "rflo-linear-derivative", "rules::traces";
+    /// e-prop's trace decays every unit by one shared factor (the mean of the per-unit decays).
+    EpropSharedDecay => "eprop-shared-decay", "rules::traces";
     /// The expected-update lag recursion S_m uses W instead of Wᵀ.
     ExpectedLagTranspose => "expected-lag-transpose", "rules::expected";
     /// The expected tBPTT update keeps one lag too many (truncation off by one).
@@ -145,6 +149,8 @@ impl Fault {
             Fault::TraceOneStepLate => &["P-RNN-7", "P-RNN-8", "P-RNN-11", "P-RNN-37"],
             Fault::RfloWrongFeedback => &["P-RNN-11", "P-RNN-35.a", "P-RNN-35.d"],
             Fault::LeakTwice => &["P-RNN-10.a"],
+            Fault::RfloLinearDerivative => &["EDGE-RNN-1"],
+            Fault::EpropSharedDecay => &["EDGE-RNN-2"],
             // Per-mode theory, ODE and gradient checks.
             Fault::ModeWrongPower => &["P-RNN-14.a"],
             Fault::ModeRfloUsesA => &["P-RNN-13"],
@@ -157,7 +163,7 @@ impl Fault {
             Fault::ExpectedTruncationOffByOne => &["P-RNN-7", "P-RNN-11", "P-RNN-13"],
             // Contrastive: every entry that fails with the fault at Test budget
             // (`tests/contrastive_faults.rs` checks the primary findings).
-            Fault::PhaseWeightImbalance => &["P-CL-13", "P-CL-18", "CL-T2"],
+            Fault::PhaseWeightImbalance => &["P-CL-13", "P-CL-18", "CL-T2", "EDGE-CL-1"],
             Fault::MissingImportanceWeight => &["P-CL-1", "P-CL-2", "P-CL-3", "P-CL-14"],
             Fault::EpBetaSignFlip => &["P-CL-8", "P-CL-8.b", "P-CL-10", "P-CL-12"],
             Fault::EpMissingInvBeta => &["P-CL-8", "P-CL-8.b"],

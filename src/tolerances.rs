@@ -435,6 +435,38 @@ pub const DETOUR_MIN_SLOWDOWN: f64 = 1.5;
 /// (a transpose, a sample mixed up, a missing 1/B) changes the numbers at O(1).
 pub const ORACLE_BATCH_F64_REL: f64 = 1e-10;
 
+// ---- Edges of the theorems (helper edges: src/lowrank/edges.rs, src/catalogue/edges.rs) ----
+
+/// EDGE-RNN-1, EDGE-RNN-2: the smallest accepted `‖(I − P)X‖_F / ‖X‖_F` of a change that must leave
+/// col(Rᵀ), P the projector onto col(Rᵀ). EDGE-RNN-2 computes it exactly over Q (any positive value
+/// is an escape; its exact excess-rank count is the primary finding). EDGE-RNN-1 computes it in
+/// 256-bit MPFR. Rounding alone leaves ~1e-75 (2⁻²⁵⁶ times the
+/// O(1) parameters, a few hundred operations); the smallest escape measured over the entry's 8
+/// test-budget setups is about 0.1. 1e-20 sits more than
+/// fifty decades above rounding and far below any real escape, so a trace that silently uses the
+/// linear derivative (change inside col(Rᵀ) to rounding) fails it.
+pub const EDGE_OUTSIDE_MIN: f64 = 1e-20;
+
+/// Unit tests of the entropy effective rank: the singular values of small exact-rank matrices come
+/// out of the f64 SVD with errors ~1e-16 of σ_1, which move `exp(H)` by ~1e-14 (a zero singular
+/// value computed as 1e-16 adds `−p ln p ≈ 4e-15`); 1e-9 is far above that and far below the
+/// distance 1 between the ranks compared.
+pub const EDGE_EFFECTIVE_RANK_ABS: f64 = 1e-9;
+
+/// EDGE-CL-1: |θ| counted as divergence on the Gaussian toy (m = 2, v = 1). Below the step-size
+/// threshold the stationary standard deviation of θ is ≤ ~10 (at the entry's η = 31/16: variance
+/// η²(ω₊²v + ω₋²)/(1 − c²) ≈ 62 with c = −15/16), so a stable run passes 10⁶ with probability far
+/// below 1e-6 (a 10⁵-σ excursion); just above (factor −17/16 per negative step) the mean passes it
+/// after ~230 negative steps.
+pub const EDGE_CL_DIVERGENCE_BOUND: f64 = 1e6;
+
+/// EDGE-CL-1: the measured growth of |θ| per negative step beyond the threshold must lie within
+/// this of the mean recursion's `|1 − ηω₋|` (= 17/16). From step 1000 on (500 negative steps at factor 17/16), |θ| is
+/// ~10¹³ times the O(1) noise each step adds, so the noise moves the measured factor by ~1e-13;
+/// 5e-3 is far above that and far below the miss of a 3 % weight error (factor 1.0006, off by
+/// 0.06) or of a step of the wrong size.
+pub const EDGE_CL_GROWTH_ABS: f64 = 5e-3;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -28,6 +28,7 @@ macro_rules! entry {
 pub(crate) use entry;
 
 pub mod contrastive;
+pub mod edges;
 pub mod experiments;
 pub mod lowrank;
 pub mod modes;
@@ -123,6 +124,7 @@ pub fn all() -> Vec<Entry> {
     v.extend(rnn::entries());
     v.extend(modes::entries());
     v.extend(lowrank::entries());
+    v.extend(edges::entries());
     v.extend(study::entries());
     v.extend(experiments::entries());
     v.extend(contrastive::entries());

@@ -20,6 +20,7 @@
 use crate::faults::{self, Fault};
 
 pub mod driver;
+pub mod edges;
 pub mod estimators;
 pub mod experiments;
 #[cfg(feature = "rug")]

@@ -15,6 +15,7 @@
 //!
 //! The student–teacher experiment of `docs/theory/linear-rnn.md#experiments` is in [`experiment`].
 pub mod cases;
+pub mod edges;
 pub mod experiment;
 pub mod rank_performance;
 

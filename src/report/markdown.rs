@@ -120,6 +120,7 @@ pub fn markdown(r: &Report, figures: &[(String, String)]) -> String {
         }
         let _ = writeln!(out, "\n</details>\n");
     }
+    out.push_str(&super::edges::section(r));
     if let Some(rows) = &r.power {
         let _ = writeln!(out, "## Check power\n");
         let _ = writeln!(

@@ -2,6 +2,7 @@
 //! (ARCHITECTURE.md).
 
 pub mod claims;
+pub mod edges;
 pub mod figures;
 mod markdown;
 pub mod power;

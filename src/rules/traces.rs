@@ -57,6 +57,7 @@ fn add_rows_scaled<T: Real>(acc: &mut DMatrix<T>, sig: &DVector<T>, e: &DMatrix<
 fn run<T: Real>(
     s: &Sample<T>,
     feedback: &DMatrix<T>,
+    linear_derivative: bool,
     mut decay: impl FnMut(usize, &mut DVector<T>),
 ) -> (DMatrix<T>, DMatrix<T>) {
     let (n, d) = (s.net.n(), s.net.d());
@@ -67,7 +68,11 @@ fn run<T: Real>(
     let (mut lam, mut gain, mut sig) = (DVector::zeros(n), DVector::zeros(n), DVector::zeros(n));
     for t in 1..=s.xs.len() {
         decay(t, &mut lam);
-        gain.copy_from(&s.traj.dphi[t - 1]);
+        if linear_derivative {
+            gain.fill(T::one());
+        } else {
+            gain.copy_from(&s.traj.dphi[t - 1]);
+        }
         if !alpha.is_one() {
             gain *= alpha.clone();
         }
@@ -89,7 +94,10 @@ pub(super) fn rflo<T: Real>(s: &Sample<T>, r: &DMatrix<T>, w_hat: &T) -> (DMatri
     } else {
         r
     };
-    run(s, feedback, |_, lam| lam.fill(w_hat.clone()))
+    let linear_derivative = faults::active(Fault::RfloLinearDerivative);
+    run(s, feedback, linear_derivative, |_, lam| {
+        lam.fill(w_hat.clone())
+    })
 }
 
 /// e-prop (linear-rate form) with learning-signal feedback F (R or A).
@@ -97,8 +105,9 @@ pub(super) fn eprop<T: Real>(s: &Sample<T>, f: &DMatrix<T>) -> (DMatrix<T>, DMat
     let alpha = s.net.alpha().clone();
     let one_minus_alpha = T::one() - alpha.clone();
     let no_derivative = faults::active(Fault::EpropMissingDerivative);
+    let shared = faults::active(Fault::EpropSharedDecay);
     let w = s.net.w();
-    run(s, f, |t, lam| {
+    run(s, f, false, |t, lam| {
         let dphi = &s.traj.dphi[t - 1];
         for (i, l) in lam.iter_mut().enumerate() {
             let slope = if no_derivative {
@@ -107,6 +116,11 @@ pub(super) fn eprop<T: Real>(s: &Sample<T>, f: &DMatrix<T>) -> (DMatrix<T>, DMat
                 dphi[i].clone() * w[(i, i)].clone()
             };
             *l = one_minus_alpha.clone() + alpha.clone() * slope;
+        }
+        if shared {
+            let mean =
+                lam.iter().fold(T::zero(), |a, l| a + l.clone()) / T::from_i64(lam.len() as i64);
+            lam.fill(mean);
         }
     })
 }

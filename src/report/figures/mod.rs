@@ -3,12 +3,14 @@
 //! Each figure is data ([`Figure`]) built by a function of the budget, then rendered by
 //! [`render_svg`]; the data is testable without looking at pictures.
 mod contrastive;
+mod edges;
 mod gradcheck;
 mod lowrank;
 mod modes;
 pub mod study;
 
 pub use contrastive::{cl_trajectories, ep_bias_vs_beta};
+pub use edges::{rflo_outside_vs_scale, rflo_rank_vs_scale};
 pub use gradcheck::gradcheck_steps;
 pub use lowrank::rank_spectra;
 pub use modes::{detour_loss, phase_portrait, rates_vs_s};
@@ -445,6 +447,8 @@ pub fn builders() -> Vec<Builder> {
         phase_portrait,
         detour_loss,
         rank_spectra,
+        rflo_rank_vs_scale,
+        rflo_outside_vs_scale,
         detour_times,
         study_rank_spectra,
         ep_bias_vs_beta,
