@@ -55,12 +55,13 @@ pub fn check_dims(name: &str, dims: &[(&str, usize)]) -> Result<()> {
 /// first two need the `rug` feature; without it everything runs in f64).
 macro_rules! in_kind {
     ($arith:expr, $f:ident, $($arg:expr),*) => {{
-        use $crate::oracle::limits::Arithmetic as __Arith;
         match $arith {
             #[cfg(feature = "rug")]
-            __Arith::ExactRational => $f::<$crate::scalar::Rational>($($arg),*),
+            $crate::oracle::limits::Arithmetic::ExactRational => {
+                $f::<$crate::scalar::Rational>($($arg),*)
+            }
             #[cfg(feature = "rug")]
-            __Arith::Mpfr256 => {
+            $crate::oracle::limits::Arithmetic::Mpfr256 => {
                 $crate::scalar::with_precision(256, || $f::<$crate::scalar::Mpfr>($($arg),*))?
             }
             _ => $f::<f64>($($arg),*),
