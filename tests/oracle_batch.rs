@@ -255,7 +255,7 @@ fn cli_refuses_bad_batches_with_exit_2() {
     for (batch, needle) in [
         ("0", "integer >= 1"),
         ("100000", "--max-batch"),
-        ("-1", "batch must be"),
+        ("-1", "key \"batch\": expected integer >= 1"),
     ] {
         let cfg = dir.join(format!("b{batch}.json"));
         std::fs::write(
