@@ -69,19 +69,7 @@ fn sample_in<T: Real>(
     xs: &Sequence<f64>,
     detail: Detail,
 ) -> Result<Fixture> {
-    let f = |x: &f64| T::from_f64(*x);
-    let (student, teacher) = (p.student.map(f), p.teacher.map(f));
-    let xs = inputs::cast::<T>(xs);
-    let targets = teacher.forward(&xs)?.y;
-    let q = Problem {
-        student,
-        teacher,
-        feedback: p.feedback.map(T::from_f64),
-        w_hat: T::from_f64(p.w_hat),
-        xs,
-        targets,
-        tbptt_k: p.tbptt_k.clone(),
-    };
+    let q = p.cast::<T>(xs)?;
     reference::fixture_detail(&c.name, &c.description, &q, lro_settings(c), detail)
 }
 

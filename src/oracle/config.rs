@@ -14,7 +14,7 @@ use super::limits::{Arithmetic, Limits};
 use super::presets::{marschall2020, murray2019};
 use super::reference::{self, Problem};
 use crate::error::{LroError, Result};
-use crate::rnn::{Activation, InstanceSpec, Rnn, inputs};
+use crate::rnn::{Activation, InstanceSpec, Rnn};
 use crate::scalar::Real;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -246,19 +246,7 @@ fn lro_problem(c: &LroConfig) -> Result<Problem<f64>> {
 }
 
 fn lro_in<T: Real>(c: &LroConfig, p: &Problem<f64>) -> Result<Fixture> {
-    let f = |x: &f64| T::from_f64(*x);
-    let (student, teacher) = (p.student.map(f), p.teacher.map(f));
-    let xs = inputs::cast::<T>(&p.xs);
-    let targets = teacher.forward(&xs)?.y;
-    let q = Problem {
-        student,
-        teacher,
-        feedback: p.feedback.map(T::from_f64),
-        w_hat: T::from_f64(p.w_hat),
-        xs,
-        targets,
-        tbptt_k: p.tbptt_k.clone(),
-    };
+    let q = p.cast::<T>(&p.xs)?;
     reference::fixture(&c.name, &c.description, &q, lro_settings(c))
 }
 

@@ -35,6 +35,26 @@ pub struct Problem<T: Real> {
     pub tbptt_k: Vec<usize>,
 }
 
+impl Problem<f64> {
+    /// The problem in number kind `T` on inputs `xs` (the drawn f64 values converted exactly), its
+    /// targets recomputed by the teacher in `T`.
+    pub fn cast<T: Real>(&self, xs: &Sequence<f64>) -> Result<Problem<T>> {
+        let f = |x: &f64| T::from_f64(*x);
+        let teacher = self.teacher.map(f);
+        let xs = crate::rnn::inputs::cast::<T>(xs);
+        let targets = teacher.forward(&xs)?.y;
+        Ok(Problem {
+            student: self.student.map(f),
+            teacher,
+            feedback: self.feedback.map(T::from_f64),
+            w_hat: T::from_f64(self.w_hat),
+            xs,
+            targets,
+            tbptt_k: self.tbptt_k.clone(),
+        })
+    }
+}
+
 impl<T: Real> Problem<T> {
     /// The rules exported, with their group names.
     pub fn rules(&self) -> Vec<(String, Rule<T>)> {
