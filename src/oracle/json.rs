@@ -156,18 +156,21 @@ pub struct JsonCandidate {
     pub tensors: BTreeMap<String, RawTensor>,
 }
 
+/// A serde error in words; a syntax error in a text holding NaN or Infinity names those.
+fn json_error(text: &str, e: serde_json::Error) -> Malformed {
+    if e.is_syntax() && (text.contains("NaN") || text.contains("Infinity")) {
+        Malformed(format!(
+            "the candidate contains NaN or Infinity, a non-finite value that JSON cannot hold \
+             ({e}); fix the computation that produced it"
+        ))
+    } else {
+        Malformed(e.to_string())
+    }
+}
+
 /// Parses a candidate JSON file; the error names what is wrong (unknown key, bad entry, NaN).
 pub fn read_candidate(text: &str) -> std::result::Result<JsonCandidate, Malformed> {
-    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
-        if e.is_syntax() && (text.contains("NaN") || text.contains("Infinity")) {
-            format!(
-                "the candidate contains NaN or Infinity, a non-finite value that JSON cannot \
-                 hold ({e}); fix the computation that produced it"
-            )
-        } else {
-            format!("{e}")
-        }
-    })?;
+    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| json_error(text, e))?;
     if !value.is_object() {
         return Err(format!(
             "the top level is {}, not an object; a candidate is an object \
@@ -177,16 +180,7 @@ pub fn read_candidate(text: &str) -> std::result::Result<JsonCandidate, Malforme
         )
         .into());
     }
-    let file: CandidateFile = serde_json::from_value(value).map_err(|e| {
-        if e.is_syntax() && (text.contains("NaN") || text.contains("Infinity")) {
-            format!(
-                "the candidate contains NaN or Infinity, a non-finite value that JSON cannot \
-                 hold ({e}); fix the computation that produced it"
-            )
-        } else {
-            format!("{e}")
-        }
-    })?;
+    let file: CandidateFile = serde_json::from_value(value).map_err(|e| json_error(text, e))?;
     let mut tensors = BTreeMap::new();
     for (name, t) in file.tensors {
         let mut data = Vec::new();
