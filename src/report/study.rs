@@ -191,24 +191,12 @@ fn grid_verdict(out: &mut String, a: &Analysis, points: usize) {
     );
     let _ = writeln!(out, "|---|---|---|---|---|---|---|");
     for c in a.closest(5) {
-        let cells: Vec<String> = c
-            .rules
-            .iter()
-            .map(|r| {
-                format!(
-                    "{}/{}{}",
-                    r.converged,
-                    r.runs,
-                    if r.consistent { " ✓" } else { "" }
-                )
-            })
-            .collect();
         let _ = writeln!(
             out,
             "| `{}` | {} | {} | {:.2} |",
             c.point,
             c.criterion,
-            cells.join(" | "),
+            c.count_cells(),
             c.distance
         );
     }

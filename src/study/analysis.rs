@@ -109,6 +109,22 @@ pub struct PointCount {
     pub distance: f64,
 }
 
+impl PointCount {
+    /// The per-rule cells of a table row: `converged/runs`, with ✓ where the count is consistent
+    /// with the paper's.
+    pub fn count_cells(&self) -> String {
+        let cells: Vec<String> = self
+            .rules
+            .iter()
+            .map(|r| {
+                let mark = if r.consistent { " ✓" } else { "" };
+                format!("{}/{}{mark}", r.converged, r.runs)
+            })
+            .collect();
+        cells.join(" | ")
+    }
+}
+
 /// The accuracy of [`predict_failure`] for one rule.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Prediction {

@@ -47,24 +47,12 @@ impl Analysis {
         );
         let _ = writeln!(out, "|---|---|---|---|---|---|---|");
         for c in self.closest(10) {
-            let cells: Vec<String> = c
-                .rules
-                .iter()
-                .map(|r| {
-                    format!(
-                        "{}/{}{}",
-                        r.converged,
-                        r.runs,
-                        if r.consistent { " ✓" } else { "" }
-                    )
-                })
-                .collect();
             let _ = writeln!(
                 out,
                 "| {} | {} | {} | {:.2} |",
                 c.point,
                 c.criterion,
-                cells.join(" | "),
+                c.count_cells(),
                 c.distance
             );
         }
