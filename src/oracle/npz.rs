@@ -236,6 +236,7 @@ pub struct NpyArray {
 /// `b1`, `U`; either byte order; C or Fortran order).
 pub fn parse_npy(b: &[u8]) -> std::result::Result<NpyArray, Malformed> {
     use npyz::{DType, NpyFile, NpyHeader, Order, TypeChar};
+    precheck_header(b)?;
     let mut cursor = std::io::Cursor::new(b);
     let header = NpyHeader::from_reader(&mut cursor)
         .map_err(|e| format!("not a readable .npy array ({e})"))?;
@@ -304,6 +305,72 @@ pub fn parse_npy(b: &[u8]) -> std::result::Result<NpyArray, Malformed> {
         shape,
         data,
     })
+}
+
+/// Refuses a header whose shape has more entries, or whose `U` dtype more bytes per entry, than
+/// `usize` holds, before `npyz` multiplies them unchecked (an overflow panic in builds with
+/// overflow checks). Anything it cannot read is left to `npyz`, which reports it.
+fn precheck_header(b: &[u8]) -> std::result::Result<(), Malformed> {
+    let Some(major) = b.get(6).copied() else {
+        return Ok(());
+    };
+    let (start, len) = match major {
+        1 => (
+            10usize,
+            b.get(8..10)
+                .map(|x| u16::from_le_bytes([x[0], x[1]]) as usize),
+        ),
+        _ => (
+            12,
+            b.get(8..12)
+                .map(|x| u32::from_le_bytes([x[0], x[1], x[2], x[3]]) as usize),
+        ),
+    };
+    let Some(text) = len
+        .and_then(|len| b.get(start..start.checked_add(len)?))
+        .and_then(|h| std::str::from_utf8(h).ok())
+    else {
+        return Ok(());
+    };
+    let too_big = |what: String| Err(Malformed::from(what));
+    if let Some(dims) = text
+        .split_once("'shape'")
+        .and_then(|(_, rest)| rest.split_once('(')?.1.split_once(')'))
+        .map(|(inside, _)| inside)
+    {
+        let mut count: Option<u64> = Some(1);
+        for d in dims.split(',').map(str::trim).filter(|d| !d.is_empty()) {
+            if let Ok(d) = d.parse::<u64>() {
+                count = count.and_then(|c| c.checked_mul(d));
+            }
+        }
+        if count.is_none_or(|c| usize::try_from(c).is_err()) {
+            return too_big(format!(
+                "the .npy shape ({dims}) has more entries than memory can hold"
+            ));
+        }
+    }
+    if let Some(width) = text
+        .split_once("'descr'")
+        .and_then(|(_, rest)| rest.split_once('\'')?.1.split_once('\''))
+        .and_then(|(descr, _)| descr.split_once('U'))
+        .map(|(_, rest)| {
+            rest.chars()
+                .take_while(char::is_ascii_digit)
+                .collect::<String>()
+        })
+        .filter(|w| !w.is_empty())
+    {
+        let fits = width
+            .parse::<u64>()
+            .ok()
+            .and_then(|w| w.checked_mul(4))
+            .is_some_and(|bytes| usize::try_from(bytes).is_ok());
+        if !fits {
+            return too_big(format!("the .npy dtype U{width} is too wide"));
+        }
+    }
+    Ok(())
 }
 
 fn conv<T: Into<i64>>(v: Vec<T>) -> Vec<i64> {
