@@ -402,11 +402,6 @@ pub const STUDY_SADDLE_GAIN: f64 = 0.1;
 /// step, far below the 1e-2 L_0 a converging run still has to lose.
 pub const STUDY_SETTLE_FRACTION: f64 = 1e-3;
 
-/// Eigenvalues of the per-mode Jacobian M below this fraction of its largest are the zero
-/// eigenvalue along the manifold's tangent (exactly 0 in real arithmetic; rounding leaves about
-/// 1e-16 relative), not a rate: the failure predictor skips them.
-pub const STUDY_ZERO_EIGEN_REL: f64 = 1e-9;
-
 /// Agreement of the study's exact binomial (Clopper–Pearson) interval ends with reference values
 /// quoted to 7 digits (R's `binom.test`): half a unit in the last quoted digit, rounded up. The
 /// bisection itself is exact to ~1e-16 and the f64 binomial sums to ~1e-14.

@@ -10,7 +10,8 @@ use lro::study::{
     Class, Criterion, ModeState, Point, RULES, RunRecord, classify, run_one, selected,
 };
 use lro::tolerances::{
-    DETOUR_MIN_SLOWDOWN, DETOUR_REACH_FRACTION, STUDY_BINOMIAL_REFERENCE_ABS, STUDY_SETTLE_FRACTION,
+    DETOUR_MIN_SLOWDOWN, DETOUR_REACH_FRACTION, F64_IDENTITY_REL, STUDY_BINOMIAL_REFERENCE_ABS,
+    STUDY_SETTLE_FRACTION,
 };
 use std::path::PathBuf;
 
@@ -337,4 +338,100 @@ fn committed_full_grid_is_complete() {
     }
     assert_eq!(info.runs, (g.points.len() * RULES.len()) as u64 * g.seeds);
     assert_eq!(info.grid, "full");
+}
+
+/// The forecast is the per-mode theory iterated; where that theory is exact (an aligned student,
+/// o ≥ m, expected updates) it must reproduce the network's own loss ratios. An off-by-one in the
+/// horizon, a wrong sign or a missing mode in the forecast breaks the match.
+#[test]
+fn forecast_reproduces_an_aligned_network_run() {
+    use lro::rnn::{Rnn, StudentTeacher};
+    use lro::rules::{Loss, Rule};
+    use lro::study::{draw, forecast, mode_states};
+    use lro::train::{self, Recording, Schedule, TrainConfig, Updates};
+    use nalgebra::DMatrix;
+    let mut p = Point::base(200);
+    p.o = 4;
+    p.horizon = 6;
+    p.eta = 0.03;
+    let dr = draw(&p, 3).unwrap();
+    let teacher = dr.st.teacher.clone();
+    // The teacher's hidden directions p_i = B* v_i (b*_i = 1); an aligned student puts its own
+    // (a_i, b_i, w_i) on them.
+    let (a, b, w) = (
+        [0.3, -0.2, 0.25, 0.4],
+        [0.35, 0.3, 0.2, 0.3],
+        [0.1, -0.2, 0.0, 0.3],
+    );
+    let (mut sa, mut sw, mut sb) = (
+        DMatrix::zeros(p.o, p.n),
+        DMatrix::zeros(p.n, p.n),
+        DMatrix::zeros(p.n, p.d),
+    );
+    for i in 0..p.modes {
+        let vi = dr.v.column(i).into_owned();
+        let pi = teacher.b() * &vi;
+        let ui = dr.u.column(i % p.o).into_owned();
+        sa += a[i] * &ui * pi.transpose();
+        sw += w[i] * &pi * pi.transpose();
+        sb += b[i] * &pi * vi.transpose();
+    }
+    let student = Rnn::new(sa, sw, sb).unwrap();
+    let st = StudentTeacher::new(student.clone(), teacher).unwrap();
+    for (name, rule) in [("bptt", Rule::Bptt), ("tbptt:1", Rule::Tbptt { k: 1 })] {
+        let mut cfg = TrainConfig::new(
+            rule,
+            Updates::Expected,
+            Loss::Final,
+            p.horizon,
+            p.steps,
+            Schedule::Constant(p.eta),
+        );
+        cfg.record = Recording {
+            every: p.steps / 20,
+            loss: true,
+            alignment: None,
+            params: false,
+        };
+        let res = train::train(&st, &cfg).unwrap();
+        let loss0 = res.checkpoints[0].loss.unwrap();
+        let start = mode_states(&p, &dr, &student);
+        for (m, ((ai, bi), wi)) in start.iter().zip(a.iter().zip(&b).zip(&w)) {
+            let close = |x: f64, y: f64| (x - y).abs() <= F64_IDENTITY_REL;
+            assert!(
+                close(m.a, *ai) && close(m.b, *bi) && close(m.w, *wi),
+                "{m:?}"
+            );
+        }
+        let rec = RunRecord {
+            point: p.key(),
+            rule: name.into(),
+            seed: 3,
+            loss0,
+            ratios: vec![],
+            diverged_at: None,
+            radius_end: 0.0,
+            start,
+            end: vec![],
+            spectrum: vec![],
+        };
+        let fc = forecast(&rec);
+        for (&(num, den), got) in lro::study::CHECKPOINTS.iter().zip(&fc.ratios) {
+            let step = p.steps * num / den;
+            let want = res
+                .checkpoints
+                .iter()
+                .find(|c| c.step == step)
+                .and_then(|c| c.loss)
+                .unwrap()
+                / loss0;
+            let got = got.expect("the forecast stays finite");
+            let rel = (got - want).abs() / want;
+            println!("{name} step {step}: network {want:e}, forecast {got:e}, rel {rel:e}");
+            assert!(
+                rel < F64_IDENTITY_REL,
+                "{name} step {step}: {got} vs {want}"
+            );
+        }
+    }
 }

@@ -321,9 +321,10 @@ pub fn section(budget: Budget, out: &Path, threads: usize) -> String {
     let sel = analyse_tallies(&tally::tally(&records), &crit);
     let _ = writeln!(
         md,
-        "Failure predicted from the initial condition alone (per teacher mode: the landing point \
-         on the optimal manifold and the discrete step's stability there; `[derived]`), against \
-         the simulations at the selected setting, seeds 0–39:\n"
+        "Failure predicted from the initial condition alone (every teacher mode's starting \
+         parameters iterated through the discrete per-mode map of the run's rule, horizon, rate \
+         and step count, the summed per-mode loss judged by the same criterion; `[derived]`), \
+         against the simulations at the selected setting, seeds 0–39:\n"
     );
     prediction_table(&mut md, &sel.prediction);
     // 2. At the full budget, the quick grid run here: its verdict, prediction accuracy and heat

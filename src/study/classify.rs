@@ -1,7 +1,9 @@
 //! Judging runs: the convergence criterion ([`Criterion`]), why a run did not converge in the terms
 //! of the per-mode theory ([`classify`]), and the failure predicted from the initial condition
-//! alone ([`predict_failure`]).
+//! alone ([`forecast`], [`predict_failure`]).
 use super::{CHECKPOINTS, ModeState, RunRecord, W_STAR};
+use crate::modes::{Horizon, ModeRule};
+use crate::rnn::Mode;
 use crate::tolerances;
 use serde::Serialize;
 use std::fmt;
@@ -135,68 +137,146 @@ fn key_value(key: &str, name: &str) -> f64 {
         .unwrap_or(f64::NAN)
 }
 
-/// The landing point s on the optimal manifold predicted for one mode from its start (derived for
-/// this project, `docs/theory/modes.md`): BPTT conserves `a² − b²`, one-step tBPTT conserves
-/// `a² − b² − w²`, so `s² = (D + √(D² + 4c*²))/2` with `D = a_0² − b_0²` (BPTT) or
-/// `D = a_0² − b_0² − w_0² + w*²` (tBPTT). RFLO and e-prop conserve neither; the BPTT value is used
-/// as an approximation, on the branch `sgn(s) = sgn(â)` where RFLO settles.
-fn landing(rule: &str, m: &ModeState, w_star: f64) -> f64 {
-    let c_star: f64 = 1.0;
-    let d = if rule.starts_with("tbptt") {
-        m.a * m.a - m.b * m.b - m.w * m.w + w_star * w_star
-    } else {
-        m.a * m.a - m.b * m.b
-    };
-    let s = ((d + (d * d + 4.0 * c_star * c_star).sqrt()) / 2.0).sqrt();
-    if has_feedback(rule) && m.a_hat < 0.0 {
-        -s
-    } else {
-        s
+/// The learning rate of step k (0-based) at a point key: `η` for `sched=const`, `η k0/(k0 + k)`
+/// for `sched=decay{k0}` (the schedule of `crate::train::Schedule`).
+fn rate(key: &str, k: usize) -> f64 {
+    let eta = key_value(key, "eta");
+    let sched = key
+        .split(' ')
+        .find_map(|kv| kv.strip_prefix("sched="))
+        .unwrap_or("");
+    match sched.strip_prefix("decay").map(str::parse::<f64>) {
+        None => eta,
+        Some(Ok(k0)) => eta * k0 / (k0 + k as f64),
+        Some(Err(_)) => f64::NAN,
     }
 }
 
-/// Predicts from the initial condition alone whether a run fails under `crit` (derived for this
-/// project from the per-mode theory, `docs/theory/modes.md`; the per-mode picture is exact only for
-/// the data-aligned case o ≥ m, and approximate otherwise). For every teacher mode: predict its
-/// landing point s (`landing`), take the eigenvalues λ of the Jacobian M there (the analytic
-/// `M_BPTT`, `M_tBPTT`, `M_RFLO`; e-prop as RFLO with ŵ = w*, an approximation), and predict a
-/// failure when the discrete step `δ ← (1 − ηλ) δ` is unstable for some nonzero λ
-/// (`|1 − ηλ| ≥ 1`: divergence, or the unstable branch) or too slow
-/// (`|1 − ηλ|^{2k} > fit` at the criterion's step k).
+/// The per-mode rule that stands for a study rule on one teacher mode. RFLO is exact
+/// (`â` is the mode's feedback gain); e-prop is approximated as RFLO with `ŵ = w*` (its trace
+/// decays with the student's own recurrence, which tends to w*).
+fn mode_rule(rule: &str, m: &ModeState, w_hat: f64, w_star: f64) -> ModeRule<f64> {
+    match rule {
+        "bptt" => ModeRule::Bptt,
+        "tbptt:1" => ModeRule::Tbptt { k: 1 },
+        "rflo" => ModeRule::Rflo {
+            a_hat: m.a_hat,
+            w_hat,
+        },
+        _ => ModeRule::Rflo {
+            a_hat: m.a_hat,
+            w_hat: w_star,
+        },
+    }
+}
+
+/// What the per-mode theory forecasts for one run from its initial condition alone: the summed
+/// per-mode loss ratio `Σ_i L_i(k) / Σ_i L_i(0)` at each of the [`CHECKPOINTS`] (`None` once the
+/// forecast diverged).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Forecast {
+    /// Forecast `L_k / L_0` at the [`CHECKPOINTS`].
+    pub ratios: Vec<Option<f64>>,
+}
+
+impl Forecast {
+    /// Whether the forecast fails `crit` (above its fit at its checkpoint, or diverged).
+    pub fn fails(&self, crit: &Criterion) -> bool {
+        !self
+            .ratios
+            .get(crit.at)
+            .copied()
+            .flatten()
+            .is_some_and(|x| x <= crit.fit)
+    }
+}
+
+/// Forecasts a run from its initial condition alone (derived for this project from the per-mode
+/// theory, `docs/theory/modes.md#finite-t-sums`): every teacher mode's effective parameters at the
+/// start (`RunRecord::start`) are iterated through the discrete per-mode map
+/// `θ ← θ − η_k Δθ` with the finite-horizon update of the run's rule, horizon T, rate schedule and
+/// step count K, and the per-mode losses `L_T = ½ Σ_{k<T} g_k²` are summed at the checkpoints. The
+/// per-mode picture is exact only for the data-aligned case (o ≥ m, aligned student); here the
+/// student starts random, so this is a forecast whose accuracy the study measures. It keeps the
+/// nonlinearity the linearisation at the landing point loses: a step size past the landing point's
+/// stability edge `2/λ_max(M)` can still settle on a small period-2 orbit whose loss passes the
+/// criterion.
+pub fn forecast(r: &RunRecord) -> Forecast {
+    let (steps, horizon, w_hat) = (
+        key_value(&r.point, "K"),
+        key_value(&r.point, "T"),
+        key_value(&r.point, "what"),
+    );
+    let none = Forecast {
+        ratios: vec![None; CHECKPOINTS.len()],
+    };
+    if !(steps.is_finite() && horizon.is_finite() && horizon >= 1.0 && steps >= 0.0) {
+        return none;
+    }
+    let (steps, horizon) = (steps as usize, horizon as usize);
+    let total = |modes: &[Mode<f64>]| -> Option<f64> {
+        modes.iter().zip(W_STAR).try_fold(0.0, |s, (m, ws)| {
+            let l =
+                crate::modes::loss(m, &Mode::new(1.0, 1.0, ws), Horizon::Finite(horizon)).ok()?;
+            l.is_finite().then_some(s + l)
+        })
+    };
+    let rules: Vec<ModeRule<f64>> = r
+        .start
+        .iter()
+        .zip(W_STAR)
+        .map(|(m, ws)| mode_rule(&r.rule, m, w_hat, ws))
+        .collect();
+    let mut modes: Vec<Mode<f64>> = r.start.iter().map(|m| Mode::new(m.a, m.b, m.w)).collect();
+    let Some(l0) = total(&modes).filter(|l| *l > 0.0) else {
+        return none;
+    };
+    let at: Vec<usize> = CHECKPOINTS
+        .iter()
+        .map(|&(num, den)| steps * num / den)
+        .collect();
+    let mut ratios = vec![None; CHECKPOINTS.len()];
+    // Fills the checkpoints at steps `from..=to` with the current state's ratio.
+    let fill = |ratios: &mut Vec<Option<f64>>, modes: &[Mode<f64>], from: usize, to: usize| {
+        let ratio = total(modes).map(|l| l / l0);
+        for (slot, s) in ratios.iter_mut().zip(&at) {
+            if (from..=to).contains(s) {
+                *slot = ratio;
+            }
+        }
+    };
+    fill(&mut ratios, &modes, 0, 0);
+    for k in 0..steps {
+        let eta = rate(&r.point, k);
+        let mut moved = false;
+        for ((m, rule), ws) in modes.iter_mut().zip(&rules).zip(W_STAR) {
+            let teacher = Mode::new(1.0, 1.0, ws);
+            let Ok(d) = crate::modes::update_finite_sum(rule, m, &teacher, horizon) else {
+                return Forecast { ratios };
+            };
+            let next = Mode::new(m.a - eta * d.a, m.b - eta * d.b, m.w - eta * d.w);
+            let bad = [next.a, next.b, next.w]
+                .iter()
+                .any(|x| !(x.abs() <= tolerances::STUDY_DIVERGENCE_BOUND));
+            if bad {
+                return Forecast { ratios };
+            }
+            moved |= next != *m;
+            *m = next;
+        }
+        if !moved {
+            // A fixed point in f64: every later checkpoint sees this state.
+            fill(&mut ratios, &modes, k + 1, steps);
+            return Forecast { ratios };
+        }
+        fill(&mut ratios, &modes, k + 1, k + 1);
+    }
+    Forecast { ratios }
+}
+
+/// Predicts from the initial condition alone whether a run fails under `crit`: the per-mode
+/// [`forecast`] fails it. For many criteria, compute the [`Forecast`] once and ask
+/// [`Forecast::fails`].
 pub fn predict_failure(r: &RunRecord, crit: &Criterion) -> bool {
-    use crate::modes::ModeRule;
-    use crate::modes::jacobian::{analytic_m, eigenvalues};
-    let eta = key_value(&r.point, "eta");
-    let steps = key_value(&r.point, "K");
-    let w_hat = key_value(&r.point, "what");
-    let (num, den) = CHECKPOINTS[crit.at.min(CHECKPOINTS.len() - 1)];
-    let k = steps * num as f64 / den as f64;
-    r.start.iter().enumerate().any(|(i, m)| {
-        let w_star = W_STAR[i];
-        let teacher = crate::rnn::Mode::new(1.0, 1.0, w_star);
-        let rule = match r.rule.as_str() {
-            "bptt" => ModeRule::Bptt,
-            "tbptt:1" => ModeRule::Tbptt { k: 1 },
-            "rflo" => ModeRule::Rflo {
-                a_hat: m.a_hat,
-                w_hat,
-            },
-            _ => ModeRule::Rflo {
-                a_hat: m.a_hat,
-                w_hat: w_star,
-            },
-        };
-        let s = landing(&r.rule, m, w_star);
-        let Ok(mm) = analytic_m(&rule, &s, &teacher) else {
-            return true;
-        };
-        let eigs = eigenvalues(&mm);
-        let scale = eigs.iter().map(|z| z.norm()).fold(0.0, f64::max);
-        eigs.iter()
-            .filter(|z| z.norm() > tolerances::STUDY_ZERO_EIGEN_REL * scale)
-            .any(|z| {
-                let factor = num_complex::Complex::new(1.0 - eta * z.re, -eta * z.im).norm();
-                factor >= 1.0 || factor.powf(2.0 * k) > crit.fit
-            })
-    })
+    forecast(r).fails(crit)
 }

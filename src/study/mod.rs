@@ -47,7 +47,7 @@ pub mod run;
 pub mod sweep;
 pub mod tally;
 
-pub use classify::{Class, Criterion, classify, predict_failure};
+pub use classify::{Class, Criterion, Forecast, classify, forecast, predict_failure};
 pub use point::{AXES, FeedbackDist, Point, UpdateKind};
 pub use run::{
     CHECKPOINTS, Draw, ModeState, RunRecord, draw, mode_states, rule, run_many, run_one,

@@ -98,9 +98,12 @@ pub fn rule(name: &str, p: &Point, dr: &Draw) -> Result<Rule<f64>> {
 }
 
 /// A student's effective parameters along one teacher mode i (the alignment-free reading of
-/// `docs/theory/modes.md`): with `v_i` the mode's input direction and `u` its output direction,
-/// `b = ‖B v_i‖`, `c = uᵀ A B v_i`, `w = uᵀ A W B v_i / c`, `a = c / b`, and the feedback gain
-/// along the same hidden direction `â = uᵀ R B v_i / b`.
+/// `docs/theory/modes.md`): with `v_i` the mode's input direction, `u` its output direction and
+/// `p = B v_i / ‖B v_i‖` the hidden direction the input drives, `b = ‖B v_i‖`, `a = uᵀ A p`,
+/// `c = ab = uᵀ A B v_i`, the recurrence along p `w = pᵀ W p` (the Rayleigh quotient: exactly the
+/// mode's eigenvalue when p is an eigenvector of W, as in an aligned student, and bounded by ‖W‖
+/// for any student, unlike `uᵀ A W B v_i / c`, which blows up as c → 0 at a small random init),
+/// and the feedback gain along p, `â = uᵀ R p`.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ModeState {
     /// Effective readout gain a.
@@ -109,7 +112,7 @@ pub struct ModeState {
     pub b: f64,
     /// Effective product c = ab.
     pub c: f64,
-    /// Effective recurrent eigenvalue w (0 when c = 0).
+    /// Recurrence along the mode's hidden direction, `w = pᵀ W p` (0 when `B v_i = 0`).
     pub w: f64,
     /// Feedback gain â along the mode's hidden direction.
     pub a_hat: f64,
@@ -124,14 +127,14 @@ pub fn mode_states(p: &Point, dr: &Draw, net: &Rnn<f64>) -> Vec<ModeState> {
             let h = net.b() * &vi;
             let b = h.norm();
             let c = (ui.transpose() * net.a() * &h)[(0, 0)];
-            let cw = (ui.transpose() * net.a() * net.w() * &h)[(0, 0)];
+            let hwh = (h.transpose() * net.w() * &h)[(0, 0)];
             let fb = (ui.transpose() * &dr.feedback * &h)[(0, 0)];
             let finite = |x: f64| if x.is_finite() { x } else { 0.0 };
             ModeState {
                 a: finite(if b > 0.0 { c / b } else { 0.0 }),
                 b: finite(b),
                 c: finite(c),
-                w: finite(if c != 0.0 { cw / c } else { 0.0 }),
+                w: finite(if b > 0.0 { hwh / (b * b) } else { 0.0 }),
                 a_hat: finite(if b > 0.0 { fb / b } else { 0.0 }),
             }
         })

@@ -2,7 +2,7 @@
 //! the failure classes and the confusion counts of the initial-condition prediction. Everything the
 //! analysis reports is a sum of tallies, so a tally file (`tallies.csv`, a few hundred bytes per
 //! point and rule) is the small, committable results file of a sweep whose run cache is megabytes.
-use super::{Class, Criterion, RULES, Result, RunRecord, StudyError, classify, predict_failure};
+use super::{Class, Criterion, RULES, Result, RunRecord, StudyError, classify, forecast};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -74,13 +74,14 @@ pub fn tally(records: &[RunRecord]) -> Vec<Tally> {
                 judged: vec![Judged::default(); crits.len()],
             });
         t.runs += 1;
+        let predicted = forecast(r);
         for (j, c) in t.judged.iter_mut().zip(&crits) {
             let class = classify(r, c);
             let ok = class == Class::Converged;
             j.converged += u64::from(ok);
             let k = Class::ALL.iter().position(|x| *x == class).unwrap_or(0);
             j.classes[k] += 1;
-            match (predict_failure(r, c), ok) {
+            match (predicted.fails(c), ok) {
                 (true, false) => j.true_fail += 1,
                 (true, true) => j.false_fail += 1,
                 (false, false) => j.missed_fail += 1,
