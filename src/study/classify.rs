@@ -192,7 +192,7 @@ impl Forecast {
 }
 
 /// Forecasts a run from its initial condition alone (derived for this project from the per-mode
-/// theory, `docs/theory/modes.md#finite-t-sums`): every teacher mode's effective parameters at the
+/// theory, `docs/theory/modes.md#forecast`): every teacher mode's effective parameters at the
 /// start (`RunRecord::start`) are iterated through the discrete per-mode map
 /// `θ ← θ − η_k Δθ` with the finite-horizon update of the run's rule, horizon T, rate schedule and
 /// step count K, and the per-mode losses `L_T = ½ Σ_{k<T} g_k²` are summed at the checkpoints. The
