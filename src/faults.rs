@@ -83,6 +83,8 @@ faults! {
     ModeWrongPower => "mode-wrong-power", "modes";
     /// RFLO's per-mode update uses the student's a where the feedback â belongs.
     ModeRfloUsesA => "mode-rflo-uses-a", "modes";
+    /// The per-mode finite-T sum for Δa stops one lag early (k < T − 1 where k < T belongs).
+    ModeSumLagShort => "mode-sum-lag-short", "modes";
     /// RK4 weights its stages 1/6, 1/6, 1/3, 1/3 instead of 1/6, 1/3, 1/3, 1/6.
     Rk4WrongWeights => "rk4-wrong-weights", "ode";
     /// The learning-ODE Jacobian is returned with its sign flipped (J where −J = M belongs).
@@ -154,6 +156,7 @@ impl Fault {
             // Per-mode theory, ODE and gradient checks.
             Fault::ModeWrongPower => &["P-RNN-14.a"],
             Fault::ModeRfloUsesA => &["P-RNN-13"],
+            Fault::ModeSumLagShort => &["EDGE-RNN-3"],
             Fault::JacobianSignFlip => &["P-RNN-32"],
             Fault::Rk4WrongWeights => &["P-RNN-13"],
             Fault::CentralDifferenceHalfStep => &["P-CL-17"],

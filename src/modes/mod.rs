@@ -304,9 +304,16 @@ fn finite_sum_unchecked<T: Real>(
         wk *= w.clone();
         wsk *= ws.clone();
     }
+    // Fault site (ModeSumLagShort): Δa's sum stops one lag early.
+    let lags = if crate::faults::active(crate::faults::Fault::ModeSumLagShort) {
+        horizon.saturating_sub(1)
+    } else {
+        horizon
+    };
     let da = g
         .iter()
         .zip(&bw)
+        .take(lags)
         .fold(T::zero(), |s, (gk, bk)| s + gk.clone() * bk.clone());
     // tail[m] = Σ_{k=m+1}^{T-1} g_k b w^{k-1-m}, by tail[m] = g_{m+1} b + w tail[m+1].
     let mut tail = vec![T::zero(); horizon];

@@ -257,7 +257,7 @@ pub fn forecast(r: &RunRecord) -> Forecast {
             let next = Mode::new(m.a - eta * d.a, m.b - eta * d.b, m.w - eta * d.w);
             let bad = [next.a, next.b, next.w]
                 .iter()
-                .any(|x| !(x.abs() <= tolerances::STUDY_DIVERGENCE_BOUND));
+                .any(|x| !x.is_finite() || x.abs() > tolerances::STUDY_DIVERGENCE_BOUND);
             if bad {
                 return Forecast { ratios };
             }

@@ -41,6 +41,7 @@
 pub mod analysis;
 pub mod classify;
 pub mod detour;
+pub mod drift;
 pub mod output;
 pub mod point;
 pub mod run;
