@@ -1,6 +1,6 @@
 //! P-CL-8 … P-CL-12: equilibrium propagation (quadratic, Hopfield, coupled) and the relaxation
 //! factor κ of alternating phases.
-use super::{Worst, mismatches, with_worst};
+use super::{Worst, fixed_setting, mismatches, with_worst};
 use crate::catalogue::{Bound, Budget, Evidence, Measure, Reproducer};
 use crate::contrastive::estimators::{eq2r_update, eq3r_step};
 use crate::contrastive::instances::{
@@ -294,6 +294,7 @@ pub fn check_p11(b: Budget) -> Result<Evidence> {
     let z = batch_sigmas_for(2 * mus.len(), 100);
     let mut min_increase = f64::INFINITY;
     let mut worst_asym: f64 = 0.0;
+    let mut smallest_at = 1;
     let mut prev: Option<(f64, f64)> = None;
     for (i, &mu) in mus.iter().enumerate() {
         let (k, se) = kappa_eff(mu, kp, km, cycles, 1100 + i as u64);
@@ -302,6 +303,7 @@ pub fn check_p11(b: Budget) -> Result<Evidence> {
             let inc = (k - k0) / sd;
             if inc.is_nan() || inc < min_increase {
                 min_increase = inc;
+                smallest_at = i;
             }
         }
         if mu >= 16.0 {
@@ -327,7 +329,17 @@ pub fn check_p11(b: Budget) -> Result<Evidence> {
         worst_asym,
         z,
         "μ = 16, 32, 64",
-    )))
+    ))
+    .with_reproducer(
+        fixed_setting("f64", 1100 + smallest_at as u64)
+            .size("cycles", cycles)
+            .size("batches", 100)
+            .param("μ (smallest increase)", format!("{} → {}", mus[smallest_at - 1], mus[smallest_at]))
+            .param("seed of μ_i", "1100 + i")
+            .param("lengths", "uniform on [μ/2, 3μ/2]")
+            .param("k₊", kp)
+            .param("k₋", km),
+    ))
 }
 
 /// P-CL-12 (CL-T4): exactly over Q, one cycle of Eq.3-R (θ frozen, deterministic Euler dynamics,
