@@ -456,17 +456,31 @@ impl Sweep {
         }
     }
 
+    /// The worst instance of a count that must be 0. When the count is 0 and the sweep also
+    /// measured a floating-point error, none: the error's worst instance (the finding closest to
+    /// its bound) is the one to keep when the evidence is combined with [`Evidence::and`].
+    fn count_worst(&self, total: usize, worst: Worst) -> Worst {
+        let measured_error = self.worst_error.value != 0.0;
+        if total == 0 && measured_error {
+            Worst::default()
+        } else {
+            worst
+        }
+    }
+
     /// The exact residuals as a count of mismatches over Q.
     fn exact(&self, label: &str, detail: impl Into<String>) -> Evidence {
         let detail = format!("{} ({} residuals)", detail.into(), self.compared);
         let ev = Evidence::exact(self.instances, label, self.mismatches, detail);
-        self.attach(ev, self.worst_mismatch, "rational")
+        let worst = self.count_worst(self.mismatches, self.worst_mismatch);
+        self.attach(ev, worst, "rational")
     }
 
     /// The counted violations.
     fn violations(&self, label: &str, detail: impl Into<String>) -> Evidence {
         let ev = Evidence::violations(self.instances, label, self.violations, detail);
-        self.attach(ev, self.worst_violation, "rational")
+        let worst = self.count_worst(self.violations, self.worst_violation);
+        self.attach(ev, worst, "rational")
     }
 
     /// The worst floating-point error, held to `tolerance`.
