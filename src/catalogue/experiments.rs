@@ -105,10 +105,13 @@ fn exp_rnn_10(budget: Budget) -> Result<Evidence> {
     let s = rp::Settings::default();
     let (mut rank, mut perf, mut diverged, mut seeds) = (Vec::new(), Vec::new(), 0usize, 0usize);
     let mut by_rank = vec![Vec::new(); s.o];
-    // The worst instance: the pair whose own solutions correlate least (largest ρ; NaN, e.g. all
-    // of its runs diverged, is worst). Rerun alone, it gives that pair's ρ, not the pooled one.
+    // ρ pools the solutions of every pair, and a single pair (o solutions) is too few for the
+    // bound: the pairs are not separate instances, so the selection of `lro reproduce` does not
+    // apply and instance 0 is the whole pool. The reproducer names the pair whose own solutions
+    // correlate least (largest ρ; NaN, e.g. all of its runs diverged, is worst).
+    let pairs = budget.instances(3);
     let mut worst: Option<(f64, Reproducer)> = None;
-    for k in budget.cases(3) {
+    for k in 0..pairs {
         seeds += 1;
         let seed = 10_000 + k as u64;
         let start = rank.len();
@@ -126,17 +129,21 @@ fn exp_rnn_10(budget: Budget) -> Result<Evidence> {
             .as_ref()
             .is_none_or(|(w, _)| !w.is_nan() && (own.is_nan() || own > *w))
         {
-            let r = Reproducer::new(k, "f64")
-                .seed(seed)
+            let r = Reproducer::new(0, "f64")
+                .seed(10_000)
+                .size("pairs", pairs)
                 .size("o", s.o)
                 .size("n", s.n)
                 .size("d", s.d)
                 .size("T", s.horizon)
                 .size("K", s.steps)
-                .size("solutions", rank.len() - start)
                 .param("η", s.eta)
                 .param("feedback ranks", format!("1..{}", s.o))
-                .param("this pair's ρ", crate::evidence::human(own));
+                .param("pair seeds", format!("10000 + k, k < {pairs}"))
+                .param(
+                    "least correlated pair",
+                    format!("seed {seed}, ρ = {}", crate::evidence::human(own)),
+                );
             worst = Some((own, r));
         }
     }

@@ -140,7 +140,10 @@ pub fn check_p18(b: Budget) -> Result<Evidence> {
         .size("parameters", d)
         .param("process", format!("{process:?}"))
         .param("η", eta)
-        .param("run", ["frozen field at θ_T", "balanced ω = 1/(2π)", "ω = 1"][at]);
+        .param(
+            "run",
+            ["frozen field at θ_T", "balanced ω = 1/(2π)", "ω = 1"][at],
+        );
     Ok(Evidence::error_at_most(
         field_steps as usize,
         "balanced ω = 1/(2π): simulated mean field at θ_T",

@@ -303,13 +303,23 @@ pub fn check_p15(b: Budget) -> Result<Evidence> {
     let (md, se) = sim.finish();
     let zb = batch_sigmas_for(2, 100);
     // the seed of the statistical comparison further from its bound
-    let seed = if e1 / z >= md.abs() / se / zb { 1515 } else { 1516 };
+    let seed = if e1 / z >= md.abs() / se / zb {
+        1515
+    } else {
+        1516
+    };
     let repro = fixed_setting("rational and f64", seed)
         .size("replicas", reps)
         .size("tail steps", steps)
-        .param("phase means (seed 1515)", "ρ = 0.7, T = 6, θ = 0.3, a₀ = 2.5")
+        .param(
+            "phase means (seed 1515)",
+            "ρ = 0.7, T = 6, θ = 0.3, a₀ = 2.5",
+        )
         .param("rates", "m = 2, ρ = 0.8, T ∈ {1, 5, 50}, η = 10⁻⁴")
-        .param("tail (seed 1516)", format!("P1 T⁺ = T⁻ = {t}, η = {eta2}, burn-in {burn}"));
+        .param(
+            "tail (seed 1516)",
+            format!("P1 T⁺ = T⁻ = {t}, η = {eta2}, burn-in {burn}"),
+        );
     Ok(exact
         .and(Evidence::error_at_most(
             reps,

@@ -221,7 +221,8 @@ const BALANCED_A_HATS: [f64; 4] = [1.0, -1.0, 0.5, -0.5];
 pub(super) fn p32(b: Budget) -> Result<Evidence> {
     let (t0, y00) = balanced_setting();
     let mut bad = Vec::new();
-    let (mut balanced, mut first_bad, mut first_stalled, mut first_run) = (0usize, None, None, None);
+    let (mut balanced, mut first_bad, mut first_stalled, mut first_run) =
+        (0usize, None, None, None);
     // random runs: convergent ones end stable; with w*(w* − ŵ) ≤ 0 on sgn(a) = sgn(â)
     let (mut conv, mut cond, mut n) = (0usize, 0usize, 0usize);
     let mut stiff = 0usize;
@@ -311,15 +312,20 @@ pub(super) fn p32(b: Budget) -> Result<Evidence> {
             bad.join("; ")
         },
     );
+    // the first bad run, else the first run (a pooled fraction has no worst single run; its
+    // first non-converged run is kept below for when the fraction fails)
     if let Some(r) = first_bad.or(first_run.clone()) {
         ev = ev.with_reproducer(r);
     }
     if n == 0 && crate::evidence::selected_instance().is_some_and(|k| k < fixed) {
         // one balanced run reproduced alone: no random run to take a fraction of
-        return Ok(ev);
+        return Ok(match (&ev.reproducer, first_run) {
+            (None, Some(r)) => ev.with_reproducer(r),
+            _ => ev,
+        });
     }
     let mut fraction = converged_fraction(n, conv);
-    if let Some(r) = first_stalled.or(first_run) {
+    if let Some(r) = first_stalled {
         fraction = fraction.with_reproducer(r);
     }
     Ok(ev.and(fraction))
@@ -428,9 +434,7 @@ pub(super) fn p34(b: Budget) -> Result<Evidence> {
     let (rule, t, y0) = leaving_setting();
     let sys = ModeFlow::single(rule.clone(), t.clone(), Horizon::Infinite);
     let y = pack_modes(std::slice::from_ref(&y0));
-    let left = |o: &Outcome<f64>| {
-        matches!(o, Outcome::LeftDomain { last_inside, .. } if last_inside[2].abs() < 1.0)
-    };
+    let left = |o: &Outcome<f64>| matches!(o, Outcome::LeftDomain { last_inside, .. } if last_inside[2].abs() < 1.0);
     let (mut n, mut bad, mut worst) = (0usize, 0usize, None);
     for k in super::super::fixed_cases(b, LEAVING_CHECKS.len()) {
         let ok = match k {
