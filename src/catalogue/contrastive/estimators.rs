@@ -352,7 +352,7 @@ pub fn check_p6(b: Budget) -> Result<Evidence> {
         .size("batches", batches)
         .size("lag", lag)
         .param("process", format!("{:?}", chains[chain].0))
-        .param("P1 (T⁺, T⁻), seed 1", format!("({tp}, {tm})"));
+        .param("P1 (seed 1)", format!("T⁺ = {tp}, T⁻ = {tm}"));
     let worst = worst.value;
     Ok(exact.and(Evidence::error_at_most(
         chains.len() * n,
