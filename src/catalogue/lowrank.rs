@@ -182,6 +182,7 @@ fn rflo_block(budget: Budget, i: usize, what: &str) -> Result<Evidence> {
 fn readout_free(budget: Budget) -> Result<Evidence> {
     let (mut n, mut stuck, mut escaped, mut first_stuck, mut first_escaped) =
         (0usize, 0usize, 0usize, None, None);
+    let mut first_run = None;
     for k in budget.cases(8) {
         let mut c = sweep_case(k, 3000, true, 2);
         c.aligned = false;
@@ -194,6 +195,7 @@ fn readout_free(budget: Budget) -> Result<Evidence> {
         c.spec.horizon = 2 + k % 2;
         let m = c.measure::<Rational>(Contrast::Rflo)?;
         n += 1;
+        first_run.get_or_insert_with(|| case_repro(k, &c, "rational"));
         if m.a_excess == 0 {
             stuck += 1;
             first_stuck.get_or_insert_with(|| case_repro(k, &c, "rational"));
@@ -210,7 +212,7 @@ fn readout_free(budget: Budget) -> Result<Evidence> {
             stuck,
             "rationals, generic instances, 2 online or mini-batch (2 samples) steps on white data: A_K − A_0 leaves row(R)",
         ),
-        first_stuck,
+        first_stuck.or(first_run.clone()),
     );
     let contained = attach(
         Evidence::exact(
@@ -219,15 +221,16 @@ fn readout_free(budget: Budget) -> Result<Evidence> {
             escaped,
             "the same runs: W_K − W_0 and B_K − B_0 stay in col(Rᵀ) (exact rank over Q)",
         ),
-        first_escaped,
+        first_escaped.or(first_run),
     );
     Ok(free.and(contained))
 }
 
 /// Over `budget.cases(base)` Gaussian draws (seed `seed0 + k`): the number of non-diverged runs
 /// whose W change after 200 expected steps has σ_(o+1)/σ_1 ≤ HIGHER_RANK_MIN_GAP, the number of
-/// diverged runs, the smallest ratio over the non-diverged runs, the runs, and the first low-rank
-/// run's reproducer, for a rule built from the draw's feedback. A diverged run ends in a state
+/// diverged runs, the smallest ratio over the non-diverged runs, the runs, and the reproducer of the
+/// first low-rank run (else of the run with the smallest ratio, else of the first draw), for a rule
+/// built from the draw's feedback. A diverged run ends in a state
 /// dominated by its few exploding directions, so its rank says nothing about generic updates; it is
 /// counted separately.
 fn low_rank_count(
@@ -237,10 +240,22 @@ fn low_rank_count(
     rule: impl Fn(&nalgebra::DMatrix<f64>) -> Rule<f64>,
 ) -> Result<(usize, usize, f64, usize, Option<Reproducer>)> {
     let (mut low, mut diverged, mut n, mut first) = (0usize, 0usize, 0usize, None);
-    let mut smallest = f64::INFINITY;
+    let (mut smallest, mut smallest_at, mut first_draw) = (f64::INFINITY, None, None);
     for k in budget.cases(base) {
         let o = 1 + k % 2;
         let seed = seed0 + k as u64;
+        let repro = || {
+            Reproducer::new(k, "f64")
+                .seed(seed)
+                .size("o", o)
+                .size("n", 6)
+                .size("d", 3)
+                .size("T", 8)
+                .size("K", 200)
+                .param("updates", "expected")
+                .param("η", 0.02)
+        };
+        first_draw.get_or_insert_with(repro);
         let (st, r) = gaussian_instance(seed, o, 6, 3)?;
         let cfg = TrainConfig::new(
             rule(&r),
@@ -258,20 +273,16 @@ fn low_rank_count(
         }
         let ch = Change::between(&st.student, &res.net)?;
         let g = sv_gap(&ch.w, o, 0.0);
+        if smallest_at.is_none() || g < smallest {
+            smallest_at = Some(repro().param("σ_(o+1)/σ_1", crate::evidence::human(g)));
+        }
         smallest = smallest.min(g);
         if g <= HIGHER_RANK_MIN_GAP {
             low += 1;
-            first.get_or_insert_with(|| {
-                Reproducer::new(k, "f64")
-                    .seed(seed)
-                    .size("o", o)
-                    .size("n", 6)
-                    .size("d", 3)
-                    .size("T", 8)
-                    .size("K", 200)
-            });
+            first.get_or_insert_with(repro);
         }
     }
+    let first = first.or(smallest_at).or(first_draw);
     if diverged == n {
         // Nothing left to judge: count every draw as a failure.
         low = n;
@@ -301,6 +312,7 @@ fn tbptt_and_bptt(budget: Budget) -> Result<Evidence> {
 
 fn eprop_krylov(budget: Budget) -> Result<Evidence> {
     let (mut n, mut leaving, mut proper, mut first) = (0usize, 0usize, 0usize, None);
+    let mut first_run = None;
     for k in budget.cases(12) {
         let mut c = sweep_case(k, 4000, true, 2);
         c.spec = InstanceSpec {
@@ -311,6 +323,7 @@ fn eprop_krylov(budget: Budget) -> Result<Evidence> {
         };
         let m = c.measure::<Rational>(Contrast::Eprop)?;
         n += 1;
+        first_run.get_or_insert_with(|| case_repro(k, &c, "rational"));
         if m.excess.iter().any(|&e| e > 0) {
             leaving += 1;
             first.get_or_insert_with(|| case_repro(k, &c, "rational"));
@@ -329,7 +342,7 @@ fn eprop_krylov(budget: Budget) -> Result<Evidence> {
                  a proper Krylov subspace): exact rank of the W, B and stacked changes outside the Krylov sum"
             ),
         ),
-        first,
+        first.or(first_run),
     );
     let (low, diverged, smallest, n_draws, first) =
         low_rank_count(budget, 10, 700, |r| Rule::Eprop {

@@ -131,6 +131,13 @@ pub fn all() -> Vec<Entry> {
     v
 }
 
+/// The instances of a check over a fixed list of `n` settings: `0..n` at every budget (the list
+/// does not grow with the budget), or only the instance selected by
+/// [`crate::evidence::with_instance`] when it is below `n`.
+pub(crate) fn fixed_cases(b: Budget, n: usize) -> Vec<usize> {
+    b.cases(n).into_iter().filter(|&k| k < n).collect()
+}
+
 /// The entry with this id.
 pub fn find(id: &str) -> Option<Entry> {
     all().into_iter().find(|e| e.id == id)

@@ -28,13 +28,19 @@ pub fn run(id: &str, instance: usize, budget: Budget) -> Result<String, CliError
         "instance {instance} at budget {budget}: {}",
         if ev.passed { "PASS" } else { "FAIL" }
     );
-    if ev.instances > 1 {
-        let _ = writeln!(
-            out,
-            "note: the entry ran {} instances: it does not number its instances through \
-             Budget::cases yet, so the selection had no effect",
-            ev.instances
-        );
+    // An entry that numbers its instances through Budget::cases ran instance `instance` alone, so
+    // its reproducer names that instance; any other reproducer means the selection had no effect.
+    match &ev.reproducer {
+        Some(r) if r.instance == instance => {}
+        _ => {
+            let _ = writeln!(
+                out,
+                "note: the entry ran {} instances and its reproducer does not name instance \
+                 {instance}: it does not number its instances through Budget::cases, so the \
+                 selection had no effect",
+                ev.instances
+            );
+        }
     }
     for f in &ev.findings {
         let _ = writeln!(out, "  {f}");

@@ -1,6 +1,6 @@
 //! P-CL-8 … P-CL-12: equilibrium propagation (quadratic, Hopfield, coupled) and the relaxation
 //! factor κ of alternating phases.
-use super::{Worst, mismatches, with_worst};
+use super::{Worst, fixed_setting, mismatches, with_worst};
 use crate::catalogue::{Bound, Budget, Evidence, Measure, Reproducer};
 use crate::contrastive::estimators::{eq2r_update, eq3r_step};
 use crate::contrastive::instances::{
@@ -294,6 +294,7 @@ pub fn check_p11(b: Budget) -> Result<Evidence> {
     let z = batch_sigmas_for(2 * mus.len(), 100);
     let mut min_increase = f64::INFINITY;
     let mut worst_asym: f64 = 0.0;
+    let (mut smallest_at, mut asym_at) = (1, mus.len() - 1);
     let mut prev: Option<(f64, f64)> = None;
     for (i, &mu) in mus.iter().enumerate() {
         let (k, se) = kappa_eff(mu, kp, km, cycles, 1100 + i as u64);
@@ -302,13 +303,18 @@ pub fn check_p11(b: Budget) -> Result<Evidence> {
             let inc = (k - k0) / sd;
             if inc.is_nan() || inc < min_increase {
                 min_increase = inc;
+                smallest_at = i;
             }
         }
         if mu >= 16.0 {
             let pred = 1.0 - 1.0 / (kp * mu) - 1.0 / (km * mu);
             let remainder =
                 2.0 * (-km.min(kp) * mu / 2.0).exp() * (1.0 / (kp * mu) + 1.0 / (km * mu));
-            worst_asym = worse(worst_asym, ((k - pred).abs() - remainder).max(0.0) / se);
+            let excess = ((k - pred).abs() - remainder).max(0.0) / se;
+            if excess.is_nan() || excess > worst_asym {
+                asym_at = i;
+            }
+            worst_asym = worse(worst_asym, excess);
         }
         prev = Some((k, se));
     }
@@ -327,7 +333,26 @@ pub fn check_p11(b: Budget) -> Result<Evidence> {
         worst_asym,
         z,
         "μ = 16, 32, 64",
-    )))
+    ))
+    .with_reproducer(
+        // the seed of the μ whose finding is closer to its bound
+        fixed_setting(
+            "f64",
+            1100 + if worst_asym / z >= z / min_increase {
+                asym_at
+            } else {
+                smallest_at
+            } as u64,
+        )
+            .size("cycles", cycles)
+            .size("batches", 100)
+            .param("μ (smallest increase)", format!("{} → {}", mus[smallest_at - 1], mus[smallest_at]))
+            .param("μ (largest excess over the remainder)", mus[asym_at])
+            .param("seed of μ_i", "1100 + i")
+            .param("lengths", "uniform on [μ/2, 3μ/2]")
+            .param("k₊", kp)
+            .param("k₋", km),
+    ))
 }
 
 /// P-CL-12 (CL-T4): exactly over Q, one cycle of Eq.3-R (θ frozen, deterministic Euler dynamics,

@@ -1,5 +1,5 @@
 //! P-CL-1 … P-CL-7, P-CL-7.ws: IS-R, the phase processes and the Eq.3-R mean field.
-use super::{Worst, mismatches, with_worst};
+use super::{Worst, fixed_setting, mismatches, with_worst};
 use crate::catalogue::{Budget, Evidence, Measure, Reproducer};
 use crate::contrastive::driver::ClModel;
 use crate::contrastive::estimators::*;
@@ -217,11 +217,17 @@ pub fn check_p5(b: Budget) -> Result<Evidence> {
     ];
     let cycles = b.instances(100_000);
     let z = mc_sigmas_for(procs.len() + 1);
-    let mut worst: f64 = 0.0;
+    let mut worst = Worst::new();
     for (k, p) in procs.iter().enumerate() {
         let (pi_hat, se) = simulated_fraction(*p, cycles, 500 + k as u64)?;
-        worst = worse(worst, (pi_hat - p.pi_plus()).abs() / se);
+        worst.see(k, (pi_hat - p.pi_plus()).abs() / se);
     }
+    let worst_proc = worst.at.unwrap_or(0);
+    let repro = fixed_setting("f64", 500 + worst_proc as u64)
+        .size("cycles", cycles)
+        .param("process", format!("{:?}", procs[worst_proc]))
+        .param("π⁺", procs[worst_proc].pi_plus());
+    let worst = worst.value;
     // P4 sojourns, from the per-step chain.
     let (ap, am) = (0.1, 0.25);
     let mut s = PhaseSampler::new(
@@ -271,7 +277,12 @@ pub fn check_p5(b: Budget) -> Result<Evidence> {
         "P1 positive steps in 1000 cycles − 3000",
         plus.abs_diff(3000),
         "T⁺ = 3, T⁻ = 5; count of positive steps",
-    )))
+    ))
+    .with_reproducer(
+        repro
+            .size("P4 sojourn steps", steps.len())
+            .param("P4 sojourn seed (α₊, α₋)", format!("555 ({ap}, {am})")),
+    ))
 }
 
 /// P-CL-6: P1's σ is exactly periodic with period `T⁺ + T⁻` and no smaller period; under P4 and
@@ -319,7 +330,7 @@ pub fn check_p6(b: Budget) -> Result<Evidence> {
     let batches = 100;
     let z = batch_sigmas_for(chains.len() * lags.len(), batches);
     let n = b.instances(1_000_000);
-    let mut worst: f64 = 0.0;
+    let mut worst = Worst::new();
     for (k, (p, ap, am)) in chains.iter().enumerate() {
         let mut s = PhaseSampler::new(*p, 600 + k as u64)?;
         let _burn = s.steps(1000);
@@ -327,12 +338,22 @@ pub fn check_p6(b: Budget) -> Result<Evidence> {
         let pi = am / (ap + am);
         let sbar = 2.0 * pi - 1.0;
         let lambda: f64 = 1.0 - ap - am;
-        for &lag in &lags {
+        for (j, &lag) in lags.iter().enumerate() {
             let (m, se) = sigma_product_mean(&st, lag, batches);
             let exact = sbar * sbar + (1.0 - sbar * sbar) * lambda.powi(lag as i32);
-            worst = worse(worst, (m - exact).abs() / se);
+            worst.see(k * lags.len() + j, (m - exact).abs() / se);
         }
     }
+    let at = worst.at.unwrap_or(0);
+    let (chain, lag) = (at / lags.len(), lags[at % lags.len()]);
+    let repro = fixed_setting("f64", 600 + chain as u64)
+        .size("steps", n)
+        .size("burn-in", 1000)
+        .size("batches", batches)
+        .size("lag", lag)
+        .param("process", format!("{:?}", chains[chain].0))
+        .param("P1 (seed 1)", format!("T⁺ = {tp}, T⁻ = {tm}"));
+    let worst = worst.value;
     Ok(exact.and(Evidence::error_at_most(
         chains.len() * n,
         "E[σ_tσ_{t+k}] − Markov formula",
@@ -340,7 +361,8 @@ pub fn check_p6(b: Budget) -> Result<Evidence> {
         worst,
         z,
         format!("P4 and geometric P3 at lags {lags:?}; {batches} batches of ≥ 10⁴ steps (≫ 1/(α₊+α₋)); Student-t quantile, false-alarm rate {MC_FALSE_ALARM:.0e}"),
-    )))
+    ))
+    .with_reproducer(repro))
 }
 
 /// P-CL-7: the Eq.3-R mean field. Exact over Q: `ω_z = 1/(2π^z)` gives `Δ/2`, per-step Bernoulli(p)

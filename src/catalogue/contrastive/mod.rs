@@ -65,6 +65,13 @@ fn with_worst(ev: Evidence, worst: &Worst, repro: impl Fn(usize) -> Reproducer) 
     }
 }
 
+/// The reproducer of an entry that runs one fixed setting (instance 0): its draws are not
+/// separate instances, so `lro reproduce ID --instance 0` reruns the whole check. `seed` is the
+/// seed of the sub-comparison that came closest to its bound.
+fn fixed_setting(kind: &str, seed: u64) -> Reproducer {
+    Reproducer::new(0, kind).seed(seed)
+}
+
 /// The entries of this area.
 pub fn entries() -> Vec<Entry> {
     use Tag::*;

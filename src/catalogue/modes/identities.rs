@@ -108,7 +108,11 @@ pub(super) fn p14(b: Budget) -> Result<Evidence> {
         let m: Mode<f64> = sample::mode(r);
         let t: Mode<f64> = sample::teacher(r);
         let mut c = Case::default();
-        for rule in all_rules_q(r) {
+        c.mode(&m);
+        c.teacher(&t);
+        let rules = all_rules_q(r);
+        c.rules(&rules);
+        for rule in rules {
             let rule = rule.map(|x| x.to_f64());
             let fin = modes::update(&rule, &m, &t, Horizon::Finite(tol::MODES_LONG_HORIZON))?;
             let inf = modes::update(&rule, &m, &t, Horizon::Infinite)?;
@@ -138,6 +142,8 @@ pub(super) fn p15(b: Budget) -> Result<Evidence> {
         let m: Mode<Q> = sample::mode(r);
         let t: Mode<Q> = sample::teacher(r);
         let mut c = Case::default();
+        c.mode(&m);
+        c.teacher(&t);
         for h in [Horizon::Infinite, Horizon::Finite(4)] {
             let u = modes::update(&ModeRule::Bptt, &m, &t, h)?;
             let td = modes::map_mode(&t, |x| crate::scalar::Dual::constant(x.clone()));
@@ -164,6 +170,8 @@ pub(super) fn p16(b: Budget) -> Result<Evidence> {
         let m: Mode<Q> = sample::mode(r);
         let t: Mode<Q> = sample::teacher(r);
         let mut cs_ = Case::default();
+        cs_.mode(&m);
+        cs_.teacher(&t);
         let u = modes::update(&ModeRule::Tbptt { k: 1 }, &m, &t, Horizon::Infinite)?;
         let one = Q::one();
         let c = m.a.clone() * m.b.clone();
@@ -214,7 +222,11 @@ pub(super) fn p17(b: Budget) -> Result<Evidence> {
         let s: Q = sample::s_value(r);
         let p = optimal_point(&s, &t)?;
         let mut c = Case::default();
-        for rule in all_rules_q(r) {
+        c.teacher(&t);
+        c.input("s", &s);
+        let rules = all_rules_q(r);
+        c.rules(&rules);
+        for rule in rules {
             let u = modes::update(&rule, &p, &t, Horizon::Infinite)?;
             c.residuals.extend([u.a, u.b, u.w]);
             // finite T too: g_k = 0 on the manifold
@@ -222,6 +234,7 @@ pub(super) fn p17(b: Budget) -> Result<Evidence> {
             c.residuals.extend([u.a, u.b, u.w]);
         }
         let w: Q = sample::dyadic(r, 7, 8, false);
+        c.input("w on (0, 0, w)", &w);
         for rule in [
             ModeRule::Bptt,
             ModeRule::Tbptt { k: 1 },
@@ -250,6 +263,9 @@ pub(super) fn p18(b: Budget) -> Result<Evidence> {
         let cs = t.a.clone() * t.b.clone();
         let expect = -(a_hat.clone() * cs) / (Q::one() - w_hat.clone() * t.w.clone());
         let mut c = Case::default();
+        c.teacher(&t);
+        c.rule(&rule);
+        c.input("w on (0, 0, w)", &w);
         if u.b.is_zero() {
             c.violations += 1;
         }
@@ -272,7 +288,11 @@ pub(super) fn p20(b: Budget) -> Result<Evidence> {
         let s: Q = sample::s_value(r);
         let p = optimal_point(&s, &t)?;
         let mut c = Case::default();
-        for rule in all_rules_q(r) {
+        c.teacher(&t);
+        c.input("s", &s);
+        let rules = all_rules_q(r);
+        c.rules(&rules);
+        for rule in rules {
             let m = m_matrix(&rule, &p, &t, Horizon::Infinite)?;
             if !matches!(rule, ModeRule::Tbptt { k } if k > 1) {
                 c.residuals
@@ -297,7 +317,11 @@ pub(super) fn p21(b: Budget) -> Result<Evidence> {
         let s: Q = sample::s_value(r);
         let p = optimal_point(&s, &t)?;
         let mut c = Case::default();
-        for rule in three_rules_q(r) {
+        c.teacher(&t);
+        c.input("s", &s);
+        let rules = three_rules_q(r);
+        c.rules(&rules);
+        for rule in rules {
             let cp = char_poly(&m_matrix(&rule, &p, &t, Horizon::Infinite)?);
             let (tr, e2) = spec_tr_e2(&rule, &s, &t)?;
             c.residuals.extend([tr - cp.tr, e2 - cp.e2, cp.det]);

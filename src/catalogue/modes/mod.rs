@@ -46,7 +46,7 @@ pub fn entries() -> Vec<Entry> {
             RnnModes,
             [Derived],
             "Certificate: finite-T closed forms with geometric factors equal the finite-T sums (BPTT, tBPTT, RFLO)",
-            |b| cm::run(cm::p14a(b)),
+            |b| certificates(b, cm::p14a(b)),
         ),
         entry!(
             "P-RNN-15",
@@ -60,7 +60,7 @@ pub fn entries() -> Vec<Entry> {
             RnnModes,
             [Derived],
             "Certificate: per-mode BPTT Δ = ∇L (T → ∞ and finite T)",
-            |b| cm::run(cm::p15a(b)),
+            |b| certificates(b, cm::p15a(b)),
         ),
         entry!(
             "P-RNN-16",
@@ -74,7 +74,7 @@ pub fn entries() -> Vec<Entry> {
             RnnModes,
             [Derived],
             "Certificate: tBPTT(k=1) = one-step forms; tBPTT(k ≥ T) = BPTT at finite T",
-            |b| cm::run(cm::p16a(b)),
+            |b| certificates(b, cm::p16a(b)),
         ),
         entry!(
             "P-RNN-17",
@@ -88,14 +88,14 @@ pub fn entries() -> Vec<Entry> {
             RnnModes,
             [Notes, Derived],
             "Certificate: Δ = 0 on the optimal manifold (BPTT, tBPTT k = 1..3, RFLO)",
-            |b| cm::run(cm::p17a(b)),
+            |b| certificates(b, cm::p17a(b)),
         ),
         entry!(
             "P-RNN-17.b",
             RnnModes,
             [Notes, Derived],
             "Certificate: Δ = 0 on (0, 0, w) for BPTT and tBPTT (k = 1, 2)",
-            |b| cm::run(cm::p17b(b)),
+            |b| certificates(b, cm::p17b(b)),
         ),
         entry!(
             "P-RNN-18",
@@ -109,7 +109,7 @@ pub fn entries() -> Vec<Entry> {
             RnnModes,
             [Derived],
             "Certificate: RFLO's Δ at (0, 0, w) is (0, −âc*/(1−ŵw*), 0)",
-            |b| cm::run(cm::p18a(b)),
+            |b| certificates(b, cm::p18a(b)),
         ),
         entry!(
             "P-RNN-19",
@@ -130,14 +130,14 @@ pub fn entries() -> Vec<Entry> {
             RnnModes,
             [Derived],
             "Certificate: analytic M = dual-number Jacobian on the manifold",
-            |b| cm::run(cm::p20a(b)),
+            |b| certificates(b, cm::p20a(b)),
         ),
         entry!(
             "P-RNN-20.b",
             RnnModes,
             [Derived],
             "Certificate: M (a, −b, 0) = 0 on the manifold for every rule",
-            |b| cm::run(cm::p20b(b)),
+            |b| certificates(b, cm::p20b(b)),
         ),
         entry!(
             "P-RNN-21",
@@ -151,7 +151,7 @@ pub fn entries() -> Vec<Entry> {
             RnnModes,
             [Derived],
             "Certificate: closed-form tr, E2 = exact Jacobian invariants; QN − m² = Q⁴",
-            |b| cm::run(cm::p21a(b)),
+            |b| certificates(b, cm::p21a(b)),
         ),
         entry!(
             "P-RNN-22",
@@ -165,7 +165,7 @@ pub fn entries() -> Vec<Entry> {
             RnnModes,
             [Derived],
             "Certificate: ∂Δ_BPTT/∂θ = Hess L_∞ everywhere",
-            |b| cm::run(cm::p22a(b)),
+            |b| certificates(b, cm::p22a(b)),
         ),
         entry!(
             "P-RNN-23",
@@ -179,7 +179,7 @@ pub fn entries() -> Vec<Entry> {
             RnnModes,
             [Derived],
             "Certificate: M_tBPTT(k=1) = M_BPTT on the manifold when w* = 0",
-            |b| cm::run(cm::p23a(b)),
+            |b| certificates(b, cm::p23a(b)),
         ),
         entry!(
             "P-RNN-24",
@@ -207,7 +207,7 @@ pub fn entries() -> Vec<Entry> {
             RnnModes,
             [Derived],
             "Certificate: characteristic polynomials of M on (0, 0, w) for BPTT and tBPTT",
-            |b| cm::run(cm::p26a(b)),
+            |b| certificates(b, cm::p26a(b)),
         ),
         entry!(
             "P-RNN-27",
@@ -235,7 +235,7 @@ pub fn entries() -> Vec<Entry> {
             RnnModes,
             [Derived],
             "Certificate: BPTT aΔa = bΔb (T → ∞ and finite T)",
-            |b| cm::run(cm::p29a(b)),
+            |b| certificates(b, cm::p29a(b)),
         ),
         entry!(
             "P-RNN-30",
@@ -249,7 +249,7 @@ pub fn entries() -> Vec<Entry> {
             RnnModes,
             [Derived],
             "Certificate: one-step tBPTT aΔa − bΔb − wΔw = 0 (T → ∞)",
-            |b| cm::run(cm::p30a(b)),
+            |b| certificates(b, cm::p30a(b)),
         ),
         entry!(
             "P-RNN-31",
@@ -321,12 +321,68 @@ fn three_rules_q(r: &mut ChaCha8Rng) -> Vec<ModeRule<Q>> {
 }
 
 /// What one instance of a sampled check found: exact residuals over Q (each must be 0), counted
-/// violations of stated inequalities, and a floating-point error.
+/// violations of stated inequalities, a floating-point error, and the drawn inputs that define the
+/// instance (shown in its reproducer).
 #[derive(Default)]
 struct Case {
     residuals: Vec<Q>,
     violations: usize,
     error: f64,
+    inputs: Vec<(String, String)>,
+}
+
+impl Case {
+    /// Records one drawn input.
+    fn input(&mut self, name: &str, value: impl std::fmt::Display) {
+        self.inputs.push((name.into(), value.to_string()));
+    }
+
+    /// Records a student mode `(a, b, w)`.
+    fn mode<T: std::fmt::Display>(&mut self, m: &crate::rnn::Mode<T>) {
+        self.input("a", &m.a);
+        self.input("b", &m.b);
+        self.input("w", &m.w);
+    }
+
+    /// Records a teacher mode `(a*, b*, w*)`.
+    fn teacher<T: std::fmt::Display>(&mut self, t: &crate::rnn::Mode<T>) {
+        self.input("a*", &t.a);
+        self.input("b*", &t.b);
+        self.input("w*", &t.w);
+    }
+
+    /// Records RFLO's feedback gains `(â, ŵ)` if `rule` is RFLO.
+    fn rule<T: std::fmt::Display>(&mut self, rule: &ModeRule<T>) {
+        if let ModeRule::Rflo { a_hat, w_hat } = rule {
+            self.input("â", a_hat);
+            self.input("ŵ", w_hat);
+        }
+    }
+
+    /// Records the RFLO gains among `rules`.
+    fn rules<T: std::fmt::Display>(&mut self, rules: &[ModeRule<T>]) {
+        rules.iter().for_each(|r| self.rule(r));
+    }
+}
+
+/// The worst instance of one kind of finding: its index and value (ties keep the first; NaN is
+/// the worst and stays once seen).
+#[derive(Clone, Copy, Default)]
+struct Worst {
+    at: Option<usize>,
+    value: f64,
+}
+
+impl Worst {
+    fn see(&mut self, k: usize, v: f64) {
+        if self.at.is_some() && self.value.is_nan() {
+            return;
+        }
+        if self.at.is_none() || v.is_nan() || v > self.value {
+            self.at = Some(k);
+            self.value = v;
+        }
+    }
 }
 
 /// The findings of a sampled check over `Budget::cases`, with the worst instance of each kind.
@@ -336,11 +392,13 @@ struct Sweep {
     instances: usize,
     compared: usize,
     mismatches: usize,
-    first_mismatch: Option<usize>,
+    worst_mismatch: Worst,
     violations: usize,
-    first_violation: Option<usize>,
+    worst_violation: Worst,
     error: f64,
-    worst_error: Option<usize>,
+    worst_error: Worst,
+    /// Each instance's index and drawn inputs.
+    inputs: Vec<(usize, Vec<(String, String)>)>,
 }
 
 /// Runs `case` on each instance of `b.cases(base)`, instance k with a generator seeded `seed0 + k`.
@@ -355,47 +413,58 @@ fn sweep(
         instances: 0,
         compared: 0,
         mismatches: 0,
-        first_mismatch: None,
+        worst_mismatch: Worst::default(),
         violations: 0,
-        first_violation: None,
+        worst_violation: Worst::default(),
         error: 0.0,
-        worst_error: None,
+        worst_error: Worst::default(),
+        inputs: Vec::new(),
     };
     for k in b.cases(base) {
         let c = case(&mut rng(seed0 + k as u64))?;
         s.instances += 1;
         s.compared += c.residuals.len();
         let m = c.residuals.iter().filter(|x| !x.is_zero()).count();
-        if m > 0 && s.first_mismatch.is_none() {
-            s.first_mismatch = Some(k);
-        }
+        s.worst_mismatch.see(k, m as f64);
         s.mismatches += m;
-        if c.violations > 0 && s.first_violation.is_none() {
-            s.first_violation = Some(k);
-        }
+        s.worst_violation.see(k, c.violations as f64);
         s.violations += c.violations;
-        // NaN is the worst error and stays once seen
-        if s.worst_error.is_none() || c.error.is_nan() || (!s.error.is_nan() && c.error > s.error) {
-            s.error = c.error;
-            s.worst_error = Some(k);
-        }
+        s.worst_error.see(k, c.error);
+        s.error = s.worst_error.value;
+        s.inputs.push((k, c.inputs));
     }
     Ok(s)
 }
 
 impl Sweep {
-    fn reproducer(&self, k: Option<usize>, kind: &str) -> Option<Reproducer> {
-        k.map(|k| {
-            Reproducer::new(k, kind)
-                .seed(self.seed0 + k as u64)
-                .size("modes", 1)
-        })
+    /// The reproducer of instance `k`: its seed and drawn inputs.
+    fn reproducer(&self, k: usize, kind: &str) -> Reproducer {
+        let r = Reproducer::new(k, kind)
+            .seed(self.seed0 + k as u64)
+            .size("modes", 1);
+        self.inputs
+            .iter()
+            .filter(|(i, _)| *i == k)
+            .flat_map(|(_, v)| v)
+            .fold(r, |r, (name, value)| r.param(name, value))
     }
 
-    fn attach(&self, ev: Evidence, k: Option<usize>, kind: &str) -> Evidence {
-        match self.reproducer(k, kind) {
-            Some(r) => ev.with_reproducer(r),
+    fn attach(&self, ev: Evidence, worst: Worst, kind: &str) -> Evidence {
+        match worst.at {
+            Some(k) => ev.with_reproducer(self.reproducer(k, kind)),
             None => ev,
+        }
+    }
+
+    /// The worst instance of a count that must be 0. When the count is 0 and the sweep also
+    /// measured a floating-point error, none: the error's worst instance (the finding closest to
+    /// its bound) is the one to keep when the evidence is combined with [`Evidence::and`].
+    fn count_worst(&self, total: usize, worst: Worst) -> Worst {
+        let measured_error = self.worst_error.value != 0.0;
+        if total == 0 && measured_error {
+            Worst::default()
+        } else {
+            worst
         }
     }
 
@@ -403,13 +472,15 @@ impl Sweep {
     fn exact(&self, label: &str, detail: impl Into<String>) -> Evidence {
         let detail = format!("{} ({} residuals)", detail.into(), self.compared);
         let ev = Evidence::exact(self.instances, label, self.mismatches, detail);
-        self.attach(ev, self.first_mismatch, "rational")
+        let worst = self.count_worst(self.mismatches, self.worst_mismatch);
+        self.attach(ev, worst, "rational")
     }
 
     /// The counted violations.
     fn violations(&self, label: &str, detail: impl Into<String>) -> Evidence {
         let ev = Evidence::violations(self.instances, label, self.violations, detail);
-        self.attach(ev, self.first_violation, "rational")
+        let worst = self.count_worst(self.violations, self.worst_violation);
+        self.attach(ev, worst, "rational")
     }
 
     /// The worst floating-point error, held to `tolerance`.
@@ -430,4 +501,44 @@ impl Sweep {
         );
         self.attach(ev, self.worst_error, "f64")
     }
+}
+
+/// Certifies the identities of one sub-id, identity k being instance k (`Budget::cases` over the
+/// list, so `lro reproduce ID --instance K` certifies identity K alone). Each certificate carries
+/// its reproducer: the identity, its grid, and the failing grid point if there is one; combined
+/// with [`Evidence::and`], the first failing identity's reproducer is kept (the first identity's
+/// when all hold).
+fn certificates(b: Budget, ids: Vec<crate::certify::Identity<'_>>) -> Result<Evidence> {
+    let n = ids.len();
+    let mut ev: Option<Evidence> = None;
+    for k in super::fixed_cases(b, n) {
+        let id = &ids[k];
+        let cert = crate::certify::certify(id, cm::MAX_POINTS)?;
+        let grid: Vec<String> = id
+            .vars
+            .iter()
+            .map(|v| format!("{} ∈ {} values", v.name, v.degree + 1))
+            .collect();
+        let mut r = Reproducer::new(k, "rational")
+            .size("grid points", cert.points)
+            .param("identity", &id.name)
+            .param("grid", grid.join(", "));
+        if let Some(c) = &cert.counterexample {
+            r = c
+                .point
+                .iter()
+                .fold(r, |r, (name, value)| r.param(name, value))
+                .param("failing component", c.component);
+        }
+        let e = cert.evidence().with_reproducer(r);
+        ev = Some(match ev {
+            None => e,
+            Some(prev) => prev.and(e),
+        });
+    }
+    Ok(ev.unwrap_or_else(|| {
+        Evidence::stopped(format!(
+            "no identity selected: this sub-id has {n} identities at budget {b}"
+        ))
+    }))
 }

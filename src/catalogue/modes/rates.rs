@@ -72,6 +72,7 @@ pub(super) fn p27(b: Budget) -> Result<Evidence> {
             residuals: Vec::new(),
             violations: bad,
             error: worst,
+            ..Case::default()
         })
     })?;
     Ok(sw
@@ -121,6 +122,7 @@ pub(super) fn p28(b: Budget) -> Result<Evidence> {
             residuals: Vec::new(),
             violations: bad,
             error: worst,
+            ..Case::default()
         })
     })?;
     Ok(sw

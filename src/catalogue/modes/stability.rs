@@ -17,23 +17,44 @@ use num_traits::{One, Zero};
 pub(super) fn p19(b: Budget) -> Result<Evidence> {
     let mut all = RootSearch::default();
     let (mut instances, mut first_spurious) = (0usize, None);
+    // the instance whose searches converged least often, with its reproducer
+    let (mut least, mut least_at) = (f64::INFINITY, None);
     for k in b.cases(3) {
         let seed = 19_000 + k as u64;
         let mut r = rng(seed);
         let t: Mode<f64> = sample::teacher(&mut r);
-        for rule in three_rules_q(&mut r) {
+        let rules = three_rules_q(&mut r);
+        let mut inputs = Case::default();
+        inputs.teacher(&t);
+        inputs.rules(&rules);
+        let repro = || {
+            inputs.inputs.iter().fold(
+                Reproducer::new(k, "f64")
+                    .seed(seed)
+                    .size("modes", 1)
+                    .size("starts per rule", crate::modes::roots::STARTS),
+                |r, (name, value)| r.param(name, value),
+            )
+        };
+        let mut here = RootSearch::default();
+        for rule in rules {
             let rule = rule.map(|x| x.to_f64());
             let found = root_search(&rule, &t)?;
             if !found.spurious.is_empty() && first_spurious.is_none() {
                 first_spurious = Some(
-                    Reproducer::new(k, "f64")
-                        .seed(seed)
+                    repro()
                         .param("rule", rule.name())
                         .param("first spurious root", format!("{:?}", found.spurious[0])),
                 );
             }
-            all.merge(found);
+            here.merge(found);
         }
+        let fraction = here.converged() as f64 / here.starts.max(1) as f64;
+        if least_at.is_none() || fraction < least {
+            least = fraction;
+            least_at = Some(repro().param("converged fraction", crate::evidence::human(fraction)));
+        }
+        all.merge(here);
         instances += 1;
     }
     let converged = all.converged();
@@ -64,7 +85,7 @@ pub(super) fn p19(b: Budget) -> Result<Evidence> {
             closest_miss,
         ),
     );
-    if let Some(r) = first_spurious {
+    if let Some(r) = first_spurious.or(least_at.clone()) {
         spurious = spurious.with_reproducer(r);
     }
     let fraction = if all.starts == 0 {
@@ -72,7 +93,7 @@ pub(super) fn p19(b: Budget) -> Result<Evidence> {
     } else {
         converged as f64 / all.starts as f64
     };
-    Ok(spurious.and(Evidence::measured(
+    let mut converged_ev = Evidence::measured(
         instances,
         "searches that converged",
         Measure::Fraction,
@@ -81,7 +102,11 @@ pub(super) fn p19(b: Budget) -> Result<Evidence> {
             value: tol::MODES_ROOT_MIN_CONVERGED_FRACTION,
         },
         format!("{converged} of {} searches converged", all.starts),
-    )))
+    );
+    if let Some(r) = least_at {
+        converged_ev = converged_ev.with_reproducer(r);
+    }
+    Ok(spurious.and(converged_ev))
 }
 
 pub(super) fn p22(b: Budget) -> Result<Evidence> {
@@ -89,6 +114,8 @@ pub(super) fn p22(b: Budget) -> Result<Evidence> {
         let t: Mode<Q> = sample::teacher(r);
         let m: Mode<Q> = sample::mode(r);
         let mut c = Case::default();
+        c.mode(&m);
+        c.teacher(&t);
         let jm = m_matrix(&ModeRule::Bptt, &m, &t, Horizon::Infinite)?;
         c.residuals
             .extend(mat_diff(&jm, &hessian_of_loss(&m, &t, Horizon::Infinite)?));
@@ -98,6 +125,7 @@ pub(super) fn p22(b: Budget) -> Result<Evidence> {
             }
         }
         let s: Q = sample::s_value(r);
+        c.input("s", &s);
         let mm = m_matrix(
             &ModeRule::Bptt,
             &optimal_point(&s, &t)?,
@@ -138,6 +166,8 @@ pub(super) fn p23(b: Budget) -> Result<Evidence> {
         let s: Q = sample::s_value(r);
         let p = optimal_point(&s, &t)?;
         let mut c = Case::default();
+        c.teacher(&t);
+        c.input("s", &s);
         let cp = char_poly(&m_matrix(
             &ModeRule::Tbptt { k: 1 },
             &p,
@@ -188,6 +218,9 @@ pub(super) fn p24(b: Budget) -> Result<Evidence> {
     let s = sweep(b, 60, 24_000, |r| {
         let (rule, t, s) = rflo_branch_point(r, true);
         let mut c = Case::default();
+        c.teacher(&t);
+        c.rule(&rule);
+        c.input("s", &s);
         let cp = char_poly(&m_matrix(
             &rule,
             &optimal_point(&s, &t)?,
@@ -229,6 +262,9 @@ pub(super) fn p25(b: Budget) -> Result<Evidence> {
             unreachable!("RFLO points")
         };
         let mut c = Case::default();
+        c.teacher(&t);
+        c.rule(&rule);
+        c.input("s", &s);
         let p = optimal_point(&s, &t)?;
         let m = m_matrix(&rule, &p, &t, Horizon::Infinite)?;
         let cp = char_poly(&m);
@@ -269,19 +305,28 @@ pub(super) fn p25(b: Budget) -> Result<Evidence> {
         Ok(c)
     })?;
     let disagreements: usize = agree.iter().sum();
+    // the instance with the most disagreements (the first instance when none disagrees)
+    let mut worst_class = super::Worst::default();
+    for ((k, _), d) in s.inputs.iter().zip(&agree) {
+        worst_class.see(*k, *d as f64);
+    }
     Ok(s.violations(
         "points breaking E2 < 0 ⇔ |â||s|³ < c*² or the stability condition",
         format!(
             "exact over Q, random â s < 0: E2 < 0 ⇔ |â||s|³ < c*²; tr > 0 and E2 > 0 ⇒ w*(w* − ŵ) > 0 ({stable_seen} stable points seen)"
         ),
     )
-    .and(Evidence::violations(
-        compared,
-        "f64 class ≠ exact class",
-        disagreements,
-        format!(
-            "class from f64 eigenvalues of J = −M vs class from the exact signs of tr, E2 and the discriminant, on {compared} well-separated points"
+    .and(s.attach(
+        Evidence::violations(
+            compared,
+            "f64 class ≠ exact class",
+            disagreements,
+            format!(
+                "class from f64 eigenvalues of J = −M vs class from the exact signs of tr, E2 and the discriminant, on {compared} well-separated points"
+            ),
         ),
+        worst_class,
+        "f64 and rational",
     )))
 }
 
@@ -291,6 +336,8 @@ pub(super) fn p26(b: Budget) -> Result<Evidence> {
         let w: f64 = sample::dyadic(r, 7, 8, false);
         let cs = t.a * t.b;
         let mut c = Case::default();
+        c.teacher(&t);
+        c.input("w on (0, 0, w)", w);
         for (rule, lam) in [
             (ModeRule::Bptt, cs.abs() / (1.0 - w * t.w)),
             (ModeRule::Tbptt { k: 1 }, cs.abs() / (1.0 - w * t.w).sqrt()),
