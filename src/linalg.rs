@@ -1,6 +1,6 @@
 //! Small generic matrix helpers over any [`Real`] (nalgebra supplies the arithmetic).
 use crate::scalar::Real;
-use nalgebra::DMatrix;
+use nalgebra::{DMatrix, DMatrixView, DMatrixViewMut, Dyn, MatrixView};
 use rand::Rng;
 
 /// `max(a, b)` that propagates NaN: a NaN error must fail a check, never be skipped the way
@@ -41,7 +41,9 @@ pub fn pow<T: Real>(m: &DMatrix<T>, k: usize) -> DMatrix<T> {
 /// multi-threaded) matrix product instead of the column loops below.
 const BLOCKED_MIN_COLS: usize = 5;
 
-fn is_f64<T: 'static>() -> bool {
+/// Whether the number kind is `f64` (the kind whose products nalgebra hands to its optimised,
+/// multi-threaded matrix-product kernel).
+pub(crate) fn is_f64<T: 'static>() -> bool {
     std::any::TypeId::of::<T>() == std::any::TypeId::of::<f64>()
 }
 
@@ -99,6 +101,43 @@ pub fn add_mul_tr<T: Real>(y: &mut DMatrix<T>, a: &DMatrix<T>, b: &DMatrix<T>) {
                 yi.add_mul(ai, bj);
             }
         }
+    }
+}
+
+/// Largest dimension at which nalgebra multiplies with its own column loops instead of the blocked
+/// kernel (its `gemm` takes the kernel only when every dimension exceeds it).
+const NALGEBRA_SMALL_DIM: usize = 5;
+
+/// `y ← α a bᵀ + β y`, where `bᵀ` is the transpose of the first `b_cols` columns of `b`.
+///
+/// For f64 operands large enough for nalgebra's blocked kernel, `bᵀ` is read through a strided
+/// view (no copy). Otherwise `bᵀ` is formed first: nalgebra's small-matrix loops read a row-strided
+/// operand past its end, so they only ever see contiguous columns.
+pub fn gemm_nt<T: Real>(
+    y: &mut DMatrixViewMut<'_, T>,
+    alpha: T,
+    a: &DMatrixView<'_, T>,
+    b: &DMatrix<T>,
+    b_cols: usize,
+    beta: T,
+) {
+    let rows = b.nrows();
+    debug_assert_eq!((y.nrows(), y.ncols()), (a.nrows(), rows));
+    debug_assert_eq!(a.ncols(), b_cols);
+    let blocked = [y.nrows(), y.ncols(), a.nrows(), a.ncols()]
+        .iter()
+        .all(|&k| k > NALGEBRA_SMALL_DIM);
+    if is_f64::<T>() && blocked {
+        let bt: MatrixView<'_, T, Dyn, Dyn, Dyn, Dyn> = MatrixView::from_slice_with_strides_generic(
+            &b.as_slice()[..rows * b_cols],
+            Dyn(b_cols),
+            Dyn(rows),
+            Dyn(rows),
+            Dyn(1),
+        );
+        y.gemm(alpha, a, &bt, beta);
+    } else {
+        y.gemm(alpha, a, &b.columns(0, b_cols).transpose(), beta);
     }
 }
 

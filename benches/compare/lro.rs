@@ -94,8 +94,18 @@ fn main() {
         .unwrap_or_else(|| "compare.json".into());
     let quick = args.iter().any(|a| a == "--quick");
     let (rounds, budget) = if quick { (3, 0.3) } else { (7, 1.5) };
+    // `--only KIND:N` (e.g. `expected_bptt:256`) runs one case, for profiling.
+    let only = args
+        .iter()
+        .position(|a| a == "--only")
+        .and_then(|i| args.get(i + 1))
+        .cloned();
+    let wanted = |kind: &str, n: usize| only.as_ref().is_none_or(|o| *o == format!("{kind}:{n}"));
     let mut cases = Vec::new();
     for n in [16usize, 64, 256] {
+        if !wanted("expected_bptt", n) {
+            continue;
+        }
         let k = n / 8;
         let c = draw(n, k, k, 200, 100 + n as u64);
         let f = || expected::update(&Rule::Bptt, &c.st, c.horizon, Loss::Final).unwrap();
@@ -131,6 +141,9 @@ fn main() {
             ),
         ];
         for (kind, label, rule) in rules {
+            if !wanted(kind, n) {
+                continue;
+            }
             if kind == "online_rtrl" && n > 64 {
                 continue; // O(n⁴) per step: 86 GFLOP per sample at n = 256
             }
