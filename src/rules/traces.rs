@@ -204,3 +204,50 @@ pub(super) fn eprop<T: Real>(s: &Sample<T>, f: &DMatrix<T>) -> (DMatrix<T>, DMat
         }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scalar::Rational;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    /// The lazily applied trace against the step-by-step recursion, exactly, with per-row decays,
+    /// reads at irregular steps (some stored, the last one not) and both fault settings.
+    #[test]
+    fn lazy_trace_equals_the_step_by_step_recursion_over_rationals() {
+        let (n, cols, horizon) = (4, 3, 9);
+        let reads = [false, true, false, false, true, true, false, false, true];
+        let mut rng = ChaCha8Rng::seed_from_u64(11);
+        let mut v = |len: usize| {
+            DVector::from_fn(len, |_, _| Rational::ratio(rng.random_range(-5..=5), 4))
+        };
+        let steps: Vec<_> = (0..horizon).map(|_| (v(n), v(n), v(cols), v(n))).collect();
+        for late in [false, true] {
+            let mut lazy = Trace::new(n, cols, horizon);
+            let (mut e, mut want, mut got) = (
+                DMatrix::<Rational>::zeros(n, cols),
+                DMatrix::<Rational>::zeros(n, cols),
+                DMatrix::<Rational>::zeros(n, cols),
+            );
+            for (t, (lam, gain, pre, sig)) in steps.iter().enumerate() {
+                let fresh = gain * pre.transpose();
+                for i in 0..n {
+                    for j in 0..cols {
+                        e[(i, j)] = if late {
+                            lam[i].clone() * (e[(i, j)].clone() + fresh[(i, j)].clone())
+                        } else {
+                            lam[i].clone() * e[(i, j)].clone() + fresh[(i, j)].clone()
+                        };
+                    }
+                }
+                lazy.push(lam, gain, pre);
+                if reads[t] {
+                    want += DMatrix::from_diagonal(sig) * &e;
+                    lazy.read_into(&mut got, sig, t + 1 == horizon, late);
+                    assert_eq!(got, want, "step {} (late: {late})", t + 1);
+                }
+            }
+        }
+    }
+}
