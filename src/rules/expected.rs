@@ -415,7 +415,11 @@ mod tests {
         for (rule, depth) in [(Rule::Bptt, h), (Rule::Tbptt { k: 11 }, 11)] {
             let got = update(&rule, &st, h, Loss::Final).expect("linear network");
             let want = one_lag_at_a_time(&st, h, depth);
-            for (g, w, name) in [(&got.a, &want.a, "A"), (&got.w, &want.w, "W"), (&got.b, &want.b, "B")] {
+            for (g, w, name) in [
+                (&got.a, &want.a, "A"),
+                (&got.w, &want.w, "W"),
+                (&got.b, &want.b, "B"),
+            ] {
                 let diff = linalg::rel_diff(g, w, F64_IDENTITY_ABS_FLOOR);
                 assert!(diff <= BLOCKED_LAGS_REL, "{rule:?} Δ{name}: {diff:e}");
             }

@@ -90,7 +90,14 @@ impl<T: Real> Trace<T> {
                 col.component_mul_assign(sig);
             }
             let c = self.gains.columns(0, k);
-            linalg::gemm_nt(&mut acc.as_view_mut(), T::one(), &c, &self.pres, k, T::one());
+            linalg::gemm_nt(
+                &mut acc.as_view_mut(),
+                T::one(),
+                &c,
+                &self.pres,
+                k,
+                T::one(),
+            );
             return;
         }
         let (n, cols) = (self.gains.nrows(), self.pres.nrows());
@@ -219,9 +226,8 @@ mod tests {
         let (n, cols, horizon) = (4, 3, 9);
         let reads = [false, true, false, false, true, true, false, false, true];
         let mut rng = ChaCha8Rng::seed_from_u64(11);
-        let mut v = |len: usize| {
-            DVector::from_fn(len, |_, _| Rational::ratio(rng.random_range(-5..=5), 4))
-        };
+        let mut v =
+            |len: usize| DVector::from_fn(len, |_, _| Rational::ratio(rng.random_range(-5..=5), 4));
         let steps: Vec<_> = (0..horizon).map(|_| (v(n), v(n), v(cols), v(n))).collect();
         for late in [false, true] {
             let mut lazy = Trace::new(n, cols, horizon);
