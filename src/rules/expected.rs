@@ -69,12 +69,17 @@ impl<T: Real> Lags<T> {
     }
 }
 
+/// Fewest states at which the lag recursions advance in wide blocks: below it the products are
+/// small enough that the squarings cost more than the thin products they replace.
+const BLOCKED_MIN_STATES: usize = 16;
+
 /// The stride (in lag blocks) at which a lag recursion with `cols`-column blocks on n states
 /// advances: the smallest power of two J with `J · cols ≥ n` (at most `h`), so that each product is
-/// at least n×n×n and runs at the blocked kernel's rate. Only for f64: over exact rationals and MPFR
-/// the squarings that reach `M^J` cost more than the thin products they replace, so J = 1 there.
-fn stride_for<T: Real>(n: usize, cols: usize, h: usize) -> usize {
-    if !linalg::is_f64::<T>() {
+/// at least n×n×n and runs at the blocked kernel's rate; J = 1 (the plain recursion) below
+/// [`BLOCKED_MIN_STATES`]. The choice depends on the sizes only, never on the number kind, so every
+/// kind runs the same sequence of operations (exact rationals stay exact at any stride).
+fn stride_for(n: usize, cols: usize, h: usize) -> usize {
+    if n < BLOCKED_MIN_STATES {
         return 1;
     }
     let mut j = 1;
@@ -130,7 +135,7 @@ fn check<T: Real>(st: &StudentTeacher<T>, horizon: usize) -> Result<()> {
 fn lags<T: Real>(st: &StudentTeacher<T>, horizon: usize) -> Lags<T> {
     let (s, t) = (&st.student, &st.teacher);
     let (o, d) = (s.o(), s.d());
-    let stride = stride_for::<T>(s.n(), d, horizon);
+    let stride = stride_for(s.n(), d, horizon);
     let wb = powers_times(s.w(), s.b(), horizon, stride);
     let wb_teacher = powers_times(t.w(), t.b(), horizon, stride);
     let mut g = DMatrix::zeros(o, horizon * d);
@@ -262,7 +267,7 @@ fn final_step<T: Real>(
     // [F_0ᵀ, …, F_{depth-1}ᵀ] side by side (n × depth o).
     let f0t = f0.transpose();
     let mut ft = match &back {
-        Back::Right(mt) => powers_times(mt, &f0t, depth, stride_for::<T>(n, o, depth)),
+        Back::Right(mt) => powers_times(mt, &f0t, depth, stride_for(n, o, depth)),
         _ => DMatrix::<T>::zeros(n, depth * o),
     };
     if !matches!(back, Back::Right(_)) && depth > 0 {
@@ -410,7 +415,7 @@ mod tests {
         // d = o = 4 on n = 32 states: stride 8, so the lags are filled by three doublings and then
         // strides of 8 blocks, with a partial last block (T = 37).
         let (n, k, h) = (32, 4, 37);
-        assert_eq!(stride_for::<f64>(n, k, h), 8);
+        assert_eq!(stride_for(n, k, h), 8);
         let st = instance(n, k, k, 7);
         for (rule, depth) in [(Rule::Bptt, h), (Rule::Tbptt { k: 11 }, 11)] {
             let got = update(&rule, &st, h, Loss::Final).expect("linear network");
