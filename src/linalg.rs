@@ -1,6 +1,6 @@
 //! Small generic matrix helpers over any [`Real`] (nalgebra supplies the arithmetic).
 use crate::scalar::Real;
-use nalgebra::DMatrix;
+use nalgebra::{DMatrix, DMatrixView, DMatrixViewMut, Dyn, MatrixView};
 use rand::Rng;
 
 /// `max(a, b)` that propagates NaN: a NaN error must fail a check, never be skipped the way
@@ -41,13 +41,15 @@ pub fn pow<T: Real>(m: &DMatrix<T>, k: usize) -> DMatrix<T> {
 /// multi-threaded) matrix product instead of the column loops below.
 const BLOCKED_MIN_COLS: usize = 5;
 
-fn is_f64<T: 'static>() -> bool {
+/// Whether the number kind is `f64` (the kind whose products nalgebra hands to its optimised,
+/// multi-threaded matrix-product kernel).
+pub(crate) fn is_f64<T: 'static>() -> bool {
     std::any::TypeId::of::<T>() == std::any::TypeId::of::<f64>()
 }
 
 /// `y ← A X` (or `y ← y + A X` when `accumulate`), for any number kind. Narrow X (a vector or a
-/// few columns) runs as column-wise `axpy` loops over contiguous slices, which the compiler
-/// vectorises for f64; wider f64 products use nalgebra's blocked `gemm`.
+/// few columns) runs as column-wise `axpy` loops over contiguous slices (four columns of A per
+/// pass), which the compiler vectorises for f64; wider f64 products use nalgebra's blocked `gemm`.
 pub fn mul_into<T: Real>(y: &mut DMatrix<T>, a: &DMatrix<T>, x: &DMatrix<T>, accumulate: bool) {
     debug_assert_eq!((y.nrows(), y.ncols()), (a.nrows(), x.ncols()));
     debug_assert_eq!(a.ncols(), x.nrows());
@@ -68,7 +70,22 @@ pub fn mul_into<T: Real>(y: &mut DMatrix<T>, a: &DMatrix<T>, x: &DMatrix<T>, acc
         if !accumulate {
             yc.fill(T::zero());
         }
-        for (col, xj) in a.as_slice().chunks_exact(m).zip(xc) {
+        // Four columns of A per pass over y (each y_i still adds its terms in column order, so the
+        // result is the same as one column at a time, with a quarter of the loads and stores of y).
+        let (quads, xq) = (a.as_slice().chunks_exact(4 * m), xc.chunks_exact(4));
+        let (rest, xr) = (quads.remainder(), xq.remainder());
+        for (block, x) in quads.zip(xq) {
+            let (c0, block) = block.split_at(m);
+            let (c1, block) = block.split_at(m);
+            let (c2, c3) = block.split_at(m);
+            for ((((yi, a0), a1), a2), a3) in yc.iter_mut().zip(c0).zip(c1).zip(c2).zip(c3) {
+                yi.add_mul(a0, &x[0]);
+                yi.add_mul(a1, &x[1]);
+                yi.add_mul(a2, &x[2]);
+                yi.add_mul(a3, &x[3]);
+            }
+        }
+        for (col, xj) in rest.chunks_exact(m).zip(xr) {
             for (yi, aij) in yc.iter_mut().zip(col) {
                 yi.add_mul(aij, xj);
             }
@@ -99,6 +116,43 @@ pub fn add_mul_tr<T: Real>(y: &mut DMatrix<T>, a: &DMatrix<T>, b: &DMatrix<T>) {
                 yi.add_mul(ai, bj);
             }
         }
+    }
+}
+
+/// Largest dimension at which nalgebra multiplies with its own column loops instead of the blocked
+/// kernel (its `gemm` takes the kernel only when every dimension exceeds it).
+const NALGEBRA_SMALL_DIM: usize = 5;
+
+/// `y ← α a bᵀ + β y`, where `bᵀ` is the transpose of the first `b_cols` columns of `b`.
+///
+/// For f64 operands large enough for nalgebra's blocked kernel, `bᵀ` is read through a strided
+/// view (no copy). Otherwise `bᵀ` is formed first: nalgebra's small-matrix loops read a row-strided
+/// operand past its end, so they only ever see contiguous columns.
+pub fn gemm_nt<T: Real>(
+    y: &mut DMatrixViewMut<'_, T>,
+    alpha: T,
+    a: &DMatrixView<'_, T>,
+    b: &DMatrix<T>,
+    b_cols: usize,
+    beta: T,
+) {
+    let rows = b.nrows();
+    debug_assert_eq!((y.nrows(), y.ncols()), (a.nrows(), rows));
+    debug_assert_eq!(a.ncols(), b_cols);
+    let blocked = [y.nrows(), y.ncols(), a.nrows(), a.ncols()]
+        .iter()
+        .all(|&k| k > NALGEBRA_SMALL_DIM);
+    if is_f64::<T>() && blocked {
+        let bt: MatrixView<'_, T, Dyn, Dyn, Dyn, Dyn> = MatrixView::from_slice_with_strides_generic(
+            &b.as_slice()[..rows * b_cols],
+            Dyn(b_cols),
+            Dyn(rows),
+            Dyn(rows),
+            Dyn(1),
+        );
+        y.gemm(alpha, a, &bt, beta);
+    } else {
+        y.gemm(alpha, a, &b.columns(0, b_cols).transpose(), beta);
     }
 }
 

@@ -94,8 +94,32 @@ fn main() {
         .unwrap_or_else(|| "compare.json".into());
     let quick = args.iter().any(|a| a == "--quick");
     let (rounds, budget) = if quick { (3, 0.3) } else { (7, 1.5) };
+    // `--only KIND:N` (e.g. `expected_bptt:256`) runs one case, for profiling; `--only kernel`
+    // only measures the kernel rate.
+    let only = args
+        .iter()
+        .position(|a| a == "--only")
+        .and_then(|i| args.get(i + 1))
+        .cloned();
+    let wanted = |kind: &str, n: usize| only.as_ref().is_none_or(|o| *o == format!("{kind}:{n}"));
     let mut cases = Vec::new();
+    if only.as_deref().is_none_or(|o| o == "kernel") {
+        // The rate of lro's own matrix-product kernel (nalgebra → matrixmultiply), for reference
+        // next to the peers' OpenBLAS rate: one 256³ product and one thin 256×256×32 product.
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        let mut g = |r: usize, c: usize| DMatrix::from_fn(r, c, |_, _| rng.random::<f64>());
+        let (a, wide, thin) = (g(256, 256), g(256, 256), g(256, 32));
+        for (name, b) in [("256x256x256", &wide), ("256x256x32", &thin)] {
+            let mut y = DMatrix::zeros(256, b.ncols());
+            let secs = best_time(rounds, budget, || y.gemm(1.0, &a, b, 0.0));
+            let rate = 2.0 * 256.0 * 256.0 * b.ncols() as f64 / secs / 1e9;
+            eprintln!("lro: kernel rate (nalgebra/matrixmultiply {name}): {rate:.1} GFLOP/s");
+        }
+    }
     for n in [16usize, 64, 256] {
+        if !wanted("expected_bptt", n) {
+            continue;
+        }
         let k = n / 8;
         let c = draw(n, k, k, 200, 100 + n as u64);
         let f = || expected::update(&Rule::Bptt, &c.st, c.horizon, Loss::Final).unwrap();
@@ -131,6 +155,9 @@ fn main() {
             ),
         ];
         for (kind, label, rule) in rules {
+            if !wanted(kind, n) {
+                continue;
+            }
             if kind == "online_rtrl" && n > 64 {
                 continue; // O(n⁴) per step: 86 GFLOP per sample at n = 256
             }

@@ -48,6 +48,8 @@ struct Lags<T: Real> {
     g_rows: DMatrix<T>,
     /// `[G_0ᵀ; …; G_{T-1}ᵀ]` stacked vertically (T d × o).
     g_t: DMatrix<T>,
+    /// `[G_0ᵀ, …, G_{T-1}ᵀ]` side by side (d × T o).
+    g_tt: DMatrix<T>,
     d: usize,
 }
 
@@ -67,14 +69,51 @@ impl<T: Real> Lags<T> {
     }
 }
 
-/// `[M⁰X, M¹X, …, M^{h-1}X]` side by side, each block by one product from the previous.
-fn powers_times<T: Real>(m: &DMatrix<T>, x: &DMatrix<T>, h: usize) -> DMatrix<T> {
+/// Fewest states at which the lag recursions advance in wide blocks: below it the products are
+/// small enough that the squarings cost more than the thin products they replace.
+const BLOCKED_MIN_STATES: usize = 16;
+
+/// The stride (in lag blocks) at which a lag recursion with `cols`-column blocks on n states
+/// advances: the smallest power of two J with `J · cols ≥ n` (at most `h`), so that each product is
+/// at least n×n×n and runs at the blocked kernel's rate; J = 1 (the plain recursion) below
+/// [`BLOCKED_MIN_STATES`]. The choice depends on the sizes only, never on the number kind, so every
+/// kind runs the same sequence of operations (exact rationals stay exact at any stride).
+fn stride_for(n: usize, cols: usize, h: usize) -> usize {
+    if n < BLOCKED_MIN_STATES {
+        return 1;
+    }
+    let mut j = 1;
+    while j * cols.max(1) < n && 2 * j <= h {
+        j *= 2;
+    }
+    j
+}
+
+/// `[M⁰X, M¹X, …, M^{h-1}X]` side by side, by block doubling: with the first j blocks filled, the
+/// next j are `M^j [M⁰X, …, M^{j-1}X]`, one wide product, and `M^j` is squared, until j reaches
+/// `stride`; then each product `M^J [blocks k−J … k−1]` fills the next J blocks. `stride = 1` is the
+/// plain recursion `M^k X = M (M^{k-1} X)`; every stride gives the same matrix in exact arithmetic.
+fn powers_times<T: Real>(m: &DMatrix<T>, x: &DMatrix<T>, h: usize, stride: usize) -> DMatrix<T> {
     let (n, d) = x.shape();
     let mut out = DMatrix::zeros(n, h * d);
+    if h == 0 {
+        return out;
+    }
     out.columns_mut(0, d).copy_from(x);
-    for k in 1..h {
-        let (prev, mut next) = out.columns_range_pair_mut((k - 1) * d..k * d, k * d..(k + 1) * d);
-        next.gemm(T::one(), m, &prev, T::zero());
+    let mut p = m.clone(); // M^j
+    let (mut j, mut filled) = (1, 1);
+    while filled < h {
+        let step = j.min(h - filled);
+        let (src, mut dst) = out.columns_range_pair_mut(
+            (filled - j) * d..(filled - j + step) * d,
+            filled * d..(filled + step) * d,
+        );
+        dst.gemm(T::one(), &p, &src, T::zero());
+        filled += step;
+        if j < stride && filled == 2 * j && filled < h {
+            p = &p * &p;
+            j *= 2;
+        }
     }
     out
 }
@@ -96,8 +135,9 @@ fn check<T: Real>(st: &StudentTeacher<T>, horizon: usize) -> Result<()> {
 fn lags<T: Real>(st: &StudentTeacher<T>, horizon: usize) -> Lags<T> {
     let (s, t) = (&st.student, &st.teacher);
     let (o, d) = (s.o(), s.d());
-    let wb = powers_times(s.w(), s.b(), horizon);
-    let wb_teacher = powers_times(t.w(), t.b(), horizon);
+    let stride = stride_for(s.n(), d, horizon);
+    let wb = powers_times(s.w(), s.b(), horizon, stride);
+    let wb_teacher = powers_times(t.w(), t.b(), horizon, stride);
     let mut g = DMatrix::zeros(o, horizon * d);
     g.gemm(T::one(), s.a(), &wb, T::zero());
     g.gemm(-T::one(), t.a(), &wb_teacher, T::one());
@@ -106,11 +146,13 @@ fn lags<T: Real>(st: &StudentTeacher<T>, horizon: usize) -> Lags<T> {
         g_rows.rows_mut(k * o, o).copy_from(&g.columns(k * d, d));
     }
     let g_t = g.transpose();
+    let g_tt = g_rows.transpose();
     Lags {
         wb,
         g,
         g_rows,
         g_t,
+        g_tt,
         d,
     }
 }
@@ -130,29 +172,39 @@ pub fn error_state_covariances<T: Real>(
     check(st, horizon)?;
     let lags = lags(st, horizon);
     let o = st.student.o();
-    let sv = state_covariances(st, &lags, horizon);
+    let svt = state_covariances_t(st, &lags, horizon);
     Ok((0..horizon)
-        .map(|m| sv.rows(m * o, o).into_owned())
+        .map(|m| svt.columns(m * o, o).transpose())
         .collect())
 }
 
-/// `[S_0; …; S_{h-1}]` stacked vertically (h o × n) for horizon h.
-fn state_covariances<T: Real>(st: &StudentTeacher<T>, lags: &Lags<T>, h: usize) -> DMatrix<T> {
+/// `[S_0ᵀ, …, S_{h-1}ᵀ]` side by side (n × h o) for horizon h, by the transposed recursion
+/// `S_mᵀ = B G_{m+1}ᵀ + W S_{m+1}ᵀ`: the inputs `B G_{m+1}ᵀ` for every m in one product, then one
+/// n×n by n×o product per lag.
+fn state_covariances_t<T: Real>(st: &StudentTeacher<T>, lags: &Lags<T>, h: usize) -> DMatrix<T> {
     let s = &st.student;
     let o = s.o();
-    let mut sv = DMatrix::<T>::zeros(h * o, s.n());
-    let bt = s.b().transpose();
-    let wt = if faults::active(Fault::ExpectedLagTranspose) {
-        s.w().clone()
-    } else {
-        s.w().transpose()
-    };
-    for m in (0..h.saturating_sub(1)).rev() {
-        let (mut cur, next) = sv.rows_range_pair_mut(m * o..(m + 1) * o, (m + 1) * o..(m + 2) * o);
-        cur.gemm(T::one(), &lags.g_block(m + 1), &bt, T::zero());
-        cur.gemm(T::one(), &next, &wt, T::one());
+    let mut svt = DMatrix::<T>::zeros(s.n(), h * o);
+    if h < 2 {
+        return svt;
     }
-    sv
+    svt.columns_mut(0, (h - 1) * o).gemm(
+        T::one(),
+        s.b(),
+        &lags.g_tt.columns(o, (h - 1) * o),
+        T::zero(),
+    );
+    let w = if faults::active(Fault::ExpectedLagTranspose) {
+        s.w().transpose()
+    } else {
+        s.w().clone()
+    };
+    for m in (0..h - 1).rev() {
+        let (mut cur, next) =
+            svt.columns_range_pair_mut(m * o..(m + 1) * o, (m + 1) * o..(m + 2) * o);
+        cur.gemm(T::one(), &w, &next, T::one());
+    }
+    svt
 }
 
 /// P-RNN-1 / P-RNN-4: `E[L_T] = ½ Σ_{k<T} ‖G_k‖_F²`, and
@@ -193,7 +245,7 @@ fn final_step<T: Real>(
         T::zero(),
     );
     let a = a_t.transpose();
-    let sv = state_covariances(st, lags, h);
+    let svt = state_covariances_t(st, lags, h);
     let off_by_one = faults::active(Fault::ExpectedTruncationOffByOne);
     // F_0ᵀ and the step F_{m+1}ᵀ = Mᵀ F_mᵀ (or ŵ F_mᵀ).
     let (f0, back, depth) = match rule {
@@ -213,12 +265,18 @@ fn final_step<T: Real>(
         }
     };
     // [F_0ᵀ, …, F_{depth-1}ᵀ] side by side (n × depth o).
-    let mut ft = DMatrix::<T>::zeros(n, depth * o);
-    ft.columns_mut(0, o).copy_from(&f0.transpose());
+    let f0t = f0.transpose();
+    let mut ft = match &back {
+        Back::Right(mt) => powers_times(mt, &f0t, depth, stride_for(n, o, depth)),
+        _ => DMatrix::<T>::zeros(n, depth * o),
+    };
+    if !matches!(back, Back::Right(_)) && depth > 0 {
+        ft.columns_mut(0, o).copy_from(&f0t);
+    }
     for m in 1..depth {
         let (prev, mut next) = ft.columns_range_pair_mut((m - 1) * o..m * o, m * o..(m + 1) * o);
         match &back {
-            Back::Right(mt) => next.gemm(T::one(), mt, &prev, T::zero()),
+            Back::Right(_) => break,
             Back::Diag(v) => {
                 for j in 0..o {
                     for (i, vi) in v.iter().enumerate() {
@@ -234,7 +292,14 @@ fn final_step<T: Real>(
     }
     // ΔW = Σ_m F_mᵀ S_m and ΔB = Σ_m F_mᵀ G_m, one product each.
     let (mut w, mut b) = (DMatrix::zeros(n, n), DMatrix::zeros(n, d));
-    w.gemm(T::one(), &ft, &sv.rows(0, depth * o), T::zero());
+    linalg::gemm_nt(
+        &mut w.as_view_mut(),
+        T::one(),
+        &ft.as_view(),
+        &svt,
+        depth * o,
+        T::zero(),
+    );
     b.gemm(T::one(), &ft, &lags.g_rows.rows(0, depth * o), T::zero());
     Update { a, w, b }
 }
@@ -285,4 +350,102 @@ pub fn update<T: Real>(
             acc
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rnn::Rnn;
+    use crate::scalar::Rational;
+    use crate::tolerances::{BLOCKED_LAGS_REL, F64_IDENTITY_ABS_FLOOR};
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    fn normal(rng: &mut ChaCha8Rng, r: usize, c: usize, scale: f64) -> DMatrix<f64> {
+        DMatrix::from_fn(r, c, |_, _| {
+            scale * rng.sample::<f64, _>(rand_distr::StandardNormal)
+        })
+    }
+
+    fn instance(n: usize, o: usize, d: usize, seed: u64) -> StudentTeacher<f64> {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let s = 1.0 / (n as f64).sqrt();
+        let mut net = || {
+            let a = normal(&mut rng, o, n, s);
+            let w = normal(&mut rng, n, n, 0.5 * s);
+            let b = normal(&mut rng, n, d, s);
+            Rnn::new(a, w, b).expect("finite weights")
+        };
+        let (student, teacher) = (net(), net());
+        StudentTeacher::new(student, teacher).expect("matching shapes")
+    }
+
+    /// The update as the plain recursions give it, one lag at a time: `W^k B` by `W (W^{k-1} B)`,
+    /// `S_m = G_{m+1} Bᵀ + S_{m+1} Wᵀ` row-wise, `F_m = A W^m`, truncation at `depth`.
+    fn one_lag_at_a_time(st: &StudentTeacher<f64>, h: usize, depth: usize) -> Update<f64> {
+        let (s, t) = (&st.student, &st.teacher);
+        let (mut wb, mut wbt) = (s.b().clone(), t.b().clone());
+        let mut lags = Vec::new();
+        for _ in 0..h {
+            let g = s.a() * &wb - t.a() * &wbt;
+            lags.push((g, wb.clone()));
+            wb = s.w() * &wb;
+            wbt = t.w() * &wbt;
+        }
+        let mut a = DMatrix::zeros(s.o(), s.n());
+        for (g, wb) in &lags {
+            a += g * wb.transpose();
+        }
+        let mut sm = vec![DMatrix::zeros(s.o(), s.n()); h];
+        for m in (0..h - 1).rev() {
+            sm[m] = &lags[m + 1].0 * s.b().transpose() + &sm[m + 1] * s.w().transpose();
+        }
+        let (mut w, mut b) = (DMatrix::zeros(s.n(), s.n()), DMatrix::zeros(s.n(), s.d()));
+        let mut f = s.a().clone();
+        for m in 0..depth {
+            w += f.transpose() * &sm[m];
+            b += f.transpose() * &lags[m].0;
+            f = &f * s.w();
+        }
+        Update { a, w, b }
+    }
+
+    #[test]
+    fn block_doubling_matches_the_one_lag_recursion_in_f64() {
+        // d = o = 4 on n = 32 states: stride 8, so the lags are filled by three doublings and then
+        // strides of 8 blocks, with a partial last block (T = 37).
+        let (n, k, h) = (32, 4, 37);
+        assert_eq!(stride_for(n, k, h), 8);
+        let st = instance(n, k, k, 7);
+        for (rule, depth) in [(Rule::Bptt, h), (Rule::Tbptt { k: 11 }, 11)] {
+            let got = update(&rule, &st, h, Loss::Final).expect("linear network");
+            let want = one_lag_at_a_time(&st, h, depth);
+            for (g, w, name) in [
+                (&got.a, &want.a, "A"),
+                (&got.w, &want.w, "W"),
+                (&got.b, &want.b, "B"),
+            ] {
+                let diff = linalg::rel_diff(g, w, F64_IDENTITY_ABS_FLOOR);
+                assert!(diff <= BLOCKED_LAGS_REL, "{rule:?} Δ{name}: {diff:e}");
+            }
+        }
+    }
+
+    #[test]
+    fn every_stride_gives_the_same_lags_over_rationals() {
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        let mut q = |r: usize, c: usize| {
+            DMatrix::from_fn(r, c, |_, _| Rational::ratio(rng.random_range(-4..=4), 5))
+        };
+        let (m, x) = (q(3, 3), q(3, 2));
+        let plain = powers_times(&m, &x, 13, 1);
+        let mut power = DMatrix::<Rational>::identity(3, 3);
+        for k in 0..13 {
+            assert_eq!(plain.columns(2 * k, 2), &power * &x, "lag {k}");
+            power = &power * &m;
+        }
+        for stride in [2, 4, 8, 16] {
+            assert_eq!(powers_times(&m, &x, 13, stride), plain, "stride {stride}");
+        }
+    }
 }

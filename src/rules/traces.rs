@@ -9,32 +9,115 @@
 //! In the linear RNN every row of the RFLO trace equals `e^h_t = ŵ e^h_{t-1} + h_{t-1}`, so each update
 //! is an outer product whose left factor lies in `col(Rᵀ)` (the mechanism of Proposition 3.1).
 //!
-//! The traces are updated in place, column by column over nalgebra's column-major storage (each
-//! column `j` is `λ ⊙ e[:, j] + gain · pre_j`, a contiguous loop the compiler vectorises for f64).
+//! A step costs O(n) bookkeeping; the O(n²) trace work happens where a learning signal arrives, as
+//! one matrix product over the steps since the last signal (see `Trace`), so the final-step loss
+//! costs one n×T by T×n product and never stores an n×n trace.
 use super::online::Sample;
 use crate::faults::{self, Fault};
+use crate::linalg;
 use crate::scalar::Real;
 use nalgebra::{DMatrix, DVector};
 
-/// `e ← λ ⊙ e + gain preᵀ` (or, under [`Fault::TraceOneStepLate`], `e ← λ ⊙ (e + gain preᵀ)`), in
-/// place, column by column.
-fn decay_and_add<T: Real>(
-    e: &mut DMatrix<T>,
-    lam: &DVector<T>,
-    gain: &DVector<T>,
-    pre: &DVector<T>,
-    late: bool,
-) {
-    let n = e.nrows();
-    let (lam, gain) = (lam.as_slice(), gain.as_slice());
-    for (col, p) in e.as_mut_slice().chunks_exact_mut(n).zip(pre.iter()) {
-        for ((c, l), g) in col.iter_mut().zip(lam).zip(gain) {
+/// An eligibility trace `e` (n × cols) brought up to date only where it is read.
+///
+/// Each step only records its decay `λ_t`, gain and presynaptic vector (O(n) work); where a learning
+/// signal arrives the pending steps are applied at once,
+/// `e_t = diag(Π_s λ_s) e + C Pᵀ` with `C[:, s] = (Π_{r>s} λ_r) ⊙ gain_s` and `P = [pre_s]`, which is
+/// the step-by-step recursion `e_t = λ_t ⊙ e_{t-1} + gain_t pre_{t-1}ᵀ` regrouped: the same sums,
+/// with the k pending rank-one updates as one n×k by k×cols matrix product. At the last step the
+/// trace is not stored at all: `diag(σ) e_T` goes straight into the update.
+struct Trace<T: Real> {
+    /// The trace as of the last read (`None`: still zero).
+    e: Option<DMatrix<T>>,
+    /// Pending decays, gains (n × T) and presynaptic vectors (cols × T); `pending` columns in use.
+    lams: DMatrix<T>,
+    gains: DMatrix<T>,
+    pres: DMatrix<T>,
+    pending: usize,
+}
+
+impl<T: Real> Trace<T> {
+    fn new(n: usize, cols: usize, horizon: usize) -> Self {
+        Trace {
+            e: None,
+            lams: DMatrix::zeros(n, horizon),
+            gains: DMatrix::zeros(n, horizon),
+            pres: DMatrix::zeros(cols, horizon),
+            pending: 0,
+        }
+    }
+
+    /// Records one step `e ← λ ⊙ e + gain preᵀ`.
+    fn push(&mut self, lam: &DVector<T>, gain: &DVector<T>, pre: &DVector<T>) {
+        let k = self.pending;
+        self.lams.set_column(k, lam);
+        self.gains.set_column(k, gain);
+        self.pres.set_column(k, pre);
+        self.pending += 1;
+    }
+
+    /// Turns the pending gains into the coefficients `C` (in place) and returns `Π_s λ_s`. Under
+    /// [`Fault::TraceOneStepLate`] each step is decayed by its own λ too (`e ← λ ⊙ (e + gain preᵀ)`).
+    fn coefficients(&mut self, late: bool) -> DVector<T> {
+        let n = self.gains.nrows();
+        let mut cum = DVector::from_element(n, T::one());
+        for s in (0..self.pending).rev() {
+            let (lam, mut gain) = (self.lams.column(s), self.gains.column_mut(s));
             if late {
-                *c = l.clone() * (c.clone() + g.clone() * p.clone());
-            } else {
-                c.mul_by(l);
-                c.add_mul(g, p);
+                cum.component_mul_assign(&lam);
             }
+            gain.component_mul_assign(&cum);
+            if !late {
+                cum.component_mul_assign(&lam);
+            }
+        }
+        cum
+    }
+
+    /// `acc ← acc + diag(sig) e_t` for the current step t. Unless `last`, the trace is brought up
+    /// to date and kept for later steps.
+    fn read_into(&mut self, acc: &mut DMatrix<T>, sig: &DVector<T>, last: bool, late: bool) {
+        let k = self.pending;
+        let cum = self.coefficients(late);
+        self.pending = 0;
+        if last {
+            // diag(σ)(diag(Πλ) e + C Pᵀ) = diag(σ ⊙ Πλ) e + (diag(σ) C) Pᵀ.
+            if let Some(e) = &self.e {
+                add_rows_scaled(acc, &sig.component_mul(&cum), e);
+            }
+            let mut c = self.gains.columns_mut(0, k);
+            for mut col in c.column_iter_mut() {
+                col.component_mul_assign(sig);
+            }
+            let c = self.gains.columns(0, k);
+            linalg::gemm_nt(
+                &mut acc.as_view_mut(),
+                T::one(),
+                &c,
+                &self.pres,
+                k,
+                T::one(),
+            );
+            return;
+        }
+        let (n, cols) = (self.gains.nrows(), self.pres.nrows());
+        let e = self.e.get_or_insert_with(|| DMatrix::zeros(n, cols));
+        scale_rows(e, &cum);
+        let c = self.gains.columns(0, k);
+        linalg::gemm_nt(&mut e.as_view_mut(), T::one(), &c, &self.pres, k, T::one());
+        add_rows_scaled(acc, sig, e);
+    }
+}
+
+/// `e ← diag(v) e`, in place, column by column.
+fn scale_rows<T: Real>(e: &mut DMatrix<T>, v: &DVector<T>) {
+    let n = e.nrows();
+    if n == 0 {
+        return;
+    }
+    for col in e.as_mut_slice().chunks_exact_mut(n) {
+        for (c, s) in col.iter_mut().zip(v.iter()) {
+            c.mul_by(s);
         }
     }
 }
@@ -42,6 +125,9 @@ fn decay_and_add<T: Real>(
 /// `acc ← acc + diag(sig) e`, in place, column by column.
 fn add_rows_scaled<T: Real>(acc: &mut DMatrix<T>, sig: &DVector<T>, e: &DMatrix<T>) {
     let n = e.nrows();
+    if n == 0 {
+        return;
+    }
     let sig = sig.as_slice();
     for (a, c) in acc
         .as_mut_slice()
@@ -60,13 +146,13 @@ fn run<T: Real>(
     linear_derivative: bool,
     mut decay: impl FnMut(usize, &mut DVector<T>),
 ) -> (DMatrix<T>, DMatrix<T>) {
-    let (n, d) = (s.net.n(), s.net.d());
+    let (n, d, horizon) = (s.net.n(), s.net.d(), s.xs.len());
     let alpha = s.net.alpha().clone();
     let late = faults::active(Fault::TraceOneStepLate);
-    let (mut eh, mut ex) = (DMatrix::<T>::zeros(n, n), DMatrix::<T>::zeros(n, d));
+    let (mut eh, mut ex) = (Trace::new(n, n, horizon), Trace::new(n, d, horizon));
     let (mut dw, mut db) = (DMatrix::<T>::zeros(n, n), DMatrix::<T>::zeros(n, d));
     let (mut lam, mut gain, mut sig) = (DVector::zeros(n), DVector::zeros(n), DVector::zeros(n));
-    for t in 1..=s.xs.len() {
+    for t in 1..=horizon {
         decay(t, &mut lam);
         if linear_derivative {
             gain.fill(T::one());
@@ -76,12 +162,13 @@ fn run<T: Real>(
         if !alpha.is_one() {
             gain *= alpha.clone();
         }
-        decay_and_add(&mut eh, &lam, &gain, &s.traj.h[t - 1], late);
-        decay_and_add(&mut ex, &lam, &gain, &s.xs[t - 1], late);
+        eh.push(&lam, &gain, &s.traj.h[t - 1]);
+        ex.push(&lam, &gain, &s.xs[t - 1]);
         if let Some(e) = &s.errs[t - 1] {
             sig.gemv_tr(T::one(), feedback, e, T::zero());
-            add_rows_scaled(&mut dw, &sig, &eh);
-            add_rows_scaled(&mut db, &sig, &ex);
+            let last = t == horizon;
+            eh.read_into(&mut dw, &sig, last, late);
+            ex.read_into(&mut db, &sig, last, late);
         }
     }
     (dw, db)
@@ -123,4 +210,50 @@ pub(super) fn eprop<T: Real>(s: &Sample<T>, f: &DMatrix<T>) -> (DMatrix<T>, DMat
             lam.fill(mean);
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scalar::Rational;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    /// The lazily applied trace against the step-by-step recursion, exactly, with per-row decays,
+    /// reads at irregular steps (some stored, the last one not) and both fault settings.
+    #[test]
+    fn lazy_trace_equals_the_step_by_step_recursion_over_rationals() {
+        let (n, cols, horizon) = (4, 3, 9);
+        let reads = [false, true, false, false, true, true, false, false, true];
+        let mut rng = ChaCha8Rng::seed_from_u64(11);
+        let mut v =
+            |len: usize| DVector::from_fn(len, |_, _| Rational::ratio(rng.random_range(-5..=5), 4));
+        let steps: Vec<_> = (0..horizon).map(|_| (v(n), v(n), v(cols), v(n))).collect();
+        for late in [false, true] {
+            let mut lazy = Trace::new(n, cols, horizon);
+            let (mut e, mut want, mut got) = (
+                DMatrix::<Rational>::zeros(n, cols),
+                DMatrix::<Rational>::zeros(n, cols),
+                DMatrix::<Rational>::zeros(n, cols),
+            );
+            for (t, (lam, gain, pre, sig)) in steps.iter().enumerate() {
+                let fresh = gain * pre.transpose();
+                for i in 0..n {
+                    for j in 0..cols {
+                        e[(i, j)] = if late {
+                            lam[i].clone() * (e[(i, j)].clone() + fresh[(i, j)].clone())
+                        } else {
+                            lam[i].clone() * e[(i, j)].clone() + fresh[(i, j)].clone()
+                        };
+                    }
+                }
+                lazy.push(lam, gain, pre);
+                if reads[t] {
+                    want += DMatrix::from_diagonal(sig) * &e;
+                    lazy.read_into(&mut got, sig, t + 1 == horizon, late);
+                    assert_eq!(got, want, "step {} (late: {late})", t + 1);
+                }
+            }
+        }
+    }
 }
