@@ -378,14 +378,25 @@ fn forecast_reproduces_an_aligned_network_run() {
     }
     let student = Rnn::new(sa, sw, sb).unwrap();
     let st = StudentTeacher::new(student.clone(), teacher).unwrap();
-    for (name, rule) in [("bptt", Rule::Bptt), ("tbptt:1", Rule::Tbptt { k: 1 })] {
+    // Constant and decaying rates: the forecast reads the schedule from the point's key.
+    let runs = [
+        ("bptt", Rule::Bptt, None),
+        ("tbptt:1", Rule::Tbptt { k: 1 }, None),
+        ("bptt", Rule::Bptt, Some(40)),
+    ];
+    for (name, rule, decay_k0) in runs {
+        p.decay_k0 = decay_k0;
+        let schedule = match decay_k0 {
+            None => Schedule::Constant(p.eta),
+            Some(k0) => Schedule::Decaying { eta0: p.eta, k0 },
+        };
         let mut cfg = TrainConfig::new(
             rule,
             Updates::Expected,
             Loss::Final,
             p.horizon,
             p.steps,
-            Schedule::Constant(p.eta),
+            schedule,
         );
         cfg.record = Recording {
             every: p.steps / 20,

@@ -5,6 +5,7 @@ use super::{CHECKPOINTS, ModeState, RunRecord, W_STAR};
 use crate::modes::{Horizon, ModeRule};
 use crate::rnn::Mode;
 use crate::tolerances;
+use crate::train::Schedule;
 use serde::Serialize;
 use std::fmt;
 
@@ -137,18 +138,17 @@ fn key_value(key: &str, name: &str) -> f64 {
         .unwrap_or(f64::NAN)
 }
 
-/// The learning rate of step k (0-based) at a point key: `η` for `sched=const`, `η k0/(k0 + k)`
-/// for `sched=decay{k0}` (the schedule of `crate::train::Schedule`).
-fn rate(key: &str, k: usize) -> f64 {
+/// The rate schedule written in a point key: `sched=const` or `sched=decay{k0}` with `eta=η`
+/// (`None` if the key does not name one).
+fn schedule(key: &str) -> Option<Schedule<f64>> {
     let eta = key_value(key, "eta");
-    let sched = key
-        .split(' ')
-        .find_map(|kv| kv.strip_prefix("sched="))
-        .unwrap_or("");
-    match sched.strip_prefix("decay").map(str::parse::<f64>) {
-        None => eta,
-        Some(Ok(k0)) => eta * k0 / (k0 + k as f64),
-        Some(Err(_)) => f64::NAN,
+    let sched = key.split(' ').find_map(|kv| kv.strip_prefix("sched="))?;
+    match sched.strip_prefix("decay") {
+        None => (sched == "const").then_some(Schedule::Constant(eta)),
+        Some(k0) => k0
+            .parse()
+            .ok()
+            .map(|k0| Schedule::Decaying { eta0: eta, k0 }),
     }
 }
 
@@ -210,14 +210,17 @@ pub fn forecast(r: &RunRecord) -> Forecast {
     let none = Forecast {
         ratios: vec![None; CHECKPOINTS.len()],
     };
+    let Some(sched) = schedule(&r.point) else {
+        return none;
+    };
     if !(steps.is_finite() && horizon.is_finite() && horizon >= 1.0 && steps >= 0.0) {
         return none;
     }
     let (steps, horizon) = (steps as usize, horizon as usize);
+    let teachers: Vec<Mode<f64>> = W_STAR.iter().map(|&ws| Mode::new(1.0, 1.0, ws)).collect();
     let total = |modes: &[Mode<f64>]| -> Option<f64> {
-        modes.iter().zip(W_STAR).try_fold(0.0, |s, (m, ws)| {
-            let l =
-                crate::modes::loss(m, &Mode::new(1.0, 1.0, ws), Horizon::Finite(horizon)).ok()?;
+        modes.iter().zip(&teachers).try_fold(0.0, |s, (m, t)| {
+            let l = crate::modes::loss(m, t, Horizon::Finite(horizon)).ok()?;
             l.is_finite().then_some(s + l)
         })
     };
@@ -247,11 +250,10 @@ pub fn forecast(r: &RunRecord) -> Forecast {
     };
     fill(&mut ratios, &modes, 0, 0);
     for k in 0..steps {
-        let eta = rate(&r.point, k);
+        let eta = sched.rate(k);
         let mut moved = false;
-        for ((m, rule), ws) in modes.iter_mut().zip(&rules).zip(W_STAR) {
-            let teacher = Mode::new(1.0, 1.0, ws);
-            let Ok(d) = crate::modes::update_finite_sum(rule, m, &teacher, horizon) else {
+        for ((m, rule), teacher) in modes.iter_mut().zip(&rules).zip(&teachers) {
+            let Ok(d) = crate::modes::update_finite_sum(rule, m, teacher, horizon) else {
                 return Forecast { ratios };
             };
             let next = Mode::new(m.a - eta * d.a, m.b - eta * d.b, m.w - eta * d.w);
