@@ -20,7 +20,8 @@ fn mode_rule_names() {
 }
 
 /// Deleting the `-` in `(−disc).sqrt()` survived: complex roots were never checked.
-/// `λ² − 2λ + 5` has roots `1 ± 2i`.
+/// `λ² − 2λ + 5` has roots `1 ± 2i` and `λ² − 3λ + 2` has 1 and 2; every intermediate (the
+/// discriminants −16 and 1, their roots, the halvings) is exact in binary, so equality is exact.
 #[test]
 fn quadratic_roots_complex_pair() {
     assert_eq!(quadratic_roots(2.0, 5.0), [(1.0, -2.0), (1.0, 2.0)]);
@@ -38,7 +39,8 @@ fn flow_comparison_measures_a_real_difference() {
 }
 
 /// `/` → `%` in the measured error growth survived: a fixture carrying its f64 error must scale
-/// the float32 tolerance by that error in units of ε₆₄.
+/// the float32 tolerance by that error in units of ε₆₄. Every factor is a power of two, so the
+/// products are exact and compared with equality.
 #[test]
 fn float32_tolerance_scales_with_the_measured_error() {
     let t = Tensor {
