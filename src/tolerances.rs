@@ -430,7 +430,7 @@ pub const DETOUR_MIN_SLOWDOWN: f64 = 1.5;
 /// (a transpose, a sample mixed up, a missing 1/B) changes the numbers at O(1).
 pub const ORACLE_BATCH_F64_REL: f64 = 1e-10;
 
-// ---- Edges of the theorems (helper edges: src/lowrank/edges.rs, src/catalogue/edges.rs) ----
+// ---- Edges of the theorems (helper edges: src/lowrank/edges.rs, src/catalogue/edges/) ----
 
 /// EDGE-RNN-1, EDGE-RNN-2: the smallest accepted `‖(I − P)X‖_F / ‖X‖_F` of a change that must leave
 /// col(Rᵀ), P the projector onto col(Rᵀ). EDGE-RNN-2 computes it exactly over Q (any positive value

@@ -1,0 +1,58 @@
+//! Catalogue entries EDGE-RNN-1, EDGE-RNN-2 (where Proposition 3.1 stops holding), EDGE-RNN-3 (where
+//! the per-mode reduction stops) and EDGE-CL-1, shown by
+//! counterexample (`docs/theory/lowrank.md#where-it-stops`). Each pairs the counterexample with the
+//! same setup inside the theorem's assumptions, which must stay exactly inside `col(Rᵀ)`, so the entry
+//! notices if the boundary moved either way.
+//!
+//! One file per area: `rank` (Proposition 3.1's boundaries), `modes` (the per-mode reduction's),
+//! `contrastive` (Eq.3-R's).
+use super::Entry;
+
+mod contrastive;
+mod modes;
+mod rank;
+
+use contrastive::step_beyond_stable_range;
+use modes::misaligned_drifts;
+use rank::{diagonal_surrogate_leaves, rflo_tanh_leaves};
+
+/// The entries of this area.
+pub fn entries() -> Vec<Entry> {
+    vec![
+        entry!(
+            "EDGE-RNN-1",
+            RnnLowRank,
+            [Derived],
+            "Proposition 3.1 needs a linear network: with tanh (leaky or not) RFLO's change \
+             [W_K − W_0 | B_K − B_0] leaves col(Rᵀ); the same runs with the identity activation \
+             stay exactly inside",
+            rflo_tanh_leaves,
+        ),
+        entry!(
+            "EDGE-RNN-2",
+            RnnLowRank,
+            [Derived],
+            "Proposition 3.1 needs a scalar surrogate ŵ: with a diagonal, non-scalar Ŵ = diag(W) \
+             (e-prop's trace with random feedback R) the change leaves col(Rᵀ); with diag(W) = c·I \
+             it equals RFLO with ŵ = c and stays inside",
+            diagonal_surrogate_leaves,
+        ),
+        entry!(
+            "EDGE-RNN-3",
+            RnnModes,
+            [Derived],
+            "The per-mode reduction needs aligned weights: from an aligned student the per-mode map \
+             is the network's expected-update run exactly; a misalignment ε (off-diagonal in the \
+             teacher's basis) makes the network's loss ratios drift from the map's, at order ε²",
+            misaligned_drifts,
+        ),
+        entry!(
+            "EDGE-CL-1",
+            Contrastive,
+            [Derived],
+            "Eq.3-R's stationary point needs a step below η* = 2/ω₋ (Gaussian toy, fresh samples): \
+             just below, θ settles at E[θ | −] = m; just above, it diverges",
+            step_beyond_stable_range,
+        ),
+    ]
+}

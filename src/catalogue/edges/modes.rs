@@ -1,0 +1,118 @@
+//! EDGE-RNN-3: where the per-mode reduction stops (`docs/theory/modes.md#forecast`).
+use crate::catalogue::{Bound, Budget, Evidence, Measure, Reproducer};
+use crate::error::Result;
+use crate::scalar::{Rational, Real};
+use num_traits::Zero;
+
+/// EDGE-RNN-3 (`docs/theory/modes.md#forecast`): the per-mode map against the network, aligned and
+/// misaligned (`crate::study::drift`).
+pub(super) fn misaligned_drifts(budget: Budget) -> Result<Evidence> {
+    use crate::contrastive::stats::slope;
+    use crate::study::drift::{self, CURVE};
+    use crate::tolerances::{EDGE_DRIFT_SLOPE_ABS, F64_IDENTITY_REL};
+    // Exact over Q: T = 3, K = 2 steps at η = 1/8, aligned (ε = 0) and misaligned (ε = 1/8, 1/4).
+    let (eta, horizon, steps) = (Rational::ratio(1, 8), 3, 2);
+    let pm = drift::per_mode_ratios(&eta, horizon, steps)?;
+    let q_repro = |k: usize, eps: &str| {
+        Reproducer::new(k, "rational")
+            .size("m", drift::TEACHER_W.len())
+            .size("T", horizon)
+            .size("K", steps)
+            .param("eta", "1/8")
+            .param("eps", eps)
+    };
+    let net0 = drift::network_ratios(&Rational::zero(), &eta, horizon, steps)?;
+    let mismatches = drift::differences(&net0, &pm)
+        .iter()
+        .filter(|d| !d.is_zero())
+        .count();
+    let mut aligned = Evidence::exact(
+        steps + 1,
+        "steps where the aligned network's L(k)/L(0) differs from the per-mode map's",
+        mismatches,
+        "over rationals: teacher A* = B* = I, W* = diag(4/5, 1/2, −1/2); aligned student with \
+         diagonal (a, b, w) = (1/2, 3/5, 1/5), (2/5, 1/2, −1/10), (3/10, 2/5, 0); expected BPTT \
+         updates on the final-step loss, T = 3, η = 1/8, steps 0–2",
+    );
+    if mismatches > 0 {
+        aligned = aligned.with_reproducer(q_repro(0, "0"));
+    }
+    let (mut exact_misaligned, mut first_exact) = (0usize, None);
+    let mut n_mis = 0usize;
+    for k in budget.cases(2) {
+        let (p, q) = [(1, 8), (1, 4), (1, 2), (3, 8)][k % 4];
+        n_mis += 1;
+        let net = drift::network_ratios(&Rational::ratio(p, q), &eta, horizon, steps)?;
+        if drift::differences(&net, &pm).iter().all(|d| d.is_zero()) {
+            exact_misaligned += 1;
+            first_exact.get_or_insert_with(|| q_repro(k, &format!("{p}/{q}")));
+        }
+    }
+    let mut counter = Evidence::violations(
+        n_mis,
+        "misaligned students (ε ∈ {1/8, 1/4, …}, off-diagonal in A, W, B) whose run the per-mode \
+         map still reproduces exactly",
+        exact_misaligned,
+        "the same setup with A, W, B each plus ε E, E the fixed off-diagonal pattern with entries in \
+         {−1/2, 0, 1/2}; the per-mode map starts from the same diagonal, so any exact agreement \
+         would mean the boundary is not where the theory puts it",
+    );
+    if let Some(r) = first_exact {
+        counter = counter.with_reproducer(r);
+    }
+    // f64: the drift at ε = 0 is rounding, and grows as ε² (slope fitted over ε ≤ 0.031).
+    let curve = drift::drift_curve()?;
+    let (eta_f, horizon_f, steps_f) = CURVE;
+    let f_repro = |eps: f64| {
+        Reproducer::new(0, "f64")
+            .size("m", drift::TEACHER_W.len())
+            .size("T", horizon_f)
+            .size("K", steps_f)
+            .param("eta", eta_f)
+            .param("eps", eps)
+    };
+    let at_zero = curve.first().map_or(f64::NAN, |p| p.1);
+    let zero = Evidence::error_at_most(
+        1,
+        "f64 drift max_k |r_net(k) − r_modes(k)| of the aligned run",
+        Measure::AbsError,
+        at_zero,
+        F64_IDENTITY_REL,
+        format!(
+            "f64, the same teacher and aligned student, T = {horizon_f}, η = {eta_f}, K = {steps_f} \
+             steps; r(k) = L(k)/L(0)"
+        ),
+    )
+    .with_reproducer(f_repro(0.0));
+    let fit: Vec<(f64, f64)> = curve
+        .iter()
+        .filter(|(e, d)| *e > 0.0 && *e < 0.05 && *d > 0.0)
+        .map(|(e, d)| (e.ln(), d.ln()))
+        .collect();
+    let (xs, ys): (Vec<f64>, Vec<f64>) = fit.iter().copied().unzip();
+    let s = if xs.len() >= 2 {
+        slope(&xs, &ys)
+    } else {
+        f64::NAN
+    };
+    let largest = curve.last().copied().unwrap_or((f64::NAN, f64::NAN));
+    let order = Evidence::measured(
+        xs.len(),
+        "log–log slope of the f64 drift against ε (derived: 2)",
+        Measure::Slope,
+        s,
+        Bound::Between {
+            lo: 2.0 - EDGE_DRIFT_SLOPE_ABS,
+            hi: 2.0 + EDGE_DRIFT_SLOPE_ABS,
+        },
+        format!(
+            "least squares over ε ∈ [1e-3, 0.031] ({} points); the drift at the largest ε = {:.2} is \
+             {:.2e} (of L(0), as a loss ratio)",
+            xs.len(),
+            largest.0,
+            largest.1
+        ),
+    )
+    .with_reproducer(f_repro(largest.0));
+    Ok(aligned.and(counter).and(zero).and(order))
+}
