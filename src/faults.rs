@@ -95,6 +95,9 @@ faults! {
     // ---- Contrastive learning (src/contrastive) ----
     /// The negative-phase weight ω₋ = c/π⁻ is scaled by 0.97 (a 3 % phase-weight imbalance).
     PhaseWeightImbalance => "phase-weight-imbalance", "contrastive";
+    /// A streamed positive sample comes from the next step's cluster: the data clock runs one step
+    /// ahead of the phase clock.
+    StreamClockLag => "stream-clock-lag", "contrastive::edges";
     /// The importance-sampled estimator drops its importance weight (uses 1).
     MissingImportanceWeight => "missing-importance-weight", "contrastive::estimators";
     /// Equilibrium propagation nudges with −β instead of +β.
@@ -166,7 +169,10 @@ impl Fault {
             Fault::ExpectedTruncationOffByOne => &["P-RNN-7", "P-RNN-11", "P-RNN-13"],
             // Contrastive: every entry that fails with the fault at Test budget
             // (`tests/contrastive_faults.rs` checks the primary findings).
-            Fault::PhaseWeightImbalance => &["P-CL-13", "P-CL-18", "CL-T2", "EDGE-CL-1"],
+            Fault::PhaseWeightImbalance => {
+                &["P-CL-13", "P-CL-18", "CL-T2", "EDGE-CL-1", "EDGE-CL-2"]
+            }
+            Fault::StreamClockLag => &["EDGE-CL-2"],
             Fault::MissingImportanceWeight => &["P-CL-1", "P-CL-2", "P-CL-3", "P-CL-14"],
             Fault::EpBetaSignFlip => &["P-CL-8", "P-CL-8.b", "P-CL-10", "P-CL-12"],
             Fault::EpMissingInvBeta => &["P-CL-8", "P-CL-8.b"],
