@@ -118,7 +118,7 @@ pub fn section(r: &Report) -> String {
          theorem must hold again, so it notices if the boundary moved. The EDGE entries are \
          derived for this project (`[derived]`); see the sections \"Where it stops\" of `docs/theory/lowrank.md` and \
          `docs/theory/contrastive.md`, the section \"Forecasting a network run\" of \
-         `docs/theory/modes.md`, the figures on input scale, the figure on misalignment and the \
+         `docs/theory/modes.md`, the figures on input scale and training length, the figure on misalignment and the \
          figure on the locked stream.\n"
     );
     let _ = writeln!(

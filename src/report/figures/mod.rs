@@ -10,7 +10,9 @@ mod modes;
 pub mod study;
 
 pub use contrastive::{cl_trajectories, ep_bias_vs_beta, locked_stream_shift};
-pub use edges::{forecast_drift_vs_misalignment, rflo_outside_vs_scale, rflo_rank_vs_scale};
+pub use edges::{
+    forecast_drift_vs_misalignment, rflo_outside_vs_scale, rflo_rank_vs_length, rflo_rank_vs_scale,
+};
 pub use gradcheck::gradcheck_steps;
 pub use lowrank::rank_spectra;
 pub use modes::{detour_loss, phase_portrait, rates_vs_s};
@@ -449,6 +451,7 @@ pub fn builders() -> Vec<Builder> {
         rank_spectra,
         rflo_rank_vs_scale,
         rflo_outside_vs_scale,
+        rflo_rank_vs_length,
         forecast_drift_vs_misalignment,
         detour_times,
         study_rank_spectra,
