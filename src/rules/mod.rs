@@ -12,6 +12,7 @@ pub mod expected;
 pub mod online;
 mod rtrl;
 mod traces;
+pub mod uoro;
 
 use crate::error::{LroError, Result};
 use crate::linalg;
