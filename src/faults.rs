@@ -54,6 +54,9 @@ faults! {
     BpttStateOneLate => "bptt-state-one-late", "rules::bptt";
     /// BPTT's adjoint propagates through W instead of Wᵀ (a missing transpose).
     BpttMissingTranspose => "bptt-missing-transpose", "rules::bptt";
+    /// SnAp masks the influence matrix before propagating it instead of after
+    /// (`M ← J (P ⊙ M) + I`), so entries outside the pattern leak into the gradient.
+    SnapMaskBeforePropagation => "snap-mask-before-propagation", "rules::snap";
     /// UORO's ṽ update forgets to divide the carried ṽ by ρ₀ (ṽ ← ṽ + Iᵀν/ρ₁).
     UoroMissingInvRho0 => "uoro-missing-inv-rho0", "rules::uoro";
     /// The online recurrent update ΔW has its sign flipped (gradient ascent), for every rule.
@@ -169,6 +172,7 @@ impl Fault {
             Fault::ReadoutSignFlip => &["P-RNN-9", "P-RNN-11"],
             Fault::ExpectedLagTranspose => &["P-RNN-2", "P-RNN-3", "P-RNN-11"],
             Fault::UoroMissingInvRho0 => &["P-RNN-38"],
+            Fault::SnapMaskBeforePropagation => &["P-RNN-39"],
             Fault::ExpectedTruncationOffByOne => &["P-RNN-7", "P-RNN-11", "P-RNN-13"],
             // Contrastive: every entry that fails with the fault at Test budget
             // (`tests/contrastive_faults.rs` checks the primary findings).

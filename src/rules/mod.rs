@@ -11,6 +11,7 @@ mod bptt;
 pub mod expected;
 pub mod online;
 mod rtrl;
+pub mod snap;
 mod traces;
 pub mod uoro;
 

@@ -124,3 +124,125 @@ fn loss_name(loss: Loss) -> &'static str {
         Loss::Sequence => "sequence",
     }
 }
+
+/// A copy of `w` with every zero entry replaced by 1/8, so that its connectivity is complete.
+fn dense<T: Real>(w: &nalgebra::DMatrix<T>) -> nalgebra::DMatrix<T> {
+    w.map(|x| if x.is_zero() { T::ratio(1, 8) } else { x })
+}
+
+/// P-RNN-39 (Menick et al. 2021, `[standard]` for the definitions; the identities derived for this
+/// project): SnAp-1 is e-prop with symmetric feedback; SnAp-2 on a dense W is RTRL; on a sparse W
+/// it is not (exact counterexample), while SnAp-n on n units is RTRL again.
+pub(super) fn snap_identities(budget: Budget) -> Result<Evidence> {
+    use crate::rules::{Feedback, snap};
+    use crate::tolerances::F64_IDENTITY_REL;
+    use nalgebra::DMatrix;
+    fn eprop<T: Real>() -> Rule<T> {
+        Rule::Eprop {
+            feedback: Feedback::Symmetric,
+        }
+    }
+    // Exact over Q (linear, leak 1 or ½) and f64 (leaky tanh): SnAp-1 = e-prop, SnAp-2(dense) = RTRL.
+    let (mut n_q, mut bad_q, mut first_q) = (0usize, 0usize, None);
+    let (mut n_f, mut worst_f, mut worst_at) = (0usize, 0.0f64, None);
+    for k in budget.cases(4) {
+        let s = spec(k, 4000);
+        let inst = s.draw()?;
+        let q = inst.cast::<Rational>();
+        let net = q.st.student.clone().with_leak(leak(k))?;
+        let net = net.with_params(net.a().clone(), dense(net.w()), net.b().clone())?;
+        for loss in [Loss::Final, Loss::Sequence] {
+            n_q += 2;
+            let one = snap::update(&net, &q.xs, &q.targets, loss, 1)?;
+            let two = snap::update(&net, &q.xs, &q.targets, loss, 2)?;
+            let e = online::update(&eprop(), &net, &q.xs, &q.targets, loss)?;
+            let r = online::update(&Rule::Rtrl, &net, &q.xs, &q.targets, loss)?;
+            let bad = usize::from(one != e) + usize::from(two != r);
+            if bad > 0 {
+                bad_q += bad;
+                first_q
+                    .get_or_insert_with(|| repro(k, &s, "rational").param("loss", loss_name(loss)));
+            }
+        }
+        let f = inst.cast::<f64>();
+        let net =
+            f.st.student
+                .clone()
+                .with_leak(0.5)?
+                .with_activation(Activation::Tanh);
+        let net = net.with_params(net.a().clone(), dense(net.w()), net.b().clone())?;
+        n_f += 1;
+        let one = snap::update(&net, &f.xs, &f.targets, Loss::Final, 1)?;
+        let two = snap::update(&net, &f.xs, &f.targets, Loss::Final, 2)?;
+        let e = online::update(&eprop(), &net, &f.xs, &f.targets, Loss::Final)?;
+        let r = online::update(&Rule::Rtrl, &net, &f.xs, &f.targets, Loss::Final)?;
+        let err = one.rel_diff(&e, 1e-300).max(two.rel_diff(&r, 1e-300));
+        if worst_at.is_none() || err.is_nan() || err > worst_f {
+            worst_f = err;
+            worst_at = Some(repro(k, &s, "f64").param("activation", "tanh"));
+        }
+    }
+    let mut exact = Evidence::exact(
+        n_q,
+        "comparisons where SnAp-1 ≠ e-prop (symmetric) or SnAp-2 ≠ RTRL, dense W",
+        bad_q,
+        "rationals, linear networks with leak 1 or ½ and a dense W (zeros replaced by 1/8), final \
+         and sequence losses; SnAp from its own masked influence recursion, e-prop and RTRL from \
+         `online::update`",
+    );
+    if let Some(r) = first_q {
+        exact = exact.with_reproducer(r);
+    }
+    let mut float = Evidence::error_at_most(
+        n_f,
+        "leaky tanh: SnAp-1 vs e-prop and SnAp-2 vs RTRL, dense W",
+        Measure::RelError,
+        worst_f,
+        F64_IDENTITY_REL,
+        "f64, the same networks with α = ½ and tanh, final-step loss",
+    );
+    if let Some(r) = worst_at {
+        float = float.with_reproducer(r);
+    }
+    // Counterexample: a ring 0 → 1 → 2 → 0 (n = 3): SnAp-2 drops the two-step paths and differs
+    // from RTRL; SnAp-3 reaches every unit and equals it.
+    let qr = Rational::ratio;
+    let ring = DMatrix::from_row_slice(
+        3,
+        3,
+        &[
+            qr(1, 4),
+            qr(0, 1),
+            qr(1, 2),
+            qr(-1, 2),
+            qr(1, 8),
+            qr(0, 1),
+            qr(0, 1),
+            qr(3, 4),
+            qr(-1, 4),
+        ],
+    );
+    let a = DMatrix::from_row_slice(1, 3, &[qr(1, 1), qr(-1, 2), qr(1, 4)]);
+    let b = DMatrix::from_row_slice(3, 1, &[qr(1, 1), qr(0, 1), qr(0, 1)]);
+    let net = crate::rnn::Rnn::new(a, ring, b)?;
+    let xs: Vec<_> = [1, -1, 1, 1]
+        .iter()
+        .map(|&x| nalgebra::DVector::from_element(1, qr(x, 1)))
+        .collect();
+    let ys = vec![nalgebra::DVector::from_element(1, qr(1, 2)); 4];
+    let r = online::update(&Rule::Rtrl, &net, &xs, &ys, Loss::Final)?;
+    let two = snap::update(&net, &xs, &ys, Loss::Final, 2)?;
+    let three = snap::update(&net, &xs, &ys, Loss::Final, 3)?;
+    let counter = Evidence::violations(
+        2,
+        "ring network: SnAp-2 equal to RTRL, or SnAp-3 different from it",
+        usize::from(two == r) + usize::from(three != r),
+        format!(
+            "rationals, n = 3 ring 0 → 1 → 2 → 0 with self loops, T = 4, final-step loss, input \
+             only into unit 0: SnAp-2's ΔW differs from RTRL's by {:.3e} (largest entry), SnAp-3 \
+             equals it",
+            crate::linalg::max_abs(&(&two.w - &r.w))
+        ),
+    );
+    Ok(exact.and(float).and(counter))
+}

@@ -381,5 +381,14 @@ pub fn entries() -> Vec<Entry> {
              ρ₀, ρ₁",
             family::uoro_unbiased,
         ),
+        entry!(
+            "P-RNN-39",
+            RnnRules,
+            [Standard, Derived],
+            "SnAp (Menick et al. 2021): SnAp-1 equals e-prop with symmetric feedback and SnAp-2 on a \
+             dense W equals RTRL, per sample, any leak and activation; on a sparse W SnAp-2 differs \
+             from RTRL, and SnAp-n on n units equals it again",
+            family::snap_identities,
+        ),
     ]
 }
