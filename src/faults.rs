@@ -57,6 +57,8 @@ faults! {
     /// SnAp masks the influence matrix before propagating it instead of after
     /// (`M ← J (P ⊙ M) + I`), so entries outside the pattern leak into the gradient.
     SnapMaskBeforePropagation => "snap-mask-before-propagation", "rules::snap";
+    /// KF-RTRL's K update forgets to divide by ρ₁, ρ₂ (K ← c₁ J K + c₂ D).
+    KfMissingInvRho => "kf-missing-inv-rho", "rules::kf_rtrl";
     /// UORO's ṽ update forgets to divide the carried ṽ by ρ₀ (ṽ ← ṽ + Iᵀν/ρ₁).
     UoroMissingInvRho0 => "uoro-missing-inv-rho0", "rules::uoro";
     /// The online recurrent update ΔW has its sign flipped (gradient ascent), for every rule.
@@ -172,6 +174,7 @@ impl Fault {
             Fault::ReadoutSignFlip => &["P-RNN-9", "P-RNN-11"],
             Fault::ExpectedLagTranspose => &["P-RNN-2", "P-RNN-3", "P-RNN-11"],
             Fault::UoroMissingInvRho0 => &["P-RNN-38"],
+            Fault::KfMissingInvRho => &["P-RNN-40"],
             Fault::SnapMaskBeforePropagation => &["P-RNN-39"],
             Fault::ExpectedTruncationOffByOne => &["P-RNN-7", "P-RNN-11", "P-RNN-13"],
             // Contrastive: every entry that fails with the fault at Test budget

@@ -9,6 +9,7 @@
 
 mod bptt;
 pub mod expected;
+pub mod kf_rtrl;
 pub mod online;
 mod rtrl;
 pub mod snap;

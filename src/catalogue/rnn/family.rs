@@ -4,6 +4,7 @@
 use crate::catalogue::{Budget, Evidence, Measure, Reproducer};
 use crate::error::Result;
 use crate::rnn::{Activation, InstanceSpec};
+use crate::rules::kf_rtrl;
 use crate::rules::uoro::{self, Scaling};
 use crate::rules::{Loss, Rule, online};
 use crate::scalar::{Mpfr, Rational, Real, with_precision};
@@ -39,19 +40,90 @@ fn leak<T: Real>(k: usize) -> T {
     if k % 2 == 1 { T::ratio(1, 2) } else { T::one() }
 }
 
+/// An unbiased estimator of RTRL with explicit sign draws.
+#[derive(Clone, Copy)]
+enum Estimator {
+    /// UORO (P-RNN-38).
+    Uoro,
+    /// KF-RTRL (P-RNN-40).
+    KfRtrl,
+}
+
+impl Estimator {
+    fn name(self) -> &'static str {
+        match self {
+            Estimator::Uoro => "UORO",
+            Estimator::KfRtrl => "KF-RTRL",
+        }
+    }
+    /// Signs drawn per step.
+    fn signs(self, n: usize) -> usize {
+        match self {
+            Estimator::Uoro => n,
+            Estimator::KfRtrl => 2,
+        }
+    }
+    fn unit<T: Real>(
+        self,
+        net: &crate::rnn::Rnn<T>,
+        i: &crate::rnn::Instance<T>,
+        loss: Loss,
+        d: &[nalgebra::DVector<T>],
+    ) -> Result<crate::rules::Update<T>> {
+        match self {
+            Estimator::Uoro => uoro::update_unit(net, &i.xs, &i.targets, loss, d),
+            Estimator::KfRtrl => kf_rtrl::update_unit(net, &i.xs, &i.targets, loss, d),
+        }
+    }
+    fn variance_min<T: crate::scalar::RealFn>(
+        self,
+        net: &crate::rnn::Rnn<T>,
+        i: &crate::rnn::Instance<T>,
+        d: &[nalgebra::DVector<T>],
+    ) -> Result<crate::rules::Update<T>> {
+        let v = Scaling::VarianceMin;
+        match self {
+            Estimator::Uoro => uoro::update(net, &i.xs, &i.targets, Loss::Final, d, v),
+            Estimator::KfRtrl => kf_rtrl::update(net, &i.xs, &i.targets, Loss::Final, d, v),
+        }
+    }
+    fn scalars(self) -> &'static str {
+        match self {
+            Estimator::Uoro => {
+                "ρ₀ = √(‖ṽ‖/‖Jũ‖), ρ₁ = √(‖Iᵀν‖/‖ν‖); the cross terms cancel between ν and −ν"
+            }
+            Estimator::KfRtrl => {
+                "ρ₁ = √(‖JK‖/‖v‖), ρ₂ = √(‖D‖/‖pre‖); the cross terms carry c₁c₂, whose mean is 0"
+            }
+        }
+    }
+}
+
 /// P-RNN-38 (Tallec & Ollivier 2017, `[standard]`): E over all draws of UORO's update = RTRL's.
 pub(super) fn uoro_unbiased(budget: Budget) -> Result<Evidence> {
+    unbiased(budget, Estimator::Uoro, 3800)
+}
+
+/// P-RNN-40 (Mujika, Meier & Steger 2018, `[standard]`): E over all sign pairs of KF-RTRL's update
+/// = RTRL's.
+pub(super) fn kf_rtrl_unbiased(budget: Budget) -> Result<Evidence> {
+    unbiased(budget, Estimator::KfRtrl, 4100)
+}
+
+/// The exact expectation of `est` over every draw against RTRL: over Q with unit scalars, in
+/// 256-bit MPFR with the variance-minimising ones (leaky tanh).
+fn unbiased(budget: Budget, est: Estimator, seed0: u64) -> Result<Evidence> {
     // Exact over Q, ρ = 1, linear network (leaky or not), both losses.
     let (mut n_exact, mut mismatches, mut first_bad) = (0usize, 0usize, None);
     for k in budget.cases(4) {
-        let s = spec(k, 3800);
+        let s = spec(k, seed0);
         let inst = s.draw()?.cast::<Rational>();
         let net = inst.st.student.clone().with_leak(leak(k))?;
         for loss in [Loss::Final, Loss::Sequence] {
             n_exact += 1;
             let rtrl = online::update(&Rule::Rtrl, &net, &inst.xs, &inst.targets, loss)?;
-            let mean = uoro::expectation(s.n, s.horizon, MAX_BITS, |d| {
-                uoro::update_unit(&net, &inst.xs, &inst.targets, loss, d)
+            let mean = uoro::expectation(est.signs(s.n), s.horizon, MAX_BITS, |d| {
+                est.unit(&net, &inst, loss, d)
             })?;
             if mean != rtrl {
                 mismatches += 1;
@@ -60,13 +132,16 @@ pub(super) fn uoro_unbiased(budget: Budget) -> Result<Evidence> {
             }
         }
     }
+    let name = est.name();
     let mut exact = Evidence::exact(
         n_exact,
-        "instances where the mean over all draws of UORO (ρ = 1) differs from RTRL's update",
+        format!(
+            "instances where the mean over all draws of {name} (ρ = 1) differs from RTRL's update"
+        ),
         mismatches,
         format!(
-            "rationals, linear networks with leak 1 or ½, final and sequence losses, n·T ≤ \
-             {MAX_BITS}: the average of UORO's (ΔA, ΔW, ΔB) over every sign sequence ν_1 … ν_T"
+            "rationals, linear networks with leak 1 or ½, final and sequence losses, at most \
+             {MAX_BITS} sign bits: the average of {name}'s (ΔA, ΔW, ΔB) over every sign sequence"
         ),
     );
     if let Some(r) = first_bad {
@@ -75,7 +150,7 @@ pub(super) fn uoro_unbiased(budget: Budget) -> Result<Evidence> {
     // MPFR-256, variance-minimising ρ₀, ρ₁, leaky tanh.
     let (mut n_mp, mut worst, mut worst_at) = (0usize, 0.0f64, None);
     for k in budget.cases(2) {
-        let s = spec(k, 3900);
+        let s = spec(k, seed0 + 100);
         let err = with_precision(MPFR_REFERENCE_BITS, || -> Result<f64> {
             let inst = s.draw()?.cast::<Mpfr>();
             let net = inst
@@ -85,15 +160,8 @@ pub(super) fn uoro_unbiased(budget: Budget) -> Result<Evidence> {
                 .with_leak(Mpfr::ratio(1, 2))?
                 .with_activation(Activation::Tanh);
             let rtrl = online::update(&Rule::Rtrl, &net, &inst.xs, &inst.targets, Loss::Final)?;
-            let mean = uoro::expectation(s.n, s.horizon, MAX_BITS, |d| {
-                uoro::update(
-                    &net,
-                    &inst.xs,
-                    &inst.targets,
-                    Loss::Final,
-                    d,
-                    Scaling::VarianceMin,
-                )
+            let mean = uoro::expectation(est.signs(s.n), s.horizon, MAX_BITS, |d| {
+                est.variance_min(&net, &inst, d)
             })?;
             Ok(uoro::rel_error_in(&mean, &rtrl, 1e-30))
         })??;
@@ -105,12 +173,14 @@ pub(super) fn uoro_unbiased(budget: Budget) -> Result<Evidence> {
     }
     let mut mpfr = Evidence::error_at_most(
         n_mp,
-        "variance-minimising ρ₀, ρ₁: mean over all draws against RTRL",
+        format!("variance-minimising {name}: mean over all draws against RTRL"),
         Measure::RelError,
         worst,
         MPFR256_REL,
-        "256-bit MPFR, leaky tanh (α = ½), final-step loss: ρ₀ = √(‖ṽ‖/‖Jũ‖), ρ₁ = √(‖Iᵀν‖/‖ν‖); \
-         the cross terms cancel between ν and −ν, so only rounding remains",
+        format!(
+            "256-bit MPFR, leaky tanh (α = ½), final-step loss: {}, so only rounding remains",
+            est.scalars()
+        ),
     );
     if let Some(r) = worst_at {
         mpfr = mpfr.with_reproducer(r);

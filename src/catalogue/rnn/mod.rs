@@ -390,5 +390,14 @@ pub fn entries() -> Vec<Entry> {
              from RTRL, and SnAp-n on n units equals it again",
             family::snap_identities,
         ),
+        entry!(
+            "P-RNN-40",
+            RnnRules,
+            [Standard],
+            "KF-RTRL (Mujika, Meier & Steger 2018) is unbiased: the exact expectation of its update \
+             over all sign pairs (c₁, c₂) ∈ {±1}² per step equals RTRL's, with ρ₁ = ρ₂ = 1 and with \
+             the variance-minimising ρ₁, ρ₂",
+            family::kf_rtrl_unbiased,
+        ),
     ]
 }
