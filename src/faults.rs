@@ -59,6 +59,8 @@ faults! {
     SnapMaskBeforePropagation => "snap-mask-before-propagation", "rules::snap";
     /// KF-RTRL's K update forgets to divide by ρ₁, ρ₂ (K ← c₁ J K + c₂ D).
     KfMissingInvRho => "kf-missing-inv-rho", "rules::kf_rtrl";
+    /// KF-RTRL ignores the requested scalars and runs with ρ₁ = ρ₂ = 1.
+    KfIgnoresScaling => "kf-ignores-scaling", "rules::kf_rtrl";
     /// UORO's ṽ update forgets to divide the carried ṽ by ρ₀ (ṽ ← ṽ + Iᵀν/ρ₁).
     UoroMissingInvRho0 => "uoro-missing-inv-rho0", "rules::uoro";
     /// The online recurrent update ΔW has its sign flipped (gradient ascent), for every rule.
@@ -175,6 +177,7 @@ impl Fault {
             Fault::ExpectedLagTranspose => &["P-RNN-2", "P-RNN-3", "P-RNN-11"],
             Fault::UoroMissingInvRho0 => &["P-RNN-38"],
             Fault::KfMissingInvRho => &["P-RNN-40"],
+            Fault::KfIgnoresScaling => &["P-RNN-41"],
             Fault::SnapMaskBeforePropagation => &["P-RNN-39"],
             Fault::ExpectedTruncationOffByOne => &["P-RNN-7", "P-RNN-11", "P-RNN-13"],
             // Contrastive: every entry that fails with the fault at Test budget

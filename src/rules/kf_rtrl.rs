@@ -98,6 +98,8 @@ fn run<T: Real>(
         Loss::Sequence => T::one() / T::from_i64(horizon as i64),
     };
     let drop_inv = faults::active(Fault::KfMissingInvRho);
+    let ignore_scaling = faults::active(Fault::KfIgnoresScaling);
+
     let alpha = net.alpha().clone();
     let mut k = DMatrix::<T>::zeros(n, n);
     let mut v = DVector::<T>::zeros(n + d);
@@ -112,7 +114,12 @@ fn run<T: Real>(
         let jk = &jac * &k;
         let pre =
             DVector::from_iterator(n + d, traj.h[t - 1].iter().chain(xs[t - 1].iter()).cloned());
-        let (rho1, rho2) = scalars(jk.dot(&jk), v.dot(&v), gain.dot(&gain), pre.dot(&pre));
+        // Fault site (KfIgnoresScaling): the requested scalars are dropped for ρ₁ = ρ₂ = 1.
+        let (rho1, rho2) = if ignore_scaling {
+            (T::one(), T::one())
+        } else {
+            scalars(jk.dot(&jk), v.dot(&v), gain.dot(&gain), pre.dot(&pre))
+        };
         let (c1, c2) = (draws[t - 1][0].clone(), draws[t - 1][1].clone());
         v = &v * (c1.clone() * rho1.clone()) + &pre * (c2.clone() * rho2.clone());
         let (s1, s2) = if drop_inv {

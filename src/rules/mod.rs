@@ -8,6 +8,7 @@
 //! the gradient.
 
 mod bptt;
+pub mod estimator_variance;
 pub mod expected;
 pub mod kf_rtrl;
 pub mod online;
