@@ -37,8 +37,11 @@ pub struct VariancePoint {
 
 const HORIZON: usize = 10;
 
+/// A network with one input sequence and its targets.
+type Case = (Rnn<f64>, Vec<DVector<f64>>, Vec<DVector<f64>>);
+
 /// The network, inputs and targets of size n (seeded).
-fn setup(n: usize, seed: u64) -> Result<(Rnn<f64>, Vec<DVector<f64>>, Vec<DVector<f64>>)> {
+fn setup(n: usize, seed: u64) -> Result<Case> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut g = |rows: usize, cols: usize, sd: f64| {
         DMatrix::from_fn(rows, cols, |_, _| {
