@@ -500,6 +500,18 @@ pub const EDGE_COLOURED_SLOPE_MAX_RHO: f64 = 0.01;
 /// wrong lag weighting (a cross term counted once instead of twice, or none) moves it by 0.5 or 1.
 pub const EDGE_COLOURED_FIRST_ORDER_REL: f64 = 0.02;
 
+/// Tests of the coloured curve's large-ρ end: a loss ratio below this counts as converged. The
+/// converging runs of the curve (ρ ≤ 0.1 at η = 0.05, and ρ ≈ 0.18 at η = 0.02) reach 1e-20 by
+/// K = 300 and 1e-29 by K = 3000; a run on an orbit stays above 1e-3. 1e-15 separates the two by
+/// five decades on either side.
+pub const EDGE_COLOURED_CONVERGED: f64 = 1e-15;
+
+/// Tests of the coloured curve's large-ρ end: two loss ratios of a settled period-2 orbit two
+/// steps apart agree within this (relative). At ρ ≈ 0.18, η = 0.05 they drift by 5e-7 relative
+/// per two steps near K = 3000 (0.0044122 at K = 300, 0.0044081 at K = 3000); neighbouring
+/// values differ by 74 %, i.e. by more than 100 times this.
+pub const EDGE_COLOURED_ORBIT_REL: f64 = 1e-3;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -381,20 +381,32 @@ mod tests {
         assert_eq!(net, white);
     }
 
+    /// The curve starts at rounding and rises with ρ at every point.
     #[test]
-    fn print_curve() {
+    fn drift_curve_rises_from_rounding() {
         let c = drift_curve().unwrap();
-        println!("{c:?}");
-        println!("coef {}", first_order_coefficient().unwrap());
-        for (r, d) in &c {
-            if *r > 0.0 {
-                println!("rho {r:.4} drift {d:.4e} ratio {:.4}", d / r / first_order_coefficient().unwrap());
-                let (eta, horizon, steps) = CURVE;
-                let white = drift::per_mode_ratios(&eta, horizon, steps).unwrap();
-                let net = network_ratios(r, &eta, horizon, steps).unwrap();
-                let (dd, at) = drift::drift(&net, &white);
-                println!("   at k={at} {dd} net {} white {} net_end {} white_end {}", net[at], white[at], net[steps], white[steps]);
-            }
-        }
+        assert!(c[0].1 <= crate::tolerances::F64_IDENTITY_REL, "{c:?}");
+        assert!(c.windows(2).all(|w| w[1].1 > w[0].1), "{c:?}");
+    }
+
+    /// What the theory page says about the curve's large-ρ end: at η = 0.05 the network converges
+    /// at ρ = 0.1 but settles on a period-2 orbit at ρ ≈ 0.18 (and keeps it to K = 3000), while at
+    /// η = 0.02 it converges there too.
+    #[test]
+    fn strong_correlation_destabilises_the_curve_rate() {
+        let (eta, horizon, _) = CURVE;
+        use crate::tolerances::{EDGE_COLOURED_CONVERGED, EDGE_COLOURED_ORBIT_REL};
+        let converged = network_ratios(&0.1, &eta, horizon, 300).unwrap();
+        assert!(converged[300] < EDGE_COLOURED_CONVERGED, "{}", converged[300]);
+        let rho = curve_rho()[6];
+        assert_eq!(format!("{rho:.2}"), "0.18");
+        let r = network_ratios(&rho, &eta, horizon, 3000).unwrap();
+        let (a, b, c) = (r[2998], r[2999], r[3000]);
+        assert!(a.min(b) > EDGE_COLOURED_CONVERGED, "{a} {b}");
+        // period 2: equal two steps apart, different one step apart
+        assert!((a - c).abs() < EDGE_COLOURED_ORBIT_REL * a, "{a} {b} {c}");
+        assert!((a - b).abs() > 100.0 * EDGE_COLOURED_ORBIT_REL * a, "{a} {b} {c}");
+        let slow = network_ratios(&rho, &0.02, horizon, 3000).unwrap();
+        assert!(slow[3000] < EDGE_COLOURED_CONVERGED, "{}", slow[3000]);
     }
 }

@@ -10,7 +10,10 @@ mod modes;
 pub mod study;
 
 pub use contrastive::{cl_trajectories, ep_bias_vs_beta};
-pub use edges::{forecast_drift_vs_misalignment, rflo_outside_vs_scale, rflo_rank_vs_scale};
+pub use edges::{
+    forecast_drift_vs_correlation, forecast_drift_vs_misalignment, rflo_outside_vs_scale,
+    rflo_rank_vs_scale,
+};
 pub use gradcheck::gradcheck_steps;
 pub use lowrank::rank_spectra;
 pub use modes::{detour_loss, phase_portrait, rates_vs_s};
@@ -450,6 +453,7 @@ pub fn builders() -> Vec<Builder> {
         rflo_rank_vs_scale,
         rflo_outside_vs_scale,
         forecast_drift_vs_misalignment,
+        forecast_drift_vs_correlation,
         detour_times,
         study_rank_spectra,
         ep_bias_vs_beta,
