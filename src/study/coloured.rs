@@ -184,7 +184,13 @@ pub fn coloured_mode_ratios<T: Real>(
     let w_star: Vec<T> = TEACHER_W.iter().map(|&(p, q)| T::ratio(p, q)).collect();
     let mut modes: Vec<[T; 3]> = drift::ALIGNED
         .iter()
-        .map(|m| [T::ratio(m[0].0, m[0].1), T::ratio(m[1].0, m[1].1), T::ratio(m[2].0, m[2].1)])
+        .map(|m| {
+            [
+                T::ratio(m[0].0, m[0].1),
+                T::ratio(m[1].0, m[1].1),
+                T::ratio(m[2].0, m[2].1),
+            ]
+        })
         .collect();
     let total = |ms: &[[T; 3]]| {
         ms.iter().zip(&w_star).fold(T::zero(), |s, (m, ws)| {
@@ -232,12 +238,7 @@ pub fn drift_curve() -> Result<Vec<(f64, f64)>> {
 pub fn first_order_coefficient() -> Result<f64> {
     use crate::scalar::Dual;
     let (eta, horizon, steps) = CURVE;
-    let net = network_ratios(
-        &Dual::variable(0.0),
-        &Dual::constant(eta),
-        horizon,
-        steps,
-    )?;
+    let net = network_ratios(&Dual::variable(0.0), &Dual::constant(eta), horizon, steps)?;
     Ok(net.iter().map(|r| r.eps.abs()).fold(0.0, f64::max))
 }
 
@@ -275,7 +276,11 @@ mod tests {
             );
             let want = expected::update(&Rule::Bptt, &st, h, Loss::Final).unwrap();
             let got = gradient(&st, &zero, h).unwrap();
-            assert_eq!((got.a, got.w, got.b), (want.a, want.w, want.b), "seed {seed}");
+            assert_eq!(
+                (got.a, got.w, got.b),
+                (want.a, want.w, want.b),
+                "seed {seed}"
+            );
         }
     }
 
@@ -313,11 +318,8 @@ mod tests {
         use nalgebra::DVector;
         use rand_distr::{Distribution, StandardNormal};
         let q = random_pair(6, 2, 3, 2);
-        let st = StudentTeacher::new(
-            q.student.map(|x| x.to_f64()),
-            q.teacher.map(|x| x.to_f64()),
-        )
-        .unwrap();
+        let st = StudentTeacher::new(q.student.map(|x| x.to_f64()), q.teacher.map(|x| x.to_f64()))
+            .unwrap();
         let (rho, h, n) = (0.6, 5, 20_000);
         let want = loss(&st, &rho, h).unwrap();
         let white = loss(&st, &0.0, h).unwrap();
@@ -341,9 +343,15 @@ mod tests {
         let mean = sum / n as f64;
         let se = ((sq / n as f64 - mean * mean) / (n as f64 - 1.0)).sqrt();
         let z = (mean - want) / se;
-        assert!(z.abs() <= mc_sigmas_for(1), "mean {mean}, formula {want}, z {z}");
+        assert!(
+            z.abs() <= mc_sigmas_for(1),
+            "mean {mean}, formula {want}, z {z}"
+        );
         // The test has power: the white formula is many standard errors away.
-        assert!((mean - white).abs() / se > 2.0 * mc_sigmas_for(1), "{mean} {white} {se}");
+        assert!(
+            (mean - white).abs() / se > 2.0 * mc_sigmas_for(1),
+            "{mean} {white} {se}"
+        );
     }
 
     /// The aligned network follows the coloured per-mode map exactly (over Q), and the white map
@@ -352,7 +360,11 @@ mod tests {
     fn aligned_network_is_the_coloured_per_mode_map() {
         let eta = Rational::ratio(1, 8);
         let white = drift::per_mode_ratios(&eta, 3, 2).unwrap();
-        for rho in [Rational::zero(), Rational::ratio(1, 4), Rational::ratio(1, 2)] {
+        for rho in [
+            Rational::zero(),
+            Rational::ratio(1, 4),
+            Rational::ratio(1, 2),
+        ] {
             let net = network_ratios(&rho, &eta, 3, 2).unwrap();
             assert_eq!(net, coloured_mode_ratios(&rho, &eta, 3, 2).unwrap());
             let same_as_white = drift::differences(&net, &white).iter().all(|d| d.is_zero());
@@ -397,7 +409,11 @@ mod tests {
         let (eta, horizon, _) = CURVE;
         use crate::tolerances::{EDGE_COLOURED_CONVERGED, EDGE_COLOURED_ORBIT_REL};
         let converged = network_ratios(&0.1, &eta, horizon, 300).unwrap();
-        assert!(converged[300] < EDGE_COLOURED_CONVERGED, "{}", converged[300]);
+        assert!(
+            converged[300] < EDGE_COLOURED_CONVERGED,
+            "{}",
+            converged[300]
+        );
         let rho = curve_rho()[6];
         assert_eq!(format!("{rho:.2}"), "0.18");
         let r = network_ratios(&rho, &eta, horizon, 3000).unwrap();
@@ -405,7 +421,10 @@ mod tests {
         assert!(a.min(b) > EDGE_COLOURED_CONVERGED, "{a} {b}");
         // period 2: equal two steps apart, different one step apart
         assert!((a - c).abs() < EDGE_COLOURED_ORBIT_REL * a, "{a} {b} {c}");
-        assert!((a - b).abs() > 100.0 * EDGE_COLOURED_ORBIT_REL * a, "{a} {b} {c}");
+        assert!(
+            (a - b).abs() > 100.0 * EDGE_COLOURED_ORBIT_REL * a,
+            "{a} {b} {c}"
+        );
         let slow = network_ratios(&rho, &0.02, horizon, 3000).unwrap();
         assert!(slow[3000] < EDGE_COLOURED_CONVERGED, "{}", slow[3000]);
     }
