@@ -118,8 +118,8 @@ pub fn section(r: &Report) -> String {
          and by how much. Each entry also runs the same setup inside the assumption, where the \
          theorem must hold again, so it notices if the boundary moved. The EDGE entries are \
          derived for this project (`[derived]`); see the sections \"Where it stops\" of `docs/theory/lowrank.md` and \
-         `docs/theory/contrastive.md`, the section \"Forecasting a network run\" of \
-         `docs/theory/modes.md`, the figures on input scale and the figures on misalignment and \
+         `docs/theory/contrastive.md`, the sections \"Forecasting a network run\" and \
+         \"Coloured input\" of `docs/theory/modes.md`, the figures on input scale and the figures on misalignment and \
          coloured input.\n"
     );
     let _ = writeln!(

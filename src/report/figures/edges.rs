@@ -155,9 +155,11 @@ pub fn forecast_drift_vs_correlation(_budget: Budget) -> Result<Figure> {
              η = {eta}, K = {steps}) against the white-input per-mode map from the same start \
              (teacher w* = 4/5, 1/2, −1/2). Look for: slope 1 (the derived order ρ¹; the guide is \
              the first-order prediction {coef:.2} ρ, its coefficient by forward mode; EDGE-RNN-4 \
-             fits the slope); the drift below 1 % of L(0) only up to ρ ≈ {:.4} and {:.2} at \
-             ρ = {:.1}, where the network no longer settles within K steps; at ρ = 0 the two runs \
-             agree to rounding (not drawn on a log axis). Measured in f64.",
+             fits the slope); the drift below 1 % of L(0) only up to ρ ≈ {:.4}, and {:.2} at \
+             ρ = {:.1}; from somewhere between ρ = 0.1 and 0.18 the network no longer converges at \
+             this η (it settles on an orbit; docs/theory/modes.md#coloured-input), which bends \
+             the curve below the guide. At ρ = 0 the two runs agree to rounding (not drawn on a \
+             log axis). Measured in f64.",
             0.01 / coef,
             last.1,
             last.0
