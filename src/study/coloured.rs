@@ -73,12 +73,15 @@ fn weighted<T: Real>(d: &[DMatrix<T>], rho: &T) -> Vec<DMatrix<T>> {
     out
 }
 
+/// Lag blocks `[X_0, …, X_{T−1}]`.
+type Blocks<T> = Vec<DMatrix<T>>;
+
 /// The kernel `D_j` and the weighted `G_j`, k < T, after checking ρ.
 fn kernels<T: Real>(
     st: &StudentTeacher<T>,
     rho: &T,
     horizon: usize,
-) -> Result<(Vec<DMatrix<T>>, Vec<DMatrix<T>>)> {
+) -> Result<(Blocks<T>, Blocks<T>)> {
     check_rho(rho)?;
     let d = expected::lag_errors(st, horizon)?;
     let g = weighted(&d, rho);
@@ -296,7 +299,7 @@ mod tests {
             let p = st.student.params_flat();
             assert_eq!(p.len(), flat.len());
             let teacher = st.teacher.map(|x| Dual::constant(x.clone()));
-            for i in 0..p.len() {
+            for (i, want) in flat.iter().enumerate() {
                 let seeded: Vec<Dual<Rational>> = p
                     .iter()
                     .enumerate()
@@ -305,7 +308,7 @@ mod tests {
                 let student = st.student.with_params_flat(&seeded).unwrap();
                 let pair = StudentTeacher::new(student, teacher.clone()).unwrap();
                 let l = loss(&pair, &Dual::constant(rho.clone()), h).unwrap();
-                assert_eq!(l.eps, flat[i], "seed {seed}, parameter {i}");
+                assert_eq!(&l.eps, want, "seed {seed}, parameter {i}");
             }
         }
     }
