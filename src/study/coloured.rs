@@ -287,6 +287,47 @@ mod tests {
         }
     }
 
+    /// One implementation on every kind: the f64 and 256-bit MPFR runs of the loss and gradient
+    /// agree with the exact rational ones to f64 rounding (the entries are dyadic, so every kind
+    /// starts from the same numbers).
+    #[test]
+    fn f64_and_mpfr_agree_with_rationals() {
+        use crate::linalg::{rel_diff, rel_diff_scalar};
+        use crate::scalar::{Mpfr, with_precision};
+        use crate::tolerances::{F64_IDENTITY_ABS_FLOOR, F64_IDENTITY_REL, MPFR_REFERENCE_BITS};
+        let q = random_pair(8, 2, 3, 2);
+        let rho_q = Rational::ratio(3, 8);
+        let lq = loss(&q, &rho_q, 5).unwrap().to_f64();
+        let gq = gradient(&q, &rho_q, 5).unwrap();
+        let f = |m: &DMatrix<Rational>| m.map(|x| x.to_f64());
+        let want = [f(&gq.a), f(&gq.w), f(&gq.b)];
+        let check = |kind: &str, l: f64, got: [DMatrix<f64>; 3]| {
+            let dl = rel_diff_scalar(l, lq, F64_IDENTITY_ABS_FLOOR);
+            assert!(dl <= F64_IDENTITY_REL, "{kind}: loss {l} against {lq}");
+            for (g, w) in got.iter().zip(&want) {
+                let d = rel_diff(g, w, F64_IDENTITY_ABS_FLOOR);
+                assert!(d <= F64_IDENTITY_REL, "{kind}: gradient off by {d}");
+            }
+        };
+        let st = StudentTeacher::new(q.student.map(|x| x.to_f64()), q.teacher.map(|x| x.to_f64()))
+            .unwrap();
+        let g = gradient(&st, &0.375, 5).unwrap();
+        check("f64", loss(&st, &0.375, 5).unwrap(), [g.a, g.w, g.b]);
+        with_precision(MPFR_REFERENCE_BITS, || {
+            let st = StudentTeacher::new(
+                q.student.map(|x| Mpfr::from_f64(x.to_f64())),
+                q.teacher.map(|x| Mpfr::from_f64(x.to_f64())),
+            )
+            .unwrap();
+            let rho = Mpfr::ratio(3, 8);
+            let g = gradient(&st, &rho, 5).unwrap();
+            let to = |m: &DMatrix<Mpfr>| m.map(|x| x.to_f64());
+            let l = loss(&st, &rho, 5).unwrap().to_f64();
+            check("mpfr", l, [to(&g.a), to(&g.w), to(&g.b)]);
+        })
+        .unwrap();
+    }
+
     /// At ρ ≠ 0 the gradient is the loss's exact derivative: over `Dual<Rational>` each parameter
     /// seeded in turn gives ∂L/∂θ exactly, which must equal the gradient's entry.
     #[test]
