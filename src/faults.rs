@@ -54,6 +54,13 @@ faults! {
     BpttStateOneLate => "bptt-state-one-late", "rules::bptt";
     /// BPTT's adjoint propagates through W instead of Wᵀ (a missing transpose).
     BpttMissingTranspose => "bptt-missing-transpose", "rules::bptt";
+    /// SnAp masks the influence matrix before propagating it instead of after
+    /// (`M ← J (P ⊙ M) + I`), so entries outside the pattern leak into the gradient.
+    SnapMaskBeforePropagation => "snap-mask-before-propagation", "rules::snap";
+    /// KF-RTRL's K update forgets to divide by ρ₁, ρ₂ (K ← c₁ J K + c₂ D).
+    KfMissingInvRho => "kf-missing-inv-rho", "rules::kf_rtrl";
+    /// UORO's ṽ update forgets to divide the carried ṽ by ρ₀ (ṽ ← ṽ + Iᵀν/ρ₁).
+    UoroMissingInvRho0 => "uoro-missing-inv-rho0", "rules::uoro";
     /// The online recurrent update ΔW has its sign flipped (gradient ascent), for every rule.
     UpdateSignFlip => "update-sign-flip", "rules::online";
     /// The readout update ΔC has its sign flipped.
@@ -98,6 +105,9 @@ faults! {
     // ---- Contrastive learning (src/contrastive) ----
     /// The negative-phase weight ω₋ = c/π⁻ is scaled by 0.97 (a 3 % phase-weight imbalance).
     PhaseWeightImbalance => "phase-weight-imbalance", "contrastive";
+    /// A streamed positive sample comes from the next step's cluster: the data clock runs one step
+    /// ahead of the phase clock.
+    StreamClockLag => "stream-clock-lag", "contrastive::edges";
     /// The importance-sampled estimator drops its importance weight (uses 1).
     MissingImportanceWeight => "missing-importance-weight", "contrastive::estimators";
     /// Equilibrium propagation nudges with −β instead of +β.
@@ -167,10 +177,16 @@ impl Fault {
             Fault::EpropMissingDerivative => &["P-RNN-10.a"],
             Fault::ReadoutSignFlip => &["P-RNN-9", "P-RNN-11"],
             Fault::ExpectedLagTranspose => &["P-RNN-2", "P-RNN-3", "P-RNN-11"],
+            Fault::UoroMissingInvRho0 => &["P-RNN-38"],
+            Fault::KfMissingInvRho => &["P-RNN-40"],
+            Fault::SnapMaskBeforePropagation => &["P-RNN-39"],
             Fault::ExpectedTruncationOffByOne => &["P-RNN-7", "P-RNN-11", "P-RNN-13"],
             // Contrastive: every entry that fails with the fault at Test budget
             // (`tests/contrastive_faults.rs` checks the primary findings).
-            Fault::PhaseWeightImbalance => &["P-CL-13", "P-CL-18", "CL-T2", "EDGE-CL-1"],
+            Fault::PhaseWeightImbalance => {
+                &["P-CL-13", "P-CL-18", "CL-T2", "EDGE-CL-1", "EDGE-CL-2"]
+            }
+            Fault::StreamClockLag => &["EDGE-CL-2"],
             Fault::MissingImportanceWeight => &["P-CL-1", "P-CL-2", "P-CL-3", "P-CL-14"],
             Fault::EpBetaSignFlip => &["P-CL-8", "P-CL-8.b", "P-CL-10", "P-CL-12"],
             Fault::EpMissingInvBeta => &["P-CL-8", "P-CL-8.b"],

@@ -82,6 +82,16 @@ pub const BOUNDARIES: &[Boundary] = &[
                 passes |θ| = 10⁶",
         size_finding: "η = 2.0625: measured growth",
     },
+    Boundary {
+        id: "EDGE-CL-2",
+        theorem: "Eq.3-R's stationary point E[θ | −] = π⁺ω₊m/(π⁻ω₋)",
+        assumption: "phase process independent of the data stream",
+        fails: "strict alternation locked to a period-2 stream (clusters m ± δ) lands on m + δ; a \
+                partial lock λ on m + (2λ − 1)δ",
+        shown: "exact fixed point of the mean recursion over rationals equals the derived point; \
+                simulations at λ = ½ and λ = 1 land on m and m + δ",
+        size_finding: "λ = 1: E[θ | −] − m",
+    },
 ];
 
 /// The measured size of a boundary's effect: its size finding's value, with its unit.
@@ -119,8 +129,9 @@ pub fn section(r: &Report) -> String {
          theorem must hold again, so it notices if the boundary moved. The EDGE entries are \
          derived for this project (`[derived]`); see the sections \"Where it stops\" of `docs/theory/lowrank.md` and \
          `docs/theory/contrastive.md`, the sections \"Forecasting a network run\" and \
-         \"Coloured input\" of `docs/theory/modes.md`, the figures on input scale and the figures on misalignment and \
-         coloured input.\n"
+         \"Coloured input\" of `docs/theory/modes.md`, the figures on input scale and training \
+         length, the figures on misalignment and coloured input and the figure on the locked \
+         stream.\n"
     );
     let _ = writeln!(
         out,

@@ -9,9 +9,12 @@
 
 mod bptt;
 pub mod expected;
+pub mod kf_rtrl;
 pub mod online;
 mod rtrl;
+pub mod snap;
 mod traces;
+pub mod uoro;
 
 use crate::error::{LroError, Result};
 use crate::linalg;

@@ -132,3 +132,137 @@ pub(super) fn step_beyond_stable_range(budget: Budget) -> Result<Evidence> {
     );
     Ok(exact.and(settles).and(diverged).and(growth))
 }
+
+/// The locks λ of the exact check (the fraction of positive steps that see cluster 0).
+const LOCKS: [(i64, i64); 3] = [(1, 2), (3, 4), (1, 1)];
+const LOCK_ETA: (i64, i64) = (1, 4);
+
+/// EDGE-CL-2: Eq.3-R's stationary point needs a phase process independent of the data stream
+/// ([`two_cluster_stream`]: clusters 3 and 1, so m = 2 and δ = 1; ω = 1; η = 1/4). The
+/// targets come from the statement (m, balanced weights ω = 1) and from the derived locked point
+/// `m + (2λ − 1)δ`, never from the weights or the stream the run uses.
+pub(super) fn phase_locked_to_stream(budget: Budget) -> Result<Evidence> {
+    use crate::contrastive::Weights;
+    use crate::contrastive::edges::{
+        LOCK_CLUSTERS, locked_mean_recursion_point, locked_run, locked_stationary_point,
+        two_cluster_stream,
+    };
+    use crate::tolerances::batch_sigmas_for;
+    let q = |(p, r): (i64, i64)| Rational::ratio(p, r);
+    let clusters: Vec<Rational> = LOCK_CLUSTERS.iter().map(|&c| q(c)).collect();
+    let m = (clusters[0].clone() + clusters[1].clone()) / Rational::from_i64(2);
+    let weights = Weights::inverse_fraction(0.5, 0.5);
+    let one = Rational::one();
+    // Exact: the mean recursion's fixed point (through Eq.3-R's own step) equals the derived point,
+    // at two step sizes; the derived point leaves m for every λ > ½.
+    let (mut mismatches, mut at_m, mut text) = (0usize, 0usize, Vec::new());
+    for &lam in &LOCKS {
+        let lam = q(lam);
+        let p = [lam.clone(), one.clone() - lam.clone()];
+        let derived = locked_stationary_point(&clusters, &p, &one, &one);
+        for eta in [q(LOCK_ETA), one.clone()] {
+            let by_recursion = locked_mean_recursion_point(&clusters, &p, &weights, &eta)?;
+            mismatches += usize::from(by_recursion != derived);
+        }
+        if lam != Rational::ratio(1, 2) && derived == m {
+            at_m += 1;
+        }
+        text.push(format!("λ = {lam}: {derived}"));
+    }
+    let exact = Evidence::exact(
+        2 * LOCKS.len(),
+        "locks where the mean recursion's stationary E[θ | −] differs from the derived point",
+        mismatches,
+        format!(
+            "rationals, clusters (3, 1) (m = 2), ω = 1, η ∈ {{1/4, 1}}: the period-2 mean recursion \
+             through Eq.3-R's step, solved exactly; derived points {}",
+            text.join(", ")
+        ),
+    );
+    let moved = Evidence::violations(
+        LOCKS.len() - 1,
+        "locks λ > ½ whose stationary point is still the statement's m",
+        at_m,
+        "exact over rationals: a phase process locked to the stream moves the point to \
+         m + (2λ − 1)δ",
+    );
+    // f64: the independent process (λ = ½) lands on m; the locked one (λ = 1, strict alternation)
+    // on m + δ, and is far from m.
+    let steps = budget.instances(100_000) as u64;
+    let batches = 100;
+    let crit = batch_sigmas_for(3, batches);
+    let eta = LOCK_ETA.0 as f64 / LOCK_ETA.1 as f64;
+    let mf = m.to_f64();
+    let run_at = |lambda: f64, seed: u64| -> Result<(f64, f64)> {
+        let r = locked_run(
+            &two_cluster_stream(lambda)?,
+            &weights,
+            eta,
+            steps,
+            1000,
+            batches,
+            seed,
+        )?;
+        Ok((r.mean_minus, r.se))
+    };
+    let z = |(mean, se): (f64, f64), target: f64| {
+        if se > 0.0 && mean.is_finite() {
+            (mean - target).abs() / se
+        } else {
+            f64::INFINITY
+        }
+    };
+    let repro = |k: usize, lambda: f64, seed: u64| {
+        Reproducer::new(k, "f64")
+            .seed(seed)
+            .size("steps", steps as usize)
+            .param("lambda", lambda)
+            .param("eta", eta)
+    };
+    let free = run_at(0.5, 6400)?;
+    let lands_on_m = Evidence::error_at_most(
+        steps as usize,
+        "λ = ½ (phases independent of the stream): E[θ | −] − m",
+        Measure::ZScore,
+        z(free, mf),
+        crit,
+        format!(
+            "f64, {steps} steps at η = {eta}, {batches} batch means after 1000 burn-in steps: \
+             {:.4} ± {:.4} against m = {mf}",
+            free.0, free.1
+        ),
+    )
+    .with_reproducer(repro(0, 0.5, 6400));
+    let locked = run_at(1.0, 6401)?;
+    // m + (2λ − 1)δ at λ = 1, δ = 1 (the exact check above ties the formula to the recursion).
+    let target = mf + 1.0;
+    let lands_on_cluster = Evidence::error_at_most(
+        steps as usize,
+        "λ = 1 (strict alternation locked to the stream): E[θ | −] − (m + δ)",
+        Measure::ZScore,
+        z(locked, target),
+        crit,
+        format!(
+            "f64, the same run length: {:.4} ± {:.4} against the derived m + δ = {target}",
+            locked.0, locked.1
+        ),
+    )
+    .with_reproducer(repro(1, 1.0, 6401));
+    let far_from_m = Evidence::measured(
+        1,
+        "λ = 1: E[θ | −] − m, in standard errors",
+        Measure::ZScore,
+        z(locked, mf),
+        Bound::AtLeast { value: crit },
+        format!(
+            "the statement's point m = {mf} is rejected: measured shift {:.4} (derived δ = 1)",
+            locked.0 - mf
+        ),
+    )
+    .with_reproducer(repro(1, 1.0, 6401));
+    Ok(exact
+        .and(moved)
+        .and(lands_on_m)
+        .and(lands_on_cluster)
+        .and(far_from_m))
+}

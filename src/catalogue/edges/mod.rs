@@ -1,5 +1,6 @@
-//! Catalogue entries EDGE-RNN-1, EDGE-RNN-2 (where Proposition 3.1 stops holding), EDGE-RNN-3 and EDGE-RNN-4
-//! (where the per-mode reduction stops: misaligned weights, coloured input) and EDGE-CL-1, shown by
+//! Catalogue entries EDGE-RNN-1, EDGE-RNN-2 (where Proposition 3.1 stops holding), EDGE-RNN-3 and
+//! EDGE-RNN-4 (where the per-mode reduction stops: misaligned weights, coloured input), EDGE-CL-1 and
+//! EDGE-CL-2 (where Eq.3-R's stationary point stops), shown by
 //! counterexample (`docs/theory/lowrank.md#where-it-stops`). Each pairs the counterexample with the
 //! same setup inside the theorem's assumptions, which must stay exactly inside `col(Rᵀ)`, so the entry
 //! notices if the boundary moved either way.
@@ -12,7 +13,7 @@ mod contrastive;
 mod modes;
 mod rank;
 
-use contrastive::step_beyond_stable_range;
+use contrastive::{phase_locked_to_stream, step_beyond_stable_range};
 use modes::{coloured_input_drifts, misaligned_drifts};
 use rank::{diagonal_surrogate_leaves, rflo_tanh_leaves};
 
@@ -63,6 +64,16 @@ pub fn entries() -> Vec<Entry> {
             "Eq.3-R's stationary point needs a step below η* = 2/ω₋ (Gaussian toy, fresh samples): \
              just below, θ settles at E[θ | −] = m; just above, it diverges",
             step_beyond_stable_range,
+        ),
+        entry!(
+            "EDGE-CL-2",
+            Contrastive,
+            [Derived],
+            "Eq.3-R's stationary point needs a phase process independent of the data stream \
+             (Gaussian toy, period-2 stream with clusters m ± δ): phases drawn independently land on \
+             m; strict alternation locked to the stream lands on m + δ, and a partial lock λ on \
+             m + (2λ − 1)δ",
+            phase_locked_to_stream,
         ),
     ]
 }

@@ -7,6 +7,7 @@
 //! properties themselves live in [`crate::certify::rnn`]. Instance k of a check draws its inputs
 //! from the seed `seed0 + k` alone, so the reproducer of the worst instance reruns exactly it.
 
+mod family;
 mod nonlinear;
 mod parts;
 
@@ -370,6 +371,33 @@ pub fn entries() -> Vec<Entry> {
             [Derived],
             "aligned init and feedback ⇒ BPTT, tBPTT and RFLO updates are diagonal in the mode bases at every step",
             p12,
+        ),
+        entry!(
+            "P-RNN-38",
+            RnnRules,
+            [Standard],
+            "UORO (Tallec & Ollivier 2017) is unbiased: the exact expectation of its update over all \
+             sign draws ν_t ∈ {±1}ⁿ equals RTRL's, with ρ₀ = ρ₁ = 1 and with the variance-minimising \
+             ρ₀, ρ₁",
+            family::uoro_unbiased,
+        ),
+        entry!(
+            "P-RNN-39",
+            RnnRules,
+            [Standard, Derived],
+            "SnAp (Menick et al. 2021): SnAp-1 equals e-prop with symmetric feedback and SnAp-2 on a \
+             dense W equals RTRL, per sample, any leak and activation; on a sparse W SnAp-2 differs \
+             from RTRL, and SnAp-n on n units equals it again",
+            family::snap_identities,
+        ),
+        entry!(
+            "P-RNN-40",
+            RnnRules,
+            [Standard],
+            "KF-RTRL (Mujika, Meier & Steger 2018) is unbiased: the exact expectation of its update \
+             over all sign pairs (c₁, c₂) ∈ {±1}² per step equals RTRL's, with ρ₁ = ρ₂ = 1 and with \
+             the variance-minimising ρ₁, ρ₂",
+            family::kf_rtrl_unbiased,
         ),
     ]
 }

@@ -9,10 +9,10 @@ mod lowrank;
 mod modes;
 pub mod study;
 
-pub use contrastive::{cl_trajectories, ep_bias_vs_beta};
+pub use contrastive::{cl_trajectories, ep_bias_vs_beta, locked_stream_shift};
 pub use edges::{
     forecast_drift_vs_correlation, forecast_drift_vs_misalignment, rflo_outside_vs_scale,
-    rflo_rank_vs_scale,
+    rflo_rank_vs_length, rflo_rank_vs_scale,
 };
 pub use gradcheck::gradcheck_steps;
 pub use lowrank::rank_spectra;
@@ -452,12 +452,14 @@ pub fn builders() -> Vec<Builder> {
         rank_spectra,
         rflo_rank_vs_scale,
         rflo_outside_vs_scale,
+        rflo_rank_vs_length,
         forecast_drift_vs_misalignment,
         forecast_drift_vs_correlation,
         detour_times,
         study_rank_spectra,
         ep_bias_vs_beta,
         cl_trajectories,
+        locked_stream_shift,
     ]
 }
 

@@ -1,0 +1,318 @@
+//! P-RNN-38: UORO is unbiased (`docs/theory/linear-rnn.md#uoro`). The exact expectation over all
+//! `2^{nT}` sign draws is RTRL's update: over Q for ρ₀ = ρ₁ = 1, and to MPFR-256 rounding for the
+//! variance-minimising ρ₀, ρ₁ (square roots) in a leaky-tanh network.
+use crate::catalogue::{Budget, Evidence, Measure, Reproducer};
+use crate::error::Result;
+use crate::rnn::{Activation, InstanceSpec};
+use crate::rules::kf_rtrl;
+use crate::rules::uoro::{self, Scaling};
+use crate::rules::{Loss, Rule, online};
+use crate::scalar::{Mpfr, Rational, Real, with_precision};
+use crate::tolerances::{MPFR_REFERENCE_BITS, MPFR256_REL};
+
+/// The most sign bits n·T enumerated (2⁹ = 512 draw sequences).
+const MAX_BITS: u32 = 9;
+
+/// Instance k: o, d ∈ {1, 2}; n = 2 with T = 4 or n = 3 with T = 3; leak ½ on odd k.
+fn spec(k: usize, seed0: u64) -> InstanceSpec {
+    let n = 2 + k % 2;
+    InstanceSpec {
+        seed: seed0 + k as u64,
+        o: 1 + (k / 2) % 2,
+        n,
+        n_teacher: 2,
+        d: 1 + (k / 4) % 2,
+        horizon: if n == 2 { 4 } else { 3 },
+    }
+}
+
+fn repro(k: usize, s: &InstanceSpec, kind: &str) -> Reproducer {
+    Reproducer::new(k, kind)
+        .seed(s.seed)
+        .size("o", s.o)
+        .size("n", s.n)
+        .size("d", s.d)
+        .size("T", s.horizon)
+}
+
+/// The leak of instance k.
+fn leak<T: Real>(k: usize) -> T {
+    if k % 2 == 1 { T::ratio(1, 2) } else { T::one() }
+}
+
+/// An unbiased estimator of RTRL with explicit sign draws.
+#[derive(Clone, Copy)]
+enum Estimator {
+    /// UORO (P-RNN-38).
+    Uoro,
+    /// KF-RTRL (P-RNN-40).
+    KfRtrl,
+}
+
+impl Estimator {
+    fn name(self) -> &'static str {
+        match self {
+            Estimator::Uoro => "UORO",
+            Estimator::KfRtrl => "KF-RTRL",
+        }
+    }
+    /// Signs drawn per step.
+    fn signs(self, n: usize) -> usize {
+        match self {
+            Estimator::Uoro => n,
+            Estimator::KfRtrl => 2,
+        }
+    }
+    fn unit<T: Real>(
+        self,
+        net: &crate::rnn::Rnn<T>,
+        i: &crate::rnn::Instance<T>,
+        loss: Loss,
+        d: &[nalgebra::DVector<T>],
+    ) -> Result<crate::rules::Update<T>> {
+        match self {
+            Estimator::Uoro => uoro::update_unit(net, &i.xs, &i.targets, loss, d),
+            Estimator::KfRtrl => kf_rtrl::update_unit(net, &i.xs, &i.targets, loss, d),
+        }
+    }
+    fn variance_min<T: crate::scalar::RealFn>(
+        self,
+        net: &crate::rnn::Rnn<T>,
+        i: &crate::rnn::Instance<T>,
+        d: &[nalgebra::DVector<T>],
+    ) -> Result<crate::rules::Update<T>> {
+        let v = Scaling::VarianceMin;
+        match self {
+            Estimator::Uoro => uoro::update(net, &i.xs, &i.targets, Loss::Final, d, v),
+            Estimator::KfRtrl => kf_rtrl::update(net, &i.xs, &i.targets, Loss::Final, d, v),
+        }
+    }
+    fn scalars(self) -> &'static str {
+        match self {
+            Estimator::Uoro => {
+                "ρ₀ = √(‖ṽ‖/‖Jũ‖), ρ₁ = √(‖Iᵀν‖/‖ν‖); the cross terms cancel between ν and −ν"
+            }
+            Estimator::KfRtrl => {
+                "ρ₁ = √(‖JK‖/‖v‖), ρ₂ = √(‖D‖/‖pre‖); the cross terms carry c₁c₂, whose mean is 0"
+            }
+        }
+    }
+}
+
+/// P-RNN-38 (Tallec & Ollivier 2017, `[standard]`): E over all draws of UORO's update = RTRL's.
+pub(super) fn uoro_unbiased(budget: Budget) -> Result<Evidence> {
+    unbiased(budget, Estimator::Uoro, 3800)
+}
+
+/// P-RNN-40 (Mujika, Meier & Steger 2018, `[standard]`): E over all sign pairs of KF-RTRL's update
+/// = RTRL's.
+pub(super) fn kf_rtrl_unbiased(budget: Budget) -> Result<Evidence> {
+    unbiased(budget, Estimator::KfRtrl, 4100)
+}
+
+/// The exact expectation of `est` over every draw against RTRL: over Q with unit scalars, in
+/// 256-bit MPFR with the variance-minimising ones (leaky tanh).
+fn unbiased(budget: Budget, est: Estimator, seed0: u64) -> Result<Evidence> {
+    // Exact over Q, ρ = 1, linear network (leaky or not), both losses.
+    let (mut n_exact, mut mismatches, mut first_bad) = (0usize, 0usize, None);
+    for k in budget.cases(4) {
+        let s = spec(k, seed0);
+        let inst = s.draw()?.cast::<Rational>();
+        let net = inst.st.student.clone().with_leak(leak(k))?;
+        for loss in [Loss::Final, Loss::Sequence] {
+            n_exact += 1;
+            let rtrl = online::update(&Rule::Rtrl, &net, &inst.xs, &inst.targets, loss)?;
+            let mean = uoro::expectation(est.signs(s.n), s.horizon, MAX_BITS, |d| {
+                est.unit(&net, &inst, loss, d)
+            })?;
+            if mean != rtrl {
+                mismatches += 1;
+                first_bad
+                    .get_or_insert_with(|| repro(k, &s, "rational").param("loss", loss_name(loss)));
+            }
+        }
+    }
+    let name = est.name();
+    let mut exact = Evidence::exact(
+        n_exact,
+        format!(
+            "instances where the mean over all draws of {name} (ρ = 1) differs from RTRL's update"
+        ),
+        mismatches,
+        format!(
+            "rationals, linear networks with leak 1 or ½, final and sequence losses, at most \
+             {MAX_BITS} sign bits: the average of {name}'s (ΔA, ΔW, ΔB) over every sign sequence"
+        ),
+    );
+    if let Some(r) = first_bad {
+        exact = exact.with_reproducer(r);
+    }
+    // MPFR-256, variance-minimising ρ₀, ρ₁, leaky tanh.
+    let (mut n_mp, mut worst, mut worst_at) = (0usize, 0.0f64, None);
+    for k in budget.cases(2) {
+        let s = spec(k, seed0 + 100);
+        let err = with_precision(MPFR_REFERENCE_BITS, || -> Result<f64> {
+            let inst = s.draw()?.cast::<Mpfr>();
+            let net = inst
+                .st
+                .student
+                .clone()
+                .with_leak(Mpfr::ratio(1, 2))?
+                .with_activation(Activation::Tanh);
+            let rtrl = online::update(&Rule::Rtrl, &net, &inst.xs, &inst.targets, Loss::Final)?;
+            let mean = uoro::expectation(est.signs(s.n), s.horizon, MAX_BITS, |d| {
+                est.variance_min(&net, &inst, d)
+            })?;
+            Ok(uoro::rel_error_in(&mean, &rtrl, 1e-30))
+        })??;
+        n_mp += 1;
+        if worst_at.is_none() || err.is_nan() || err > worst {
+            worst = err;
+            worst_at = Some(repro(k, &s, "mpfr256"));
+        }
+    }
+    let mut mpfr = Evidence::error_at_most(
+        n_mp,
+        format!("variance-minimising {name}: mean over all draws against RTRL"),
+        Measure::RelError,
+        worst,
+        MPFR256_REL,
+        format!(
+            "256-bit MPFR, leaky tanh (α = ½), final-step loss: {}, so only rounding remains",
+            est.scalars()
+        ),
+    );
+    if let Some(r) = worst_at {
+        mpfr = mpfr.with_reproducer(r);
+    }
+    Ok(exact.and(mpfr))
+}
+
+fn loss_name(loss: Loss) -> &'static str {
+    match loss {
+        Loss::Final => "final",
+        Loss::Sequence => "sequence",
+    }
+}
+
+/// A copy of `w` with every zero entry replaced by 1/8, so that its connectivity is complete.
+fn dense<T: Real>(w: &nalgebra::DMatrix<T>) -> nalgebra::DMatrix<T> {
+    w.map(|x| if x.is_zero() { T::ratio(1, 8) } else { x })
+}
+
+/// P-RNN-39 (Menick et al. 2021, `[standard]` for the definitions; the identities derived for this
+/// project): SnAp-1 is e-prop with symmetric feedback; SnAp-2 on a dense W is RTRL; on a sparse W
+/// it is not (exact counterexample), while SnAp-n on n units is RTRL again.
+pub(super) fn snap_identities(budget: Budget) -> Result<Evidence> {
+    use crate::rules::{Feedback, snap};
+    use crate::tolerances::F64_IDENTITY_REL;
+    use nalgebra::DMatrix;
+    fn eprop<T: Real>() -> Rule<T> {
+        Rule::Eprop {
+            feedback: Feedback::Symmetric,
+        }
+    }
+    // Exact over Q (linear, leak 1 or ½) and f64 (leaky tanh): SnAp-1 = e-prop, SnAp-2(dense) = RTRL.
+    let (mut n_q, mut bad_q, mut first_q) = (0usize, 0usize, None);
+    let (mut n_f, mut worst_f, mut worst_at) = (0usize, 0.0f64, None);
+    for k in budget.cases(4) {
+        let s = spec(k, 4000);
+        let inst = s.draw()?;
+        let q = inst.cast::<Rational>();
+        let net = q.st.student.clone().with_leak(leak(k))?;
+        let net = net.with_params(net.a().clone(), dense(net.w()), net.b().clone())?;
+        for loss in [Loss::Final, Loss::Sequence] {
+            n_q += 2;
+            let one = snap::update(&net, &q.xs, &q.targets, loss, 1)?;
+            let two = snap::update(&net, &q.xs, &q.targets, loss, 2)?;
+            let e = online::update(&eprop(), &net, &q.xs, &q.targets, loss)?;
+            let r = online::update(&Rule::Rtrl, &net, &q.xs, &q.targets, loss)?;
+            let bad = usize::from(one != e) + usize::from(two != r);
+            if bad > 0 {
+                bad_q += bad;
+                first_q
+                    .get_or_insert_with(|| repro(k, &s, "rational").param("loss", loss_name(loss)));
+            }
+        }
+        let f = inst.cast::<f64>();
+        let net =
+            f.st.student
+                .clone()
+                .with_leak(0.5)?
+                .with_activation(Activation::Tanh);
+        let net = net.with_params(net.a().clone(), dense(net.w()), net.b().clone())?;
+        n_f += 1;
+        let one = snap::update(&net, &f.xs, &f.targets, Loss::Final, 1)?;
+        let two = snap::update(&net, &f.xs, &f.targets, Loss::Final, 2)?;
+        let e = online::update(&eprop(), &net, &f.xs, &f.targets, Loss::Final)?;
+        let r = online::update(&Rule::Rtrl, &net, &f.xs, &f.targets, Loss::Final)?;
+        let err = one.rel_diff(&e, 1e-300).max(two.rel_diff(&r, 1e-300));
+        if worst_at.is_none() || err.is_nan() || err > worst_f {
+            worst_f = err;
+            worst_at = Some(repro(k, &s, "f64").param("activation", "tanh"));
+        }
+    }
+    let mut exact = Evidence::exact(
+        n_q,
+        "comparisons where SnAp-1 ≠ e-prop (symmetric) or SnAp-2 ≠ RTRL, dense W",
+        bad_q,
+        "rationals, linear networks with leak 1 or ½ and a dense W (zeros replaced by 1/8), final \
+         and sequence losses; SnAp from its own masked influence recursion, e-prop and RTRL from \
+         `online::update`",
+    );
+    if let Some(r) = first_q {
+        exact = exact.with_reproducer(r);
+    }
+    let mut float = Evidence::error_at_most(
+        n_f,
+        "leaky tanh: SnAp-1 vs e-prop and SnAp-2 vs RTRL, dense W",
+        Measure::RelError,
+        worst_f,
+        F64_IDENTITY_REL,
+        "f64, the same networks with α = ½ and tanh, final-step loss",
+    );
+    if let Some(r) = worst_at {
+        float = float.with_reproducer(r);
+    }
+    // Counterexample: a ring 0 → 1 → 2 → 0 (n = 3): SnAp-2 drops the two-step paths and differs
+    // from RTRL; SnAp-3 reaches every unit and equals it.
+    let qr = Rational::ratio;
+    let ring = DMatrix::from_row_slice(
+        3,
+        3,
+        &[
+            qr(1, 4),
+            qr(0, 1),
+            qr(1, 2),
+            qr(-1, 2),
+            qr(1, 8),
+            qr(0, 1),
+            qr(0, 1),
+            qr(3, 4),
+            qr(-1, 4),
+        ],
+    );
+    let a = DMatrix::from_row_slice(1, 3, &[qr(1, 1), qr(-1, 2), qr(1, 4)]);
+    let b = DMatrix::from_row_slice(3, 1, &[qr(1, 1), qr(0, 1), qr(0, 1)]);
+    let net = crate::rnn::Rnn::new(a, ring, b)?;
+    let xs: Vec<_> = [1, -1, 1, 1]
+        .iter()
+        .map(|&x| nalgebra::DVector::from_element(1, qr(x, 1)))
+        .collect();
+    let ys = vec![nalgebra::DVector::from_element(1, qr(1, 2)); 4];
+    let r = online::update(&Rule::Rtrl, &net, &xs, &ys, Loss::Final)?;
+    let two = snap::update(&net, &xs, &ys, Loss::Final, 2)?;
+    let three = snap::update(&net, &xs, &ys, Loss::Final, 3)?;
+    let counter = Evidence::violations(
+        2,
+        "ring network: SnAp-2 equal to RTRL, or SnAp-3 different from it",
+        usize::from(two == r) + usize::from(three != r),
+        format!(
+            "rationals, n = 3 ring 0 → 1 → 2 → 0 with self loops, T = 4, final-step loss, input \
+             only into unit 0: SnAp-2's ΔW differs from RTRL's by {:.3e} (largest entry), SnAp-3 \
+             equals it",
+            crate::linalg::max_abs(&(&two.w - &r.w))
+        ),
+    );
+    Ok(exact.and(float).and(counter))
+}
