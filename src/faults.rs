@@ -94,6 +94,9 @@ faults! {
     ModeRfloUsesA => "mode-rflo-uses-a", "modes";
     /// The per-mode finite-T sum for Δa stops one lag early (k < T − 1 where k < T belongs).
     ModeSumLagShort => "mode-sum-lag-short", "modes";
+    /// The coloured-input loss and gradient drop the off-lag correlations ρ^|j−k|, j ≠ k (the input
+    /// treated as white).
+    ColouredLagsDropped => "coloured-lags-dropped", "study::coloured";
     /// RK4 weights its stages 1/6, 1/6, 1/3, 1/3 instead of 1/6, 1/3, 1/3, 1/6.
     Rk4WrongWeights => "rk4-wrong-weights", "ode";
     /// The learning-ODE Jacobian is returned with its sign flipped (J where −J = M belongs).
@@ -169,6 +172,7 @@ impl Fault {
             Fault::ModeWrongPower => &["P-RNN-14.a"],
             Fault::ModeRfloUsesA => &["P-RNN-13"],
             Fault::ModeSumLagShort => &["EDGE-RNN-3"],
+            Fault::ColouredLagsDropped => &["EDGE-RNN-4"],
             Fault::JacobianSignFlip => &["P-RNN-32"],
             Fault::Rk4WrongWeights => &["P-RNN-13"],
             Fault::CentralDifferenceHalfStep => &["P-CL-17"],

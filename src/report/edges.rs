@@ -3,7 +3,7 @@
 //! status), read from the `EDGE-*` entries' results. Rows whose entry did not run are left out; the
 //! section is empty when none ran. Theory:
 //! `docs/theory/lowrank.md#where-it-stops`, `docs/theory/contrastive.md#where-it-stops`,
-//! `docs/theory/modes.md#forecast`.
+//! `docs/theory/modes.md#forecast`, `docs/theory/modes.md#coloured-input`.
 use super::{EntryResult, Report};
 use std::fmt::Write;
 
@@ -53,6 +53,17 @@ pub const BOUNDARIES: &[Boundary] = &[
         shown: "exact over rationals: equal at ε = 0, different at ε = 1/8, 1/4; f64 drift curve \
                 with its fitted slope against the derived 2",
         size_finding: "log–log slope of the f64 drift",
+    },
+    Boundary {
+        id: "EDGE-RNN-4",
+        theorem: "the per-mode reduction (independent modes, docs/theory/modes.md)",
+        assumption: "white input (E[x_t x_sᵀ] = δ_ts I)",
+        fails: "under AR(1) input with lag-one correlation ρ the aligned network follows the \
+                per-mode map with weights ρ^|j−k|, not the white one: its loss ratios leave the \
+                white map's by ≈ 1.66 ρ of L(0) (within 1 % only up to ρ ≈ 0.006; 0.53 at ρ = 0.5)",
+        shown: "exact over rationals: equal at ρ = 0, different at ρ = 1/4, 1/2; f64 drift curve \
+                with its fitted slope against the derived 1 and its first-order coefficient",
+        size_finding: "log–log slope of the f64 drift against ρ",
     },
     Boundary {
         id: "P-CL-13",
@@ -117,9 +128,10 @@ pub fn section(r: &Report) -> String {
          and by how much. Each entry also runs the same setup inside the assumption, where the \
          theorem must hold again, so it notices if the boundary moved. The EDGE entries are \
          derived for this project (`[derived]`); see the sections \"Where it stops\" of `docs/theory/lowrank.md` and \
-         `docs/theory/contrastive.md`, the section \"Forecasting a network run\" of \
-         `docs/theory/modes.md`, the figures on input scale and training length, the figure on misalignment and the \
-         figure on the locked stream.\n"
+         `docs/theory/contrastive.md`, the sections \"Forecasting a network run\" and \
+         \"Coloured input\" of `docs/theory/modes.md`, the figures on input scale and training \
+         length, the figures on misalignment and coloured input and the figure on the locked \
+         stream.\n"
     );
     let _ = writeln!(
         out,

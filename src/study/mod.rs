@@ -40,6 +40,7 @@
 //! here is a setting chosen by the project, swept because the paper's are not known.
 pub mod analysis;
 pub mod classify;
+pub mod coloured;
 pub mod detour;
 pub mod drift;
 pub mod output;

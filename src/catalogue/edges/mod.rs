@@ -1,5 +1,6 @@
-//! Catalogue entries EDGE-RNN-1, EDGE-RNN-2 (where Proposition 3.1 stops holding), EDGE-RNN-3 (where
-//! the per-mode reduction stops), EDGE-CL-1 and EDGE-CL-2 (where Eq.3-R's stationary point stops), shown by
+//! Catalogue entries EDGE-RNN-1, EDGE-RNN-2 (where Proposition 3.1 stops holding), EDGE-RNN-3 and
+//! EDGE-RNN-4 (where the per-mode reduction stops: misaligned weights, coloured input), EDGE-CL-1 and
+//! EDGE-CL-2 (where Eq.3-R's stationary point stops), shown by
 //! counterexample (`docs/theory/lowrank.md#where-it-stops`). Each pairs the counterexample with the
 //! same setup inside the theorem's assumptions, which must stay exactly inside `col(Rᵀ)`, so the entry
 //! notices if the boundary moved either way.
@@ -13,7 +14,7 @@ mod modes;
 mod rank;
 
 use contrastive::{phase_locked_to_stream, step_beyond_stable_range};
-use modes::misaligned_drifts;
+use modes::{coloured_input_drifts, misaligned_drifts};
 use rank::{diagonal_surrogate_leaves, rflo_tanh_leaves};
 
 /// The entries of this area.
@@ -45,6 +46,16 @@ pub fn entries() -> Vec<Entry> {
              is the network's expected-update run exactly; a misalignment ε (off-diagonal in the \
              teacher's basis) makes the network's loss ratios drift from the map's, at order ε²",
             misaligned_drifts,
+        ),
+        entry!(
+            "EDGE-RNN-4",
+            RnnModes,
+            [Derived],
+            "The per-mode reduction's white-input map needs white input: under AR(1) input with \
+             lag-one correlation ρ the aligned network stays diagonal but follows the per-mode map \
+             with weights ρ^|j−k|, so its loss ratios drift from the white map's at order ρ¹; at \
+             ρ = 0 they are the same run exactly",
+            coloured_input_drifts,
         ),
         entry!(
             "EDGE-CL-1",

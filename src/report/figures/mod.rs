@@ -11,7 +11,8 @@ pub mod study;
 
 pub use contrastive::{cl_trajectories, ep_bias_vs_beta, locked_stream_shift};
 pub use edges::{
-    forecast_drift_vs_misalignment, rflo_outside_vs_scale, rflo_rank_vs_length, rflo_rank_vs_scale,
+    forecast_drift_vs_correlation, forecast_drift_vs_misalignment, rflo_outside_vs_scale,
+    rflo_rank_vs_length, rflo_rank_vs_scale,
 };
 pub use gradcheck::gradcheck_steps;
 pub use lowrank::rank_spectra;
@@ -453,6 +454,7 @@ pub fn builders() -> Vec<Builder> {
         rflo_outside_vs_scale,
         rflo_rank_vs_length,
         forecast_drift_vs_misalignment,
+        forecast_drift_vs_correlation,
         detour_times,
         study_rank_spectra,
         ep_bias_vs_beta,
