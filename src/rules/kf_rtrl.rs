@@ -15,9 +15,9 @@
 //! `ρ₁ = √(‖J_t K_{t−1}‖/‖v_{t−1}‖)`, `ρ₂ = √(‖D_t‖/‖pre_t‖)` (1 where a norm is 0).
 //!
 //! The signs are an explicit input: `draws[t − 1] = (c₁, c₂)` as a vector of length 2.
-use super::uoro::Scaling;
+use super::uoro::{Scaling, check_signs, forward_and_weight};
 use super::{Loss, Update};
-use crate::error::{LroError, Result};
+use crate::error::Result;
 use crate::faults::{self, Fault};
 use crate::rnn::Rnn;
 use crate::scalar::{Real, RealFn};
@@ -71,32 +71,8 @@ fn run<T: Real>(
 ) -> Result<Update<T>> {
     let (o, n, d) = (net.o(), net.n(), net.d());
     let horizon = xs.len();
-    let signs_ok = draws.len() == horizon
-        && draws.iter().all(|c| {
-            c.len() == 2
-                && c.iter()
-                    .all(|x| x.clone() == T::one() || x.clone() == -T::one())
-        });
-    if !signs_ok {
-        return Err(LroError::InvalidParameter {
-            name: "KF-RTRL draws".into(),
-            reason: format!(
-                "need one sign pair (c₁, c₂) ∈ {{±1}}² per step ({horizon} steps), got {} vectors",
-                draws.len()
-            ),
-        });
-    }
-    let traj = net.forward(xs)?;
-    if targets.len() != horizon || targets.iter().any(|y| y.len() != o) {
-        return Err(LroError::ShapeMismatch {
-            context: "KF-RTRL targets".into(),
-            detail: format!("need {horizon} targets of length o = {o}"),
-        });
-    }
-    let c = match loss {
-        Loss::Final => T::one(),
-        Loss::Sequence => T::one() / T::from_i64(horizon as i64),
-    };
+    check_signs("KF-RTRL", 2, horizon, draws)?;
+    let (traj, c) = forward_and_weight("KF-RTRL", net, xs, targets, loss)?;
     let drop_inv = faults::active(Fault::KfMissingInvRho);
     let ignore_scaling = faults::active(Fault::KfIgnoresScaling);
 

@@ -57,17 +57,7 @@ pub fn update<T: Real>(
     let (o, n, d) = (net.o(), net.n(), net.d());
     let horizon = xs.len();
     let keep = reach(&connectivity(net.w()), order)?;
-    let traj = net.forward(xs)?;
-    if targets.len() != horizon || targets.iter().any(|y| y.len() != o) {
-        return Err(LroError::ShapeMismatch {
-            context: "SnAp targets".into(),
-            detail: format!("need {horizon} targets of length o = {o}"),
-        });
-    }
-    let c = match loss {
-        Loss::Final => T::one(),
-        Loss::Sequence => T::one() / T::from_i64(horizon as i64),
-    };
+    let (traj, c) = super::uoro::forward_and_weight("SnAp", net, xs, targets, loss)?;
     let mask_first = faults::active(Fault::SnapMaskBeforePropagation);
     let alpha = net.alpha().clone();
     let p = n * n + n * d;

@@ -93,19 +93,9 @@ fn run<T: Real>(
 ) -> Result<Update<T>> {
     let (o, n, d) = (net.o(), net.n(), net.d());
     let horizon = xs.len();
-    check_draws(n, horizon, draws)?;
-    let traj = net.forward(xs)?;
-    if targets.len() != horizon || targets.iter().any(|y| y.len() != o) {
-        return Err(LroError::ShapeMismatch {
-            context: "UORO targets".into(),
-            detail: format!("need {horizon} targets of length o = {o}"),
-        });
-    }
+    check_signs("UORO", n, horizon, draws)?;
+    let (traj, c) = forward_and_weight("UORO", net, xs, targets, loss)?;
     let alpha = net.alpha().clone();
-    let c = match loss {
-        Loss::Final => T::one(),
-        Loss::Sequence => T::one() / T::from_i64(horizon as i64),
-    };
     let drop_inv_rho0 = faults::active(Fault::UoroMissingInvRho0);
     let p = n * n + n * d;
     let mut u = DVector::<T>::zeros(n);
@@ -161,10 +151,16 @@ fn run<T: Real>(
     })
 }
 
-fn check_draws<T: Real>(n: usize, horizon: usize, draws: &[DVector<T>]) -> Result<()> {
+/// Checks that `draws` holds one ±1 vector of length `len` per step (`who` names the estimator).
+pub(super) fn check_signs<T: Real>(
+    who: &str,
+    len: usize,
+    horizon: usize,
+    draws: &[DVector<T>],
+) -> Result<()> {
     let ok = draws.len() == horizon
         && draws.iter().all(|nu| {
-            nu.len() == n
+            nu.len() == len
                 && nu
                     .iter()
                     .all(|x| x.clone() == T::one() || x.clone() == -T::one())
@@ -173,13 +169,37 @@ fn check_draws<T: Real>(n: usize, horizon: usize, draws: &[DVector<T>]) -> Resul
         Ok(())
     } else {
         Err(LroError::InvalidParameter {
-            name: "UORO draws".into(),
+            name: format!("{who} draws"),
             reason: format!(
-                "need one sign vector ν_t ∈ {{±1}}^{n} per step ({horizon} steps), got {} vectors",
+                "need one sign vector in {{±1}}^{len} per step ({horizon} steps), got {} vectors",
                 draws.len()
             ),
         })
     }
+}
+
+/// The forward pass of one sample after checking its targets, and the loss weight `c_t` (1 for the
+/// final-step loss, 1/T for the sequence loss), shared by the RTRL estimators.
+pub(super) fn forward_and_weight<T: Real>(
+    who: &str,
+    net: &Rnn<T>,
+    xs: &[DVector<T>],
+    targets: &[DVector<T>],
+    loss: Loss,
+) -> Result<(crate::rnn::Trajectory<T>, T)> {
+    let (o, horizon) = (net.o(), xs.len());
+    let traj = net.forward(xs)?;
+    if targets.len() != horizon || targets.iter().any(|y| y.len() != o) {
+        return Err(LroError::ShapeMismatch {
+            context: format!("{who} targets"),
+            detail: format!("need {horizon} targets of length o = {o}"),
+        });
+    }
+    let c = match loss {
+        Loss::Final => T::one(),
+        Loss::Sequence => T::one() / T::from_i64(horizon as i64),
+    };
+    Ok((traj, c))
 }
 
 /// Every draw sequence `(ν_1 … ν_T)`, `ν_t ∈ {±1}ⁿ`, in a fixed order (`2^{nT}` of them); fails

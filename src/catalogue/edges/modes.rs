@@ -64,14 +64,7 @@ pub(super) fn misaligned_drifts(budget: Budget) -> Result<Evidence> {
     // f64: the drift at ε = 0 is rounding, and grows as ε² (slope fitted over ε ≤ 0.031).
     let curve = drift::drift_curve()?;
     let (eta_f, horizon_f, steps_f) = CURVE;
-    let f_repro = |eps: f64| {
-        Reproducer::new(0, "f64")
-            .size("m", drift::TEACHER_W.len())
-            .size("T", horizon_f)
-            .size("K", steps_f)
-            .param("eta", eta_f)
-            .param("eps", eps)
-    };
+    let f_repro = |v: f64| curve_repro("eps", v);
     let at_zero = curve.first().map_or(f64::NAN, |p| p.1);
     let zero = Evidence::error_at_most(
         1,
@@ -209,14 +202,7 @@ pub(super) fn coloured_input_drifts(budget: Budget) -> Result<Evidence> {
     // f64: rounding at ρ = 0, order ρ¹ at small ρ, with the first-order coefficient from Dual<f64>.
     let curve = coloured::drift_curve()?;
     let (eta_f, horizon_f, steps_f) = CURVE;
-    let f_repro = |rho: f64| {
-        Reproducer::new(0, "f64")
-            .size("m", drift::TEACHER_W.len())
-            .size("T", horizon_f)
-            .size("K", steps_f)
-            .param("eta", eta_f)
-            .param("rho", rho)
-    };
+    let f_repro = |v: f64| curve_repro("rho", v);
     let at_zero = curve.first().map_or(f64::NAN, |p| p.1);
     let zero = Evidence::error_at_most(
         1,
@@ -289,4 +275,17 @@ pub(super) fn coloured_input_drifts(budget: Budget) -> Result<Evidence> {
         .and(zero)
         .and(first_order)
         .and(order))
+}
+
+/// The reproducer of a point of an f64 drift curve at [`CURVE`](crate::study::drift::CURVE), with
+/// the swept parameter `name` at `value`.
+fn curve_repro(name: &str, value: f64) -> Reproducer {
+    use crate::study::drift::{self, CURVE};
+    let (eta, horizon, steps) = CURVE;
+    Reproducer::new(0, "f64")
+        .size("m", drift::TEACHER_W.len())
+        .size("T", horizon)
+        .size("K", steps)
+        .param("eta", eta)
+        .param(name, value)
 }

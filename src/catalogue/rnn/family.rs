@@ -1,6 +1,7 @@
 //! P-RNN-38: UORO is unbiased (`docs/theory/linear-rnn.md#uoro`). The exact expectation over all
 //! `2^{nT}` sign draws is RTRL's update: over Q for ρ₀ = ρ₁ = 1, and to MPFR-256 rounding for the
 //! variance-minimising ρ₀, ρ₁ (square roots) in a leaky-tanh network.
+use super::parts::repro;
 use crate::catalogue::{Budget, Evidence, Measure, Reproducer};
 use crate::error::Result;
 use crate::rnn::{Activation, InstanceSpec};
@@ -24,15 +25,6 @@ fn spec(k: usize, seed0: u64) -> InstanceSpec {
         d: 1 + (k / 4) % 2,
         horizon: if n == 2 { 4 } else { 3 },
     }
-}
-
-fn repro(k: usize, s: &InstanceSpec, kind: &str) -> Reproducer {
-    Reproducer::new(k, kind)
-        .seed(s.seed)
-        .size("o", s.o)
-        .size("n", s.n)
-        .size("d", s.d)
-        .size("T", s.horizon)
 }
 
 /// The leak of instance k.
