@@ -45,7 +45,9 @@ fn bench(c: &mut Criterion) {
         .sample_size(10)
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(2));
-    for n in [16usize, 32, 64, 128, 256] {
+    // Up to n = 1024: at n ≤ 256 W (≤ 512 KiB) stays in cache and per-step fixed costs still
+    // show, so the O(n²) rules' slopes are fitted where W no longer fits (512, 1024).
+    for n in [16usize, 32, 64, 128, 256, 512, 1024] {
         let s = setup(n);
         let mut rules = vec![
             Rule::Bptt,

@@ -58,15 +58,22 @@ pub fn mul_into<T: Real>(y: &mut DMatrix<T>, a: &DMatrix<T>, x: &DMatrix<T>, acc
         y.gemm(T::one(), a, x, beta);
         return;
     }
+    let k = x.nrows();
+    cols_into(y.as_mut_slice(), a, x.as_slice(), k, accumulate);
+}
+
+/// `Y ← A X` (or `Y ← Y + A X` when `accumulate`) on column-major slices: Y is `a.nrows()` × c and
+/// X is `k` × c with `k = a.ncols()`, c = `x.len() / k`. Column-wise `axpy` loops over contiguous
+/// slices, four columns of A per pass, for any number kind (in place through [`Real::add_mul`]); no
+/// packing, so it suits products with few columns that repeat with the same A (the recursions over
+/// lags), where a blocked kernel would repack A every time.
+pub fn cols_into<T: Real>(y: &mut [T], a: &DMatrix<T>, x: &[T], k: usize, accumulate: bool) {
     let m = a.nrows();
+    debug_assert_eq!(a.ncols(), k);
     if m == 0 {
         return;
     }
-    for (yc, xc) in y
-        .as_mut_slice()
-        .chunks_exact_mut(m)
-        .zip(x.as_slice().chunks_exact(x.nrows().max(1)))
-    {
+    for (yc, xc) in y.chunks_exact_mut(m).zip(x.chunks_exact(k.max(1))) {
         if !accumulate {
             yc.fill(T::zero());
         }

@@ -50,8 +50,27 @@ const RERUN: [&str; 11] = [
 fn every_entry_carries_its_worst_instance_at_the_quick_budget() {
     let mut missing = Vec::new();
     let mut quick = Vec::new();
-    for e in catalogue::all() {
-        let ev = run(&e, Budget::Quick);
+    // Every entry once at the quick budget, on all cores (entries are independent; the results
+    // keep catalogue order).
+    let entries = catalogue::all();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let done = std::sync::Mutex::new(vec![None; entries.len()]);
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(e) = entries.get(i) else { break };
+                    let ev = run(e, Budget::Quick);
+                    done.lock().expect("no worker panicked")[i] = Some(ev);
+                }
+            });
+        }
+    });
+    let done = done.into_inner().expect("no worker panicked");
+    for (e, ev) in entries.into_iter().zip(done) {
+        let ev = ev.expect("every entry ran");
         match &ev.reproducer {
             Some(r) if !r.number_kind.trim().is_empty() => {}
             Some(r) => missing.push(format!("{}: reproducer without a number kind ({r})", e.id)),

@@ -1,8 +1,12 @@
 //! lro's side of the side-by-side comparison (`benches/compare/run`): draws seeded linear RNN
-//! instances, times lro's expected BPTT update and its online BPTT, RFLO and RTRL updates on them
-//! (minimum over rounds of the mean of a timed loop, f64), and writes the inputs, lro's results and
-//! times as JSON for `peers.py` to repeat with NumPy and JAX. Not a criterion bench: it is run by the
-//! script, `cargo bench --bench compare -- OUT.json [--quick]`.
+//! instances, computes lro's expected BPTT update and its online BPTT, RFLO and RTRL updates on them
+//! (f64), writes the inputs and lro's results as JSON for `peers.py` to repeat with NumPy and JAX,
+//! then serves timing requests on stdin so that the driver can interleave lro's rounds with the
+//! peers' rounds (the machine is shared; timing one side after the other biases the ratios).
+//! Not a criterion bench: `cargo bench --bench compare -- OUT.json [--only KIND:N|kernel]`, then
+//! one request per line: `time I SECONDS` times case I for a loop of about SECONDS and answers
+//! with the mean seconds per call; `kernel SECONDS` answers lro's own 256³ product rate in
+//! GFLOP/s; end of input ends it.
 use lro::rnn::{Rnn, StudentTeacher, inputs};
 use lro::rules::{Loss, Rule, Update, expected, online};
 use nalgebra::{DMatrix, DVector};
@@ -11,6 +15,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::StandardNormal;
 use serde_json::{Value, json};
 use std::hint::black_box;
+use std::io::{BufRead, Write};
 use std::time::Instant;
 
 struct Case {
@@ -44,21 +49,22 @@ fn draw(n: usize, o: usize, d: usize, horizon: usize, seed: u64) -> Case {
     }
 }
 
-/// Minimum over `rounds` of the mean time of a loop sized to about `budget / rounds` seconds.
-fn best_time<R>(rounds: usize, budget: f64, mut f: impl FnMut() -> R) -> f64 {
+/// Mean seconds per call over one timed loop of about `budget` seconds (`once` is the time of one
+/// call, measured when the case was first run).
+fn round_time<R>(budget: f64, once: f64, mut f: impl FnMut() -> R) -> f64 {
+    let inner = ((budget / once.max(1e-7)) as usize).max(1);
     let t0 = Instant::now();
-    black_box(f());
-    let once = t0.elapsed().as_secs_f64().max(1e-7);
-    let inner = ((budget / rounds as f64 / once) as usize).max(1);
-    let mut best = f64::INFINITY;
-    for _ in 0..rounds {
-        let t0 = Instant::now();
-        for _ in 0..inner {
-            black_box(f());
-        }
-        best = best.min(t0.elapsed().as_secs_f64() / inner as f64);
+    for _ in 0..inner {
+        black_box(f());
     }
-    best
+    t0.elapsed().as_secs_f64() / inner as f64
+}
+
+/// Runs `f` once and returns its value and the time it took.
+fn timed<R>(f: impl FnOnce() -> R) -> (R, f64) {
+    let t0 = Instant::now();
+    let r = f();
+    (r, t0.elapsed().as_secs_f64())
 }
 
 fn mat(m: &DMatrix<f64>) -> Value {
@@ -73,7 +79,7 @@ fn seq(v: &[DVector<f64>]) -> Value {
     json!(v.iter().flat_map(|x| x.iter().copied()).collect::<Vec<_>>())
 }
 
-fn record(kind: &str, label: &str, c: &Case, out: &Update<f64>, seconds: f64, flops: f64) -> Value {
+fn record(kind: &str, label: &str, c: &Case, out: &Update<f64>, flops: f64) -> Value {
     let (s, t) = (&c.st.student, &c.st.teacher);
     json!({
         "kind": kind, "label": label, "n": s.n(), "T": c.horizon,
@@ -81,9 +87,11 @@ fn record(kind: &str, label: &str, c: &Case, out: &Update<f64>, seconds: f64, fl
         "At": mat(t.a()), "Wt": mat(t.w()), "Bt": mat(t.b()),
         "R": mat(&c.r), "w_hat": c.w_hat, "xs": seq(&c.xs), "ys": seq(&c.ys),
         "out": {"a": mat(&out.a), "w": mat(&out.w), "b": mat(&out.b)},
-        "seconds": seconds, "flops": flops,
+        "flops": flops,
     })
 }
+
+type Timer<'a> = Box<dyn Fn(f64) -> f64 + 'a>;
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -92,8 +100,6 @@ fn main() {
         .find(|a| a.ends_with(".json"))
         .cloned()
         .unwrap_or_else(|| "compare.json".into());
-    let quick = args.iter().any(|a| a == "--quick");
-    let (rounds, budget) = if quick { (3, 0.3) } else { (7, 1.5) };
     // `--only KIND:N` (e.g. `expected_bptt:256`) runs one case, for profiling; `--only kernel`
     // only measures the kernel rate.
     let only = args
@@ -102,39 +108,39 @@ fn main() {
         .and_then(|i| args.get(i + 1))
         .cloned();
     let wanted = |kind: &str, n: usize| only.as_ref().is_none_or(|o| *o == format!("{kind}:{n}"));
-    let mut cases = Vec::new();
-    if only.as_deref().is_none_or(|o| o == "kernel") {
-        // The rate of lro's own matrix-product kernel (nalgebra → matrixmultiply), for reference
-        // next to the peers' OpenBLAS rate: one 256³ product and one thin 256×256×32 product.
-        let mut rng = ChaCha8Rng::seed_from_u64(1);
-        let mut g = |r: usize, c: usize| DMatrix::from_fn(r, c, |_, _| rng.random::<f64>());
-        let (a, wide, thin) = (g(256, 256), g(256, 256), g(256, 32));
-        for (name, b) in [("256x256x256", &wide), ("256x256x32", &thin)] {
-            let mut y = DMatrix::zeros(256, b.ncols());
-            let secs = best_time(rounds, budget, || y.gemm(1.0, &a, b, 0.0));
-            let rate = 2.0 * 256.0 * 256.0 * b.ncols() as f64 / secs / 1e9;
-            eprintln!("lro: kernel rate (nalgebra/matrixmultiply {name}): {rate:.1} GFLOP/s");
+    // The rate of lro's own matrix-product kernel (nalgebra → matrixmultiply), for reference next
+    // to the peers' OpenBLAS rate: one 256³ product.
+    let mut rng = ChaCha8Rng::seed_from_u64(1);
+    let mut g = |r: usize, c: usize| DMatrix::from_fn(r, c, |_, _| rng.random::<f64>());
+    let (ka, kb) = (g(256, 256), g(256, 256));
+    let mut ky = DMatrix::zeros(256, 256);
+    let mut expected_cases = Vec::new();
+    for n in [16usize, 64, 256] {
+        if wanted("expected_bptt", n) {
+            let k = n / 8;
+            expected_cases.push(draw(n, k, k, 200, 100 + n as u64));
         }
     }
-    for n in [16usize, 64, 256] {
-        if !wanted("expected_bptt", n) {
-            continue;
-        }
-        let k = n / 8;
-        let c = draw(n, k, k, 200, 100 + n as u64);
-        let f = || expected::update(&Rule::Bptt, &c.st, c.horizon, Loss::Final).unwrap();
-        let out = f();
-        let secs = best_time(rounds, budget, f);
+    let online_cases: Vec<Case> = [16usize, 64, 256]
+        .iter()
+        .map(|&n| draw(n, 2, 4, 10, 200 + n as u64))
+        .collect();
+    let mut cases = Vec::new();
+    let mut timers: Vec<Timer> = Vec::new();
+    for c in &expected_cases {
+        let n = c.st.student.n();
+        let f = move || expected::update(&Rule::Bptt, &c.st, c.horizon, Loss::Final).unwrap();
+        let (out, once) = timed(f);
         // Multiply-adds of the closed form per lag: W^k B and G_k 2n²d + 2ond, covariances
         // odn + on², sums odn + nod + n·o·n + on² (F ← F W); 2 flops each.
-        let (nf, of, df, tf) = (n as f64, k as f64, k as f64, c.horizon as f64);
-        let flops = 2.0 * tf * (2.0 * nf * nf * df + 3.0 * of * nf * nf + 5.0 * of * nf * df);
+        let (nf, kf, tf) = (n as f64, (n / 8) as f64, c.horizon as f64);
+        let flops = 2.0 * tf * (2.0 * nf * nf * kf + 3.0 * kf * nf * nf + 5.0 * kf * nf * kf);
         let label = "expected BPTT update, T = 200, d = o = n/8";
-        cases.push(record("expected_bptt", label, &c, &out, secs, flops));
+        cases.push(record("expected_bptt", label, c, &out, flops));
+        timers.push(Box::new(move |b| round_time(b, once, &f)));
     }
-    for n in [16usize, 64, 256] {
-        let c = draw(n, 2, 4, 10, 200 + n as u64);
-        let rules = [
+    let rules = |c: &Case| {
+        [
             (
                 "online_bptt",
                 "online BPTT, T = 10, o = 2, d = 4",
@@ -153,8 +159,11 @@ fn main() {
                 "online RTRL, T = 10, o = 2, d = 4",
                 Rule::Rtrl,
             ),
-        ];
-        for (kind, label, rule) in rules {
+        ]
+    };
+    for c in &online_cases {
+        let n = c.st.student.n();
+        for (kind, label, rule) in rules(c) {
             if !wanted(kind, n) {
                 continue;
             }
@@ -162,13 +171,36 @@ fn main() {
                 continue; // O(n⁴) per step: 86 GFLOP per sample at n = 256
             }
             let s = &c.st.student;
-            let f = || online::update(&rule, s, &c.xs, &c.ys, Loss::Final).unwrap();
-            let out = f();
-            let secs = best_time(rounds, budget, f);
-            cases.push(record(kind, label, &c, &out, secs, 0.0));
+            let f = move || online::update(&rule, s, &c.xs, &c.ys, Loss::Final).unwrap();
+            let (out, once) = timed(&f);
+            cases.push(record(kind, label, c, &out, 0.0));
+            timers.push(Box::new(move |b| round_time(b, once, &f)));
         }
     }
     let text = serde_json::to_string(&json!({ "cases": cases })).unwrap();
     std::fs::write(&path, text).unwrap();
     eprintln!("lro: wrote {} cases to {path}", cases.len());
+    println!("ready {}", cases.len());
+    let (_, kernel_once) = timed(|| ky.gemm(1.0, &ka, &kb, 0.0));
+    let mut stdout = std::io::stdout().lock();
+    for line in std::io::stdin().lock().lines() {
+        let line = line.unwrap();
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let answer = match words.as_slice() {
+            ["time", i, b] => match (i.parse::<usize>(), b.parse::<f64>()) {
+                (Ok(i), Ok(b)) if i < timers.len() => format!("{:e}", timers[i](b)),
+                _ => format!("error: bad request {line:?}"),
+            },
+            ["kernel", b] => match b.parse::<f64>() {
+                Ok(b) => {
+                    let secs = round_time(b, kernel_once, || ky.gemm(1.0, &ka, &kb, 0.0));
+                    format!("{:e}", 2.0 * 256f64.powi(3) / secs / 1e9)
+                }
+                _ => format!("error: bad request {line:?}"),
+            },
+            _ => format!("error: bad request {line:?}"),
+        };
+        writeln!(stdout, "{answer}").unwrap();
+        stdout.flush().unwrap();
+    }
 }

@@ -104,11 +104,19 @@ fn powers_times<T: Real>(m: &DMatrix<T>, x: &DMatrix<T>, h: usize, stride: usize
     let (mut j, mut filled) = (1, 1);
     while filled < h {
         let step = j.min(h - filled);
-        let (src, mut dst) = out.columns_range_pair_mut(
-            (filled - j) * d..(filled - j + step) * d,
-            filled * d..(filled + step) * d,
-        );
-        dst.gemm(T::one(), &p, &src, T::zero());
+        if linalg::is_f64::<T>() {
+            let (src, mut dst) = out.columns_range_pair_mut(
+                (filled - j) * d..(filled - j + step) * d,
+                filled * d..(filled + step) * d,
+            );
+            dst.gemm(T::one(), &p, &src, T::zero());
+        } else {
+            // Other number kinds: in-place column loops (nalgebra's generic product clones
+            // every term).
+            let (head, tail) = out.as_mut_slice().split_at_mut(filled * d * n);
+            let src = &head[(filled - j) * d * n..(filled - j + step) * d * n];
+            linalg::cols_into(&mut tail[..step * d * n], &p, src, n, false);
+        }
         filled += step;
         if j < stride && filled == 2 * j && filled < h {
             p = &p * &p;
@@ -178,6 +186,9 @@ pub fn error_state_covariances<T: Real>(
         .collect())
 }
 
+/// Fewest columns (outputs o) at which the f64 covariance recursion uses the blocked kernel.
+const S_BLOCKED_MIN_COLS: usize = 5;
+
 /// `[S_0ᵀ, …, S_{h-1}ᵀ]` side by side (n × h o) for horizon h, by the transposed recursion
 /// `S_mᵀ = B G_{m+1}ᵀ + W S_{m+1}ᵀ`: the inputs `B G_{m+1}ᵀ` for every m in one product, then one
 /// n×n by n×o product per lag.
@@ -199,10 +210,19 @@ fn state_covariances_t<T: Real>(st: &StudentTeacher<T>, lags: &Lags<T>, h: usize
     } else {
         s.w().clone()
     };
+    let n = s.n();
+    // The same W multiplies every lag: f64 products with many columns go to the blocked kernel;
+    // narrow ones (and every other number kind) run the column loops, which do not repack W.
+    let blocked = linalg::is_f64::<T>() && o >= S_BLOCKED_MIN_COLS;
     for m in (0..h - 1).rev() {
-        let (mut cur, next) =
-            svt.columns_range_pair_mut(m * o..(m + 1) * o, (m + 1) * o..(m + 2) * o);
-        cur.gemm(T::one(), &w, &next, T::one());
+        if blocked {
+            let (mut cur, next) =
+                svt.columns_range_pair_mut(m * o..(m + 1) * o, (m + 1) * o..(m + 2) * o);
+            cur.gemm(T::one(), &w, &next, T::one());
+        } else {
+            let (head, tail) = svt.as_mut_slice().split_at_mut((m + 1) * o * n);
+            linalg::cols_into(&mut head[m * o * n..], &w, &tail[..o * n], n, true);
+        }
     }
     svt
 }
@@ -382,7 +402,7 @@ mod tests {
 
     /// The update as the plain recursions give it, one lag at a time: `W^k B` by `W (W^{k-1} B)`,
     /// `S_m = G_{m+1} Bᵀ + S_{m+1} Wᵀ` row-wise, `F_m = A W^m`, truncation at `depth`.
-    fn one_lag_at_a_time(st: &StudentTeacher<f64>, h: usize, depth: usize) -> Update<f64> {
+    fn one_lag_at_a_time<T: Real>(st: &StudentTeacher<T>, h: usize, depth: usize) -> Update<T> {
         let (s, t) = (&st.student, &st.teacher);
         let (mut wb, mut wbt) = (s.b().clone(), t.b().clone());
         let mut lags = Vec::new();
@@ -428,6 +448,24 @@ mod tests {
                 let diff = linalg::rel_diff(g, w, F64_IDENTITY_ABS_FLOOR);
                 assert!(diff <= BLOCKED_LAGS_REL, "{rule:?} Δ{name}: {diff:e}");
             }
+        }
+    }
+
+    #[test]
+    fn blocked_lags_and_the_covariance_loops_are_exact_over_rationals() {
+        // n = 16 states: the lags advance in blocks (stride 8 for d = 2), and the covariance
+        // recursion runs the column loops; over Q both must give the one-lag recursion exactly.
+        let (n, k, h) = (16, 2, 13);
+        assert_eq!(stride_for(n, k, h), 8);
+        let mut rng = ChaCha8Rng::seed_from_u64(11);
+        let mut q = |r: usize, c: usize| {
+            DMatrix::from_fn(r, c, |_, _| Rational::ratio(rng.random_range(-3..=3), 8))
+        };
+        let mut net = || Rnn::new(q(k, n), q(n, n), q(n, k)).expect("finite weights");
+        let st = StudentTeacher::new(net(), net()).expect("matching shapes");
+        for (rule, depth) in [(Rule::Bptt, h), (Rule::Tbptt { k: 5 }, 5)] {
+            let got = update(&rule, &st, h, Loss::Final).expect("linear network");
+            assert_eq!(got, one_lag_at_a_time(&st, h, depth), "{rule:?}");
         }
     }
 

@@ -114,6 +114,12 @@ impl DivAssign for Rational {
     }
 }
 
+thread_local! {
+    /// Scratch product for [`Real::add_mul`] on rationals.
+    static RATIONAL_SCRATCH: std::cell::RefCell<rug::Rational> =
+        std::cell::RefCell::new(rug::Rational::new());
+}
+
 impl Real for Rational {
     fn kind() -> String {
         "rational".into()
@@ -129,6 +135,22 @@ impl Real for Rational {
     }
     fn from_i64(n: i64) -> Self {
         Rational(rug::Rational::from(n))
+    }
+    fn add_mul(&mut self, a: &Self, b: &Self) {
+        // Exact, so a zero factor adds nothing and is skipped (the 0/±1 inputs of the enumerated
+        // checks make many); otherwise the product goes into a per-thread scratch value whose
+        // allocation is reused, instead of two clones and a fresh product per term.
+        if a.is_zero() || b.is_zero() {
+            return;
+        }
+        RATIONAL_SCRATCH.with(|t| {
+            let mut t = t.borrow_mut();
+            rug::Assign::assign(&mut *t, &a.0 * &b.0);
+            self.0 += &*t;
+        });
+    }
+    fn mul_by(&mut self, a: &Self) {
+        self.0 *= &a.0;
     }
     fn to_f64(&self) -> f64 {
         self.0.to_f64()
