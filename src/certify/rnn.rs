@@ -425,19 +425,8 @@ pub fn online_mean_is_expected<T: Real>(inst: &Instance<T>) -> Result<Comparison
     let mut c = Comparison::identical();
     for rule in all_rules(inst) {
         for loss in LOSSES {
-            let mean = enumerate(
-                st,
-                inst.horizon,
-                Update::zeros(s.o(), s.n(), s.d()),
-                |a: &mut Update<T>, v| a.add_scaled(&v, T::one()),
-                |mut a, k| {
-                    a.a *= k.clone();
-                    a.w *= k.clone();
-                    a.b *= k;
-                    a
-                },
-                |xs, ys| online::update(&rule, s, xs, ys, loss),
-            )?;
+            let mean =
+                mean_update_over_inputs(inst, |xs, ys| online::update(&rule, s, xs, ys, loss))?;
             c = c.and(Comparison::updates(
                 &mean,
                 &expected::update(&rule, st, inst.horizon, loss)?,
@@ -445,6 +434,28 @@ pub fn online_mean_is_expected<T: Real>(inst: &Instance<T>) -> Result<Comparison
         }
     }
     Ok(c)
+}
+
+/// The exact mean over all Rademacher inputs of a per-sample update `per_sample(xs, targets)`
+/// (the targets are the teacher's outputs): with the closed forms, an estimator's expected update.
+pub fn mean_update_over_inputs<T: Real>(
+    inst: &Instance<T>,
+    per_sample: impl Fn(&[DVector<T>], &[DVector<T>]) -> Result<Update<T>>,
+) -> Result<Update<T>> {
+    let s = &inst.st.student;
+    enumerate(
+        &inst.st,
+        inst.horizon,
+        Update::zeros(s.o(), s.n(), s.d()),
+        |a: &mut Update<T>, v| a.add_scaled(&v, T::one()),
+        |mut a, k| {
+            a.a *= k.clone();
+            a.w *= k.clone();
+            a.b *= k;
+            a
+        },
+        per_sample,
+    )
 }
 
 /// P-RNN-11 (statistical): the mean of `samples` online updates under Gaussian white input, per entry,

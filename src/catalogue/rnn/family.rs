@@ -139,6 +139,49 @@ fn unbiased(budget: Budget, est: Estimator, seed0: u64) -> Result<Evidence> {
     if let Some(r) = first_bad {
         exact = exact.with_reproducer(r);
     }
+    // Expected update: over all Rademacher inputs and all draws, exactly BPTT's closed form
+    // (linear network, white input; over Q).
+    let (mut n_exp, mut bad_exp, mut first_exp) = (0usize, 0usize, None);
+    for k in budget.cases(1) {
+        let s = InstanceSpec {
+            seed: seed0 + 200 + k as u64,
+            o: 1 + k % 2,
+            n: 2,
+            n_teacher: 2,
+            d: 1,
+            horizon: 3,
+        };
+        let inst = s.draw()?.cast::<Rational>();
+        for loss in [Loss::Final, Loss::Sequence] {
+            n_exp += 1;
+            let closed = crate::rules::expected::update(&Rule::Bptt, &inst.st, s.horizon, loss)?;
+            let mean = crate::certify::rnn::mean_update_over_inputs(&inst, |xs, ys| {
+                uoro::expectation(est.signs(s.n), s.horizon, MAX_BITS, |d| {
+                    let i = crate::rnn::Instance {
+                        xs: xs.to_vec(),
+                        targets: ys.to_vec(),
+                        ..inst.clone()
+                    };
+                    est.unit(&inst.st.student, &i, loss, d)
+                })
+            })?;
+            if mean != closed {
+                bad_exp += 1;
+                first_exp
+                    .get_or_insert_with(|| repro(k, &s, "rational").param("loss", loss_name(loss)));
+            }
+        }
+    }
+    let mut expected = Evidence::exact(
+        n_exp,
+        format!("losses where {name}'s mean over all inputs and draws differs from expected BPTT"),
+        bad_exp,
+        "rationals, linear network (n = 2, d = 1, T = 3), teacher targets: the mean over all \
+         Rademacher inputs and all sign draws against BPTT's closed-form expected update",
+    );
+    if let Some(r) = first_exp {
+        expected = expected.with_reproducer(r);
+    }
     // MPFR-256, variance-minimising ρ₀, ρ₁, leaky tanh.
     let (mut n_mp, mut worst, mut worst_at) = (0usize, 0.0f64, None);
     for k in budget.cases(1) {
@@ -177,7 +220,7 @@ fn unbiased(budget: Budget, est: Estimator, seed0: u64) -> Result<Evidence> {
     if let Some(r) = worst_at {
         mpfr = mpfr.with_reproducer(r);
     }
-    Ok(exact.and(mpfr))
+    Ok(exact.and(expected).and(mpfr))
 }
 
 fn loss_name(loss: Loss) -> &'static str {
