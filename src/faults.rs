@@ -178,7 +178,9 @@ impl Fault {
             Fault::CentralDifferenceHalfStep => &["P-CL-17"],
             Fault::EpropMissingDerivative => &["P-RNN-10.a"],
             Fault::ReadoutSignFlip => &["P-RNN-9", "P-RNN-11"],
-            Fault::ExpectedLagTranspose => &["P-RNN-2", "P-RNN-3", "P-RNN-11", "P-RNN-38", "P-RNN-40"],
+            Fault::ExpectedLagTranspose => {
+                &["P-RNN-2", "P-RNN-3", "P-RNN-11", "P-RNN-38", "P-RNN-40"]
+            }
             Fault::UoroMissingInvRho0 => &["P-RNN-38"],
             Fault::KfMissingInvRho => &["P-RNN-40"],
             Fault::KfIgnoresScaling => &["P-RNN-41"],

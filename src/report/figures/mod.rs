@@ -4,6 +4,7 @@
 //! [`render_svg`]; the data is testable without looking at pictures.
 mod contrastive;
 mod edges;
+mod family;
 mod gradcheck;
 mod lowrank;
 mod modes;
@@ -14,6 +15,7 @@ pub use edges::{
     forecast_drift_vs_correlation, forecast_drift_vs_misalignment, rflo_outside_vs_scale,
     rflo_rank_vs_length, rflo_rank_vs_scale,
 };
+pub use family::estimator_variance_vs_n;
 pub use gradcheck::gradcheck_steps;
 pub use lowrank::rank_spectra;
 pub use modes::{detour_loss, phase_portrait, rates_vs_s};
@@ -455,6 +457,7 @@ pub fn builders() -> Vec<Builder> {
         rflo_rank_vs_length,
         forecast_drift_vs_misalignment,
         forecast_drift_vs_correlation,
+        estimator_variance_vs_n,
         detour_times,
         study_rank_spectra,
         ep_bias_vs_beta,
