@@ -4,7 +4,7 @@ use lro::contrastive::Phase;
 use lro::contrastive::measure::simulated_fraction;
 use lro::contrastive::phases::{LengthDist, PhaseProcess, PhaseSampler, runs};
 use lro::contrastive::stats::{mean, variance};
-use lro::tolerances::mc_sigmas_for;
+use lro::tolerances::{F64_IDENTITY_ABS_FLOOR, mc_sigmas_for};
 use proptest::prelude::*;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -35,7 +35,12 @@ fn random_process() -> impl Strategy<Value = PhaseProcess> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(CASES))]
+    // Statistical properties: a fixed generator seed, so every run draws the same cases.
+    #![proptest_config(ProptestConfig {
+        cases: CASES,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(20_261_201),
+        ..ProptestConfig::default()
+    })]
 
     /// P-CL-5 for random processes: |π̂⁺ − π⁺| within z renewal-reward standard errors, z chosen
     /// for CASES simultaneous comparisons (failure probability < 1e-6 overall).
@@ -47,7 +52,7 @@ proptest! {
         let pi = process.pi_plus();
         if se == 0.0 {
             // Deterministic alternation (both lengths fixed): exact.
-            prop_assert!((pi_hat - pi).abs() < lro::tolerances::F64_IDENTITY_ABS_FLOOR);
+            prop_assert!((pi_hat - pi).abs() < F64_IDENTITY_ABS_FLOOR);
         } else {
             prop_assert!((pi_hat - pi).abs() <= z * se, "π̂ = {pi_hat}, π = {pi}, se = {se}, {process:?}");
         }
@@ -68,7 +73,15 @@ proptest! {
         } else {
             prop_assert!((m - d.mean()).abs() <= z * (v / n as f64).sqrt());
             let sq: Vec<f64> = x.iter().map(|a| (a - m).powi(2)).collect();
-            prop_assert!((v - d.variance()).abs() <= z * (variance(&sq) / n as f64).sqrt());
+            // Slack beyond z standard errors: the sample variance about the sample mean is low by
+            // (m − μ)², of order σ²/n, which the fourth-moment error misses when it vanishes (a
+            // two-point distribution with p̂ = ½ exactly gives a standard error of 0), plus f64
+            // rounding of the sums.
+            let slack = d.variance() * z * z / n as f64 + F64_IDENTITY_ABS_FLOOR;
+            prop_assert!(
+                (v - d.variance()).abs() <= z * (variance(&sq) / n as f64).sqrt() + slack,
+                "{d:?}: sample variance {v}, exact {}", d.variance()
+            );
         }
     }
 }

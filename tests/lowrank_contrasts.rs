@@ -86,7 +86,11 @@ fn exact_case(n_max: usize, t_max: usize, k_max: usize) -> impl Strategy<Value =
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(32))]
+    #![proptest_config(ProptestConfig {
+        cases: 32,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(20_261_201),
+        ..ProptestConfig::default()
+    })]
 
     /// One-step tBPTT with A frozen: every change lies in col(A_0ᵀ), exactly.
     #[test]
@@ -109,7 +113,11 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(16))]
+    #![proptest_config(ProptestConfig {
+        cases: 16,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(20_261_201),
+        ..ProptestConfig::default()
+    })]
 
     /// f64, hundreds of steps: tBPTT with A frozen keeps the gap and the residual.
     #[test]
