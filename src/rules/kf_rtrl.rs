@@ -15,7 +15,7 @@
 //! `ρ₁ = √(‖J_t K_{t−1}‖/‖v_{t−1}‖)`, `ρ₂ = √(‖D_t‖/‖pre_t‖)` (1 where a norm is 0).
 //!
 //! The signs are an explicit input: `draws[t − 1] = (c₁, c₂)` as a vector of length 2.
-use super::uoro::{Scaling, check_signs, forward_and_weight};
+use super::uoro::{Scaling, check_signs, forward_and_weight, root_ratio};
 use super::{Loss, Update};
 use crate::error::Result;
 use crate::faults::{self, Fault};
@@ -48,14 +48,7 @@ pub fn update<T: RealFn>(
     match scaling {
         Scaling::Unit => update_unit(net, xs, targets, loss, draws),
         Scaling::VarianceMin => run(net, xs, targets, loss, draws, |jk, v, d, pre| {
-            let ratio = |num: T, den: T| {
-                if num.is_zero() || den.is_zero() {
-                    T::one()
-                } else {
-                    (num.sqrt() / den.sqrt()).sqrt()
-                }
-            };
-            (ratio(jk, v), ratio(d, pre))
+            (root_ratio(&jk, &v), root_ratio(&d, &pre))
         }),
     }
 }

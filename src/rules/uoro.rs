@@ -67,18 +67,18 @@ pub fn update<T: RealFn>(
     match scaling {
         Scaling::Unit => update_unit(net, xs, targets, loss, draws),
         Scaling::VarianceMin => run(net, xs, targets, loss, draws, |n: &Norms<T>| {
-            let rho0 = if n.ju.is_zero() || n.v.is_zero() {
-                T::one()
-            } else {
-                (n.v.sqrt() / n.ju.sqrt()).sqrt()
-            };
-            let rho1 = if n.inu.is_zero() {
-                T::one()
-            } else {
-                (n.inu.sqrt() / n.nu.sqrt()).sqrt()
-            };
-            (rho0, rho1)
+            (root_ratio(&n.v, &n.ju), root_ratio(&n.inu, &n.nu))
         }),
+    }
+}
+
+/// `√(‖a‖/‖b‖)` from the squared norms `a2 = ‖a‖²`, `b2 = ‖b‖²`; 1 where either is 0 (the
+/// variance-minimising scalars of UORO and KF-RTRL).
+pub(super) fn root_ratio<T: RealFn>(a2: &T, b2: &T) -> T {
+    if a2.is_zero() || b2.is_zero() {
+        T::one()
+    } else {
+        (a2.sqrt() / b2.sqrt()).sqrt()
     }
 }
 

@@ -14,14 +14,7 @@ pub(super) fn misaligned_drifts(budget: Budget) -> Result<Evidence> {
     // Exact over Q: T = 3, K = 2 steps at η = 1/8, aligned (ε = 0) and misaligned (ε = 1/8, 1/4).
     let (eta, horizon, steps) = (Rational::ratio(1, 8), 3, 2);
     let pm = drift::per_mode_ratios(&eta, horizon, steps)?;
-    let q_repro = |k: usize, eps: &str| {
-        Reproducer::new(k, "rational")
-            .size("m", drift::TEACHER_W.len())
-            .size("T", horizon)
-            .size("K", steps)
-            .param("eta", "1/8")
-            .param("eps", eps)
-    };
+    let q_repro = |k: usize, v: &str| exact_repro(k, horizon, steps, "eps", v);
     let net0 = drift::network_ratios(&Rational::zero(), &eta, horizon, steps)?;
     let mismatches = drift::differences(&net0, &pm)
         .iter()
@@ -124,14 +117,7 @@ pub(super) fn coloured_input_drifts(budget: Budget) -> Result<Evidence> {
     // Exact over Q: T = 3, K = 2 steps at η = 1/8, white (ρ = 0) and coloured (ρ = 1/4, 1/2, …).
     let (eta, horizon, steps) = (Rational::ratio(1, 8), 3, 2);
     let white = drift::per_mode_ratios(&eta, horizon, steps)?;
-    let q_repro = |k: usize, rho: &str| {
-        Reproducer::new(k, "rational")
-            .size("m", drift::TEACHER_W.len())
-            .size("T", horizon)
-            .size("K", steps)
-            .param("eta", "1/8")
-            .param("rho", rho)
-    };
+    let q_repro = |k: usize, v: &str| exact_repro(k, horizon, steps, "rho", v);
     let net0 = coloured::network_ratios(&Rational::zero(), &eta, horizon, steps)?;
     let mismatches = drift::differences(&net0, &white)
         .iter()
@@ -287,5 +273,15 @@ fn curve_repro(name: &str, value: f64) -> Reproducer {
         .size("T", horizon)
         .size("K", steps)
         .param("eta", eta)
+        .param(name, value)
+}
+
+/// The reproducer of an exact (rational) run at η = 1/8 with the swept parameter `name` at `value`.
+fn exact_repro(k: usize, horizon: usize, steps: usize, name: &str, value: &str) -> Reproducer {
+    Reproducer::new(k, "rational")
+        .size("m", crate::study::drift::TEACHER_W.len())
+        .size("T", horizon)
+        .size("K", steps)
+        .param("eta", "1/8")
         .param(name, value)
 }
