@@ -212,6 +212,26 @@ pub fn two_cluster_stream(lambda: f64) -> Result<LockedStream> {
     LockedStream::new(clusters, 1.0, vec![lambda, 1.0 - lambda])
 }
 
+/// EDGE-CL-2's step size η = 1/4 (as a fraction; η* = 2 for ω₋ = 1).
+pub const LOCK_ETA: (i64, i64) = (1, 4);
+/// Burn-in steps and batch count of [`two_cluster_run`].
+pub const LOCK_BURN_BATCHES: (u64, usize) = (1000, 100);
+
+/// One run of EDGE-CL-2's setup at lock λ: [`two_cluster_stream`], balanced weights ω = 1 (π⁺ = ½),
+/// η = [`LOCK_ETA`], burn-in and batches [`LOCK_BURN_BATCHES`], `steps` steps from `seed`.
+pub fn two_cluster_run(lambda: f64, steps: u64, seed: u64) -> Result<LockedRun> {
+    let (burn, batches) = LOCK_BURN_BATCHES;
+    locked_run(
+        &two_cluster_stream(lambda)?,
+        &Weights::inverse_fraction(0.5, 0.5),
+        LOCK_ETA.0 as f64 / LOCK_ETA.1 as f64,
+        steps,
+        burn,
+        batches,
+        seed,
+    )
+}
+
 /// The index of the cluster that feeds a positive step at step `t` (fault site
 /// `StreamClockLag`: the next step's cluster, a clock one step ahead of the phases).
 fn cluster_index(t: usize, period: usize) -> usize {

@@ -135,7 +135,6 @@ pub(super) fn step_beyond_stable_range(budget: Budget) -> Result<Evidence> {
 
 /// The locks λ of the exact check (the fraction of positive steps that see cluster 0).
 const LOCKS: [(i64, i64); 3] = [(1, 2), (3, 4), (1, 1)];
-const LOCK_ETA: (i64, i64) = (1, 4);
 
 /// EDGE-CL-2: Eq.3-R's stationary point needs a phase process independent of the data stream
 /// ([`two_cluster_stream`]: clusters 3 and 1, so m = 2 and δ = 1; ω = 1; η = 1/4). The
@@ -144,8 +143,8 @@ const LOCK_ETA: (i64, i64) = (1, 4);
 pub(super) fn phase_locked_to_stream(budget: Budget) -> Result<Evidence> {
     use crate::contrastive::Weights;
     use crate::contrastive::edges::{
-        LOCK_CLUSTERS, locked_mean_recursion_point, locked_run, locked_stationary_point,
-        two_cluster_stream,
+        LOCK_BURN_BATCHES, LOCK_CLUSTERS, LOCK_ETA, locked_mean_recursion_point,
+        locked_stationary_point, two_cluster_run,
     };
     use crate::tolerances::batch_sigmas_for;
     let q = |(p, r): (i64, i64)| Rational::ratio(p, r);
@@ -189,20 +188,12 @@ pub(super) fn phase_locked_to_stream(budget: Budget) -> Result<Evidence> {
     // f64: the independent process (λ = ½) lands on m; the locked one (λ = 1, strict alternation)
     // on m + δ, and is far from m.
     let steps = budget.instances(100_000) as u64;
-    let batches = 100;
+    let (burn, batches) = LOCK_BURN_BATCHES;
     let crit = batch_sigmas_for(3, batches);
     let eta = LOCK_ETA.0 as f64 / LOCK_ETA.1 as f64;
     let mf = m.to_f64();
     let run_at = |lambda: f64, seed: u64| -> Result<(f64, f64)> {
-        let r = locked_run(
-            &two_cluster_stream(lambda)?,
-            &weights,
-            eta,
-            steps,
-            1000,
-            batches,
-            seed,
-        )?;
+        let r = two_cluster_run(lambda, steps, seed)?;
         Ok((r.mean_minus, r.se))
     };
     let z = |(mean, se): (f64, f64), target: f64| {
@@ -227,7 +218,7 @@ pub(super) fn phase_locked_to_stream(budget: Budget) -> Result<Evidence> {
         z(free, mf),
         crit,
         format!(
-            "f64, {steps} steps at η = {eta}, {batches} batch means after 1000 burn-in steps: \
+            "f64, {steps} steps at η = {eta}, {batches} batch means after {burn} burn-in steps: \
              {:.4} ± {:.4} against m = {mf}",
             free.0, free.1
         ),

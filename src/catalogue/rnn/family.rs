@@ -198,6 +198,7 @@ fn unbiased(budget: Budget, est: Estimator, seed0: u64) -> Result<Evidence> {
             let mean = uoro::expectation(est.signs(s.n), s.horizon, MAX_BITS, |d| {
                 est.variance_min(&net, &inst, d)
             })?;
+            // Floor 1e-30: only guards a zero RTRL update, far below its size and above 2^-256.
             Ok(uoro::rel_error_in(&mean, &rtrl, 1e-30))
         })??;
         n_mp += 1;
@@ -281,6 +282,7 @@ pub(super) fn snap_identities(budget: Budget) -> Result<Evidence> {
         let two = snap::update(&net, &f.xs, &f.targets, Loss::Final, 2)?;
         let e = online::update(&eprop(), &net, &f.xs, &f.targets, Loss::Final)?;
         let r = online::update(&Rule::Rtrl, &net, &f.xs, &f.targets, Loss::Final)?;
+        // Floor 1e-300: only guards a zero update; the updates are O(1e-3 … 1).
         let err = one.rel_diff(&e, 1e-300).max(two.rel_diff(&r, 1e-300));
         if worst_at.is_none() || err.is_nan() || err > worst_f {
             worst_f = err;

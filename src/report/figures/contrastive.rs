@@ -190,24 +190,15 @@ pub fn cl_trajectories(budget: Budget) -> Result<Figure> {
 /// (clusters m ± δ = 3, 1) against the lock λ of the phase process to the stream, measured, with
 /// the derived `m + (2λ − 1)δ` and the statement's m (`docs/theory/contrastive.md#where-it-stops`).
 pub fn locked_stream_shift(budget: Budget) -> Result<Figure> {
-    use crate::contrastive::edges::{locked_run, two_cluster_stream};
+    use crate::contrastive::edges::{LOCK_ETA, two_cluster_run};
     let steps = budget.instances(100_000) as u64;
-    let eta = 0.25;
-    let weights = Weights::inverse_fraction(0.5, 0.5);
+    let eta = LOCK_ETA.0 as f64 / LOCK_ETA.1 as f64;
     let (m, delta) = (2.0, 1.0);
     let mut measured = Vec::new();
     let mut worst_se = 0.0f64;
     for i in 0..=8 {
         let lambda = 0.5 + i as f64 / 16.0;
-        let r = locked_run(
-            &two_cluster_stream(lambda)?,
-            &weights,
-            eta,
-            steps,
-            1000,
-            100,
-            7400 + i,
-        )?;
+        let r = two_cluster_run(lambda, steps, 7400 + i)?;
         worst_se = worst_se.max(r.se);
         measured.push((lambda, r.mean_minus));
     }
