@@ -99,6 +99,7 @@ pub fn run(out: &Path, budget: Budget, only: Option<&str>) -> Result<String, Cli
     };
     let mut md = report::markdown(&rep, &figs);
     if only.is_none() {
+        md.push_str(&report::family::section(&rep, budget));
         md.push_str(&report::study::section(budget, out, threads));
     }
     write("report.md", md)?;

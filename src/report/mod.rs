@@ -3,6 +3,7 @@
 
 pub mod claims;
 pub mod edges;
+pub mod family;
 pub mod figures;
 mod markdown;
 pub mod power;

@@ -112,6 +112,159 @@ pub fn measure(
         .collect()
 }
 
+/// A rule whose gradient alignment is measured against BPTT's ([`family_study`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Member {
+    /// UORO, variance-minimising scalars (stochastic).
+    Uoro,
+    /// KF-RTRL, variance-minimising scalars (stochastic).
+    KfRtrl,
+    /// SnAp-1 (deterministic; e-prop with symmetric feedback).
+    Snap1,
+    /// RFLO with a random fixed feedback R (entries `N(0, 1/n)`) and ŵ = 1 − α (deterministic).
+    Rflo,
+    /// e-prop with the same random feedback R (deterministic).
+    EpropRandom,
+}
+
+impl Member {
+    /// Every member, in report order.
+    pub const ALL: [Member; 5] = [
+        Member::Uoro,
+        Member::KfRtrl,
+        Member::Snap1,
+        Member::Rflo,
+        Member::EpropRandom,
+    ];
+    /// The name used in the report.
+    pub fn label(self) -> &'static str {
+        match self {
+            Member::Uoro => "UORO",
+            Member::KfRtrl => "KF-RTRL",
+            Member::Snap1 => "SnAp-1",
+            Member::Rflo => "RFLO",
+            Member::EpropRandom => "e-prop (random R)",
+        }
+    }
+    /// Whether the update depends on random draws (else one update per network).
+    pub fn stochastic(self) -> bool {
+        matches!(self, Member::Uoro | Member::KfRtrl)
+    }
+}
+
+/// One member on one network of one size.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NetworkPoint {
+    /// Hidden size n.
+    pub n: usize,
+    /// Which network of that size (0, 1, …).
+    pub network: usize,
+    /// Mean over the draws of `‖ΔŴ − ΔW_BPTT‖²/‖ΔW_BPTT‖²` (a deterministic rule: its one value).
+    pub rel_sq_error: f64,
+    /// Standard error of that mean over the draws (0 for a deterministic rule).
+    pub rel_sq_error_se: f64,
+    /// Mean over the draws of the cosine between ΔŴ and BPTT's ΔW.
+    pub cosine: f64,
+}
+
+/// Cosine between two matrices as vectors (0 when either is zero).
+fn cosine(a: &DMatrix<f64>, b: &DMatrix<f64>) -> f64 {
+    let den = a.norm() * b.norm();
+    if den == 0.0 { 0.0 } else { a.dot(b) / den }
+}
+
+/// Every member of [`Member::ALL`] on `networks` seeded networks of each size in `sizes` (the
+/// setting of the module docs, network k of size n seeded from `seed + 1000·k + n`): the relative
+/// squared error of ΔW against BPTT's (the exact gradient; per sample equal to RTRL's) and the
+/// cosine with it, each averaged over `draws` seeded draws for the stochastic members.
+pub fn family_study(
+    sizes: &[usize],
+    networks: usize,
+    draws: usize,
+    seed: u64,
+) -> Result<Vec<(Member, Vec<NetworkPoint>)>> {
+    let mut out: Vec<(Member, Vec<NetworkPoint>)> =
+        Member::ALL.iter().map(|&m| (m, Vec::new())).collect();
+    for &n in sizes {
+        for k in 0..networks {
+            let net_seed = seed + 1000 * k as u64 + n as u64;
+            let (net, xs, ys) = setup(n, net_seed)?;
+            let exact = online::update(&Rule::Bptt, &net, &xs, &ys, Loss::Final)?;
+            let norm = exact.w.norm_squared();
+            let mut rng = ChaCha8Rng::seed_from_u64(net_seed ^ 0xFA_417);
+            let r = DMatrix::from_fn(2, n, |_, _| {
+                <StandardNormal as Distribution<f64>>::sample(&StandardNormal, &mut rng)
+                    / (n as f64).sqrt()
+            });
+            for (member, pts) in out.iter_mut() {
+                let one = |dw: &DMatrix<f64>| {
+                    ((dw - &exact.w).norm_squared() / norm, cosine(dw, &exact.w))
+                };
+                let (errs, coss): (Vec<f64>, Vec<f64>) = if member.stochastic() {
+                    let signs = if *member == Member::Uoro { n } else { 2 };
+                    let mut v = Vec::with_capacity(draws);
+                    for _ in 0..draws {
+                        let nu: Vec<DVector<f64>> = (0..HORIZON)
+                            .map(|_| {
+                                DVector::from_fn(signs, |_, _| {
+                                    if rng.random::<bool>() { 1.0 } else { -1.0 }
+                                })
+                            })
+                            .collect();
+                        let up = if *member == Member::Uoro {
+                            uoro::update(&net, &xs, &ys, Loss::Final, &nu, Scaling::VarianceMin)?
+                        } else {
+                            kf_rtrl::update(&net, &xs, &ys, Loss::Final, &nu, Scaling::VarianceMin)?
+                        };
+                        v.push(one(&up.w));
+                    }
+                    v.into_iter().unzip()
+                } else {
+                    let rule = match member {
+                        Member::Snap1 => {
+                            let up = super::snap::update(&net, &xs, &ys, Loss::Final, 1)?;
+                            let (e, c) = one(&up.w);
+                            pts.push(NetworkPoint {
+                                n,
+                                network: k,
+                                rel_sq_error: e,
+                                rel_sq_error_se: 0.0,
+                                cosine: c,
+                            });
+                            continue;
+                        }
+                        Member::Rflo => Rule::Rflo {
+                            feedback: r.clone(),
+                            w_hat: 1.0 - *net.alpha(),
+                        },
+                        _ => Rule::Eprop {
+                            feedback: super::Feedback::Random(r.clone()),
+                        },
+                    };
+                    let up = online::update(&rule, &net, &xs, &ys, Loss::Final)?;
+                    let (e, c) = one(&up.w);
+                    (vec![e], vec![c])
+                };
+                let m = errs.len() as f64;
+                let mean = errs.iter().sum::<f64>() / m;
+                let se = if errs.len() > 1 {
+                    (errs.iter().map(|e| (e - mean).powi(2)).sum::<f64>() / (m - 1.0) / m).sqrt()
+                } else {
+                    0.0
+                };
+                pts.push(NetworkPoint {
+                    n,
+                    network: k,
+                    rel_sq_error: mean,
+                    rel_sq_error_se: se,
+                    cosine: coss.iter().sum::<f64>() / m,
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,7 +4,7 @@
 //! [`render_svg`]; the data is testable without looking at pictures.
 mod contrastive;
 mod edges;
-mod family;
+pub mod family;
 mod gradcheck;
 mod lowrank;
 mod modes;
@@ -15,7 +15,7 @@ pub use edges::{
     forecast_drift_vs_correlation, forecast_drift_vs_misalignment, rflo_outside_vs_scale,
     rflo_rank_vs_length, rflo_rank_vs_scale,
 };
-pub use family::estimator_variance_vs_n;
+pub use family::{estimator_variance_vs_n, gradient_alignment_vs_n};
 pub use gradcheck::gradcheck_steps;
 pub use lowrank::rank_spectra;
 pub use modes::{detour_loss, phase_portrait, rates_vs_s};
@@ -458,6 +458,7 @@ pub fn builders() -> Vec<Builder> {
         forecast_drift_vs_misalignment,
         forecast_drift_vs_correlation,
         estimator_variance_vs_n,
+        gradient_alignment_vs_n,
         detour_times,
         study_rank_spectra,
         ep_bias_vs_beta,
