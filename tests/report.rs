@@ -1,7 +1,27 @@
-//! `lro report`, `lro list` and the reviewed snapshot of the quick report.
-use lro::catalogue::Budget;
-use lro::report;
+//! `lro report`, `lro list`, the reviewed snapshot of the quick report, and the worst-instance
+//! reproducers of the quick report's entries.
+use lro::catalogue::{self, Budget, Entry};
+use lro::evidence::{Evidence, with_instance};
+use lro::report::{self, Report};
 use std::process::Command;
+use std::sync::OnceLock;
+
+/// The quick report, run once for every test of this file that reads it.
+fn quick_report() -> &'static Report {
+    static QUICK: OnceLock<Report> = OnceLock::new();
+    QUICK.get_or_init(|| {
+        let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+        report::run(Budget::Quick, None, threads, |_| {})
+    })
+}
+
+fn entry(id: &str) -> Entry {
+    catalogue::find(id).unwrap_or_else(|| panic!("no entry {id}"))
+}
+
+fn run(e: &Entry, b: Budget) -> Evidence {
+    (e.check)(b).unwrap_or_else(|err| panic!("{} did not run: {err}", e.id))
+}
 
 fn lro() -> Command {
     Command::new(env!("CARGO_BIN_EXE_lro"))
@@ -17,8 +37,7 @@ fn scratch(name: &str) -> std::path::PathBuf {
 /// order of magnitude, a status, an instance count or a tolerance shows up in review.
 #[test]
 fn quick_report_summary_snapshot() {
-    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let rep = report::run(Budget::Quick, None, threads, |_| {});
+    let rep = quick_report();
     let failing: Vec<_> = rep
         .entries
         .iter()
@@ -30,7 +49,7 @@ fn quick_report_summary_snapshot() {
         "failing entries at quick budget: {failing:?}"
     );
     insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false}, {
-        insta::assert_snapshot!("report_quick_summary", report::rounded_summary(&rep));
+        insta::assert_snapshot!("report_quick_summary", report::rounded_summary(rep));
     });
 }
 
@@ -198,4 +217,90 @@ fn reproduce_reruns_one_instance_and_prints_its_inputs() {
         stdout.contains("PASS") && stdout.contains("reproducer:"),
         "{stdout}"
     );
+}
+
+/// Entries whose worst instance reruns alone: per-mode sweeps with an f64 error (P-RNN-14, 22,
+/// 26), an exact certificate (P-RNN-14.a), fixed lists of runs (P-RNN-31, 33, 34), a low-rank
+/// sweep (P-RNN-37), the root search (P-RNN-19, whose converged fraction pools the instances: its
+/// worst instance's own fraction is at most the pooled one), and whole-setting entries whose
+/// instance 0 is the entire check (P-CL-5, EXP-RNN-10).
+const RERUN: [&str; 11] = [
+    "P-RNN-14",
+    "P-RNN-14.a",
+    "P-RNN-19",
+    "P-RNN-22",
+    "P-RNN-26",
+    "P-RNN-31",
+    "P-RNN-33",
+    "P-RNN-34",
+    "P-RNN-37",
+    "P-CL-5",
+    "EXP-RNN-10",
+];
+
+/// Every entry of the quick report carries the reproducer of its worst instance (instance index,
+/// number kind, and the seed, sizes and parameters that define it), and rerunning that instance
+/// alone (`lro reproduce ID --instance K`, i.e. `with_instance(K)`) gives the same headline.
+#[test]
+fn every_entry_carries_its_worst_instance_at_the_quick_budget() {
+    let mut missing = Vec::new();
+    let mut quick = Vec::new();
+    for ev in &quick_report().entries {
+        match &ev.reproducer {
+            Some(r) if !r.number_kind.trim().is_empty() => {}
+            Some(r) => missing.push(format!("{}: reproducer without a number kind ({r})", ev.id)),
+            None => missing.push(format!("{}: no reproducer", ev.id)),
+        }
+        if RERUN.contains(&ev.id.as_str()) {
+            quick.push((entry(&ev.id), ev));
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "{} entries lack a reproducer:\n{}",
+        missing.len(),
+        missing.join("\n")
+    );
+    assert_eq!(
+        quick.len(),
+        RERUN.len(),
+        "every sampled id is in the catalogue"
+    );
+    for (e, ev) in quick {
+        let r = ev.reproducer.clone().expect("checked above");
+        let alone = with_instance(r.instance, || run(&e, Budget::Quick));
+        assert!(
+            alone.instances > 0,
+            "{}: instance {} did not run",
+            e.id,
+            r.instance
+        );
+        assert_eq!(
+            alone.reproducer.as_ref(),
+            Some(&r),
+            "{}: instance {} rerun alone describes other inputs",
+            e.id,
+            r.instance
+        );
+        let one = alone.headline().expect("findings");
+        let full = ev
+            .findings
+            .iter()
+            .find(|f| f.label == one.label)
+            .unwrap_or_else(|| panic!("{}: the report has no finding {one}", e.id));
+        if e.id == "P-RNN-19" {
+            assert!(
+                one.value <= full.value,
+                "P-RNN-19: the least-converged instance ({one}) converged more often than the pool ({full})"
+            );
+            continue;
+        }
+        assert_eq!(
+            (full.value.to_bits(), ev.value.to_bits()),
+            (one.value.to_bits(), one.value.to_bits()),
+            "{}: the report's headline {} is not the rerun instance's {one}",
+            e.id,
+            ev.value
+        );
+    }
 }

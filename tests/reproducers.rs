@@ -1,6 +1,7 @@
-//! Every catalogue entry's evidence carries the reproducer of its worst instance (instance index,
-//! number kind, and the seed, sizes and parameters that define it), and rerunning that instance
-//! alone (`lro reproduce ID --instance K`, i.e. `with_instance(K)`) gives the same measure.
+//! Reproducers name their instance's inputs: sweep parameters are the draws of the named seed,
+//! certificate instances are their identities, and `lro reproduce` prints a fixed setting's inputs.
+//! (That every entry carries its worst instance and that rerunning it alone gives the headline is
+//! checked in `tests/report.rs`, on the quick report that file runs anyway.)
 
 use lro::catalogue::{self, Budget, Entry};
 use lro::evidence::{Evidence, Reproducer, with_instance};
@@ -25,106 +26,6 @@ fn param<'a>(r: &'a Reproducer, name: &str) -> &'a str {
         .find(|(k, _)| k == name)
         .map(|(_, v)| v.as_str())
         .unwrap_or_else(|| panic!("reproducer {r} has no parameter {name}"))
-}
-
-/// Entries whose worst instance reruns alone: per-mode sweeps with an f64 error (P-RNN-14, 22,
-/// 26), an exact certificate (P-RNN-14.a), fixed lists of runs (P-RNN-31, 33, 34), a low-rank
-/// sweep (P-RNN-37), the root search (P-RNN-19, whose converged fraction pools the instances: its
-/// worst instance's own fraction is at most the pooled one), and whole-setting entries whose
-/// instance 0 is the entire check (P-CL-5, EXP-RNN-10).
-const RERUN: [&str; 11] = [
-    "P-RNN-14",
-    "P-RNN-14.a",
-    "P-RNN-19",
-    "P-RNN-22",
-    "P-RNN-26",
-    "P-RNN-31",
-    "P-RNN-33",
-    "P-RNN-34",
-    "P-RNN-37",
-    "P-CL-5",
-    "EXP-RNN-10",
-];
-
-#[test]
-fn every_entry_carries_its_worst_instance_at_the_quick_budget() {
-    let mut missing = Vec::new();
-    let mut quick = Vec::new();
-    // Every entry once at the quick budget, on all cores (entries are independent; the results
-    // keep catalogue order).
-    let entries = catalogue::all();
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let done = std::sync::Mutex::new(vec![None; entries.len()]);
-    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
-    std::thread::scope(|s| {
-        for _ in 0..threads {
-            s.spawn(|| {
-                loop {
-                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let Some(e) = entries.get(i) else { break };
-                    let ev = run(e, Budget::Quick);
-                    done.lock().expect("no worker panicked")[i] = Some(ev);
-                }
-            });
-        }
-    });
-    let done = done.into_inner().expect("no worker panicked");
-    for (e, ev) in entries.into_iter().zip(done) {
-        let ev = ev.expect("every entry ran");
-        match &ev.reproducer {
-            Some(r) if !r.number_kind.trim().is_empty() => {}
-            Some(r) => missing.push(format!("{}: reproducer without a number kind ({r})", e.id)),
-            None => missing.push(format!("{}: no reproducer", e.id)),
-        }
-        if RERUN.contains(&e.id) {
-            quick.push((e, ev));
-        }
-    }
-    assert!(
-        missing.is_empty(),
-        "{} entries lack a reproducer:\n{}",
-        missing.len(),
-        missing.join("\n")
-    );
-    assert_eq!(
-        quick.len(),
-        RERUN.len(),
-        "every sampled id is in the catalogue"
-    );
-    for (e, ev) in quick {
-        let r = ev.reproducer.clone().expect("checked above");
-        let alone = with_instance(r.instance, || run(&e, Budget::Quick));
-        assert!(
-            alone.instances > 0,
-            "{}: instance {} did not run",
-            e.id,
-            r.instance
-        );
-        assert_eq!(
-            alone.reproducer.as_ref(),
-            Some(&r),
-            "{}: instance {} rerun alone describes other inputs",
-            e.id,
-            r.instance
-        );
-        let (full, one) = (
-            ev.headline().expect("findings"),
-            alone.headline().expect("findings"),
-        );
-        if e.id == "P-RNN-19" {
-            assert!(
-                full.label == one.label && one.value <= full.value,
-                "P-RNN-19: the least-converged instance ({one}) converged more often than the pool ({full})"
-            );
-            continue;
-        }
-        assert_eq!(
-            (full.label.as_str(), full.value.to_bits()),
-            (one.label.as_str(), one.value.to_bits()),
-            "{}: the report's headline {full} is not the rerun instance's {one}",
-            e.id
-        );
-    }
 }
 
 /// A sweep's reproducer names the seed its instance drew from: the parameters it lists are the
