@@ -12,7 +12,9 @@
 //! BPTT/RTRL `A W^m` (M = T), k-step tBPTT `A W^m` (M = min(k, T)), RFLO `ŵ^m R` (M = T),
 //! e-prop `R diag(W)^m` or `A diag(W)^m` (M = T, `[derived, unchecked]` in docs/theory).
 //! `S_m` is computed by the recursion `S_{T-1} = 0`, `S_m = G_{m+1} Bᵀ + S_{m+1} Wᵀ`, so an update
-//! costs O(T) matrix products. The sequence-loss update is `(1/T) Σ_{t=1}^T` of the final-step update
+//! costs O(T) matrix products. An untruncated rule (M = T) skips both `F_m` and `S_m`: swapping the
+//! double sum gives `ΔW = Σ_j Λ_j (W^j B)ᵀ` with the adjoint recursion `Λ_j = F_0ᵀ G_{j+1} + Mᵀ Λ_{j+1}`
+//! (see `untruncated`), the flops of reverse-mode differentiation of the expected loss. The sequence-loss update is `(1/T) Σ_{t=1}^T` of the final-step update
 //! at horizon t (`docs/theory/linear-rnn.md#online`, Appendix H reading). Only the linear RNN (α = 1, identity) has these closed
 //! forms; other networks give [`LroError::Unsupported`].
 //!
@@ -265,7 +267,6 @@ fn final_step<T: Real>(
         T::zero(),
     );
     let a = a_t.transpose();
-    let svt = state_covariances_t(st, lags, h);
     let off_by_one = faults::active(Fault::ExpectedTruncationOffByOne);
     // F_0ᵀ and the step F_{m+1}ᵀ = Mᵀ F_mᵀ (or ŵ F_mᵀ).
     let (f0, back, depth) = match rule {
@@ -284,8 +285,13 @@ fn final_step<T: Real>(
             (f0, Back::Diag(diag), h)
         }
     };
-    // [F_0ᵀ, …, F_{depth-1}ᵀ] side by side (n × depth o).
     let f0t = f0.transpose();
+    if depth == h {
+        let (w, b) = untruncated(st, lags, h, &f0t, &back);
+        return Update { a, w, b };
+    }
+    let svt = state_covariances_t(st, lags, h);
+    // [F_0ᵀ, …, F_{depth-1}ᵀ] side by side (n × depth o).
     let mut ft = match &back {
         Back::Right(mt) => powers_times(mt, &f0t, depth, stride_for(n, o, depth)),
         _ => DMatrix::<T>::zeros(n, depth * o),
@@ -322,6 +328,78 @@ fn final_step<T: Real>(
     );
     b.gemm(T::one(), &ft, &lags.g_rows.rows(0, depth * o), T::zero());
     Update { a, w, b }
+}
+
+/// `(ΔW, ΔB)` of an untruncated rule (M = h) by the adjoint recursion `[derived]`: swapping the
+/// order of the double sum in `ΔW = Σ_m F_mᵀ S_m` gives `ΔW = Σ_{j ≤ h−2} Λ_j (W^j B)ᵀ` with
+/// `Λ_j = Σ_m (Mᵀ)^m F_0ᵀ G_{m+j+1}`, that is `Λ_{h−2} = F_0ᵀ G_{h−1}`,
+/// `Λ_j = F_0ᵀ G_{j+1} + Mᵀ Λ_{j+1}`, and `ΔB = F_0ᵀ G_0 + Mᵀ Λ_0`. The powers `F_m` are never
+/// formed: one thin product per lag (n × n by n × d) and one wide product `[Λ_j] [W^j B]ᵀ` replace
+/// the backward powers and the covariance recursion (the same flops as reverse-mode
+/// differentiation of the expected loss). Equal to the summed form over Q (tested).
+fn untruncated<T: Real>(
+    st: &StudentTeacher<T>,
+    lags: &Lags<T>,
+    h: usize,
+    f0t: &DMatrix<T>,
+    back: &Back<T>,
+) -> (DMatrix<T>, DMatrix<T>) {
+    let s = &st.student;
+    let (n, d) = (s.n(), s.d());
+    // ΔB starts at F_0ᵀ G_0; block j of `lam` (j ≤ h − 2) starts at F_0ᵀ G_{j+1}, all in one product.
+    let mut b = DMatrix::<T>::zeros(n, d);
+    b.gemm(T::one(), f0t, &lags.g.columns(0, d), T::zero());
+    let mut lam = DMatrix::<T>::zeros(n, h.saturating_sub(1) * d);
+    if h < 2 {
+        return (DMatrix::zeros(n, n), b);
+    }
+    lam.gemm(T::one(), f0t, &lags.g.columns(d, (h - 1) * d), T::zero());
+    // The same Mᵀ multiplies every lag (the fault: M where Mᵀ belongs).
+    let mt = match back {
+        Back::Right(mt) if faults::active(Fault::ExpectedLagTranspose) => Some(mt.transpose()),
+        Back::Right(mt) => Some(mt.clone()),
+        _ => None,
+    };
+    let blocked = linalg::is_f64::<T>() && d >= S_BLOCKED_MIN_COLS;
+    // dst ← dst + Mᵀ src on n × d column-major blocks.
+    let advance = |dst: &mut [T], src: &[T]| match (back, &mt) {
+        (Back::Diag(v), _) => {
+            for (k, x) in dst.iter_mut().enumerate() {
+                x.add_mul(&v[k % n], &src[k]);
+            }
+        }
+        (Back::Scale(c), _) => {
+            for (x, y) in dst.iter_mut().zip(src) {
+                x.add_mul(c, y);
+            }
+        }
+        (Back::Right(_), Some(mt)) if blocked => {
+            let mut y = nalgebra::DMatrixViewMut::from_slice(dst, n, d);
+            y.gemm(T::one(), mt, &DMatrixView::from_slice(src, n, d), T::one());
+        }
+        (Back::Right(_), _) => {
+            if let Some(mt) = &mt {
+                linalg::cols_into(dst, mt, src, n, true);
+            }
+        }
+    };
+    // Λ_j += Mᵀ Λ_{j+1} for j = h − 3 … 0, then ΔB += Mᵀ Λ_0.
+    for j in (0..h - 2).rev() {
+        let (head, tail) = lam.as_mut_slice().split_at_mut((j + 1) * d * n);
+        advance(&mut head[j * d * n..], &tail[..d * n]);
+    }
+    advance(b.as_mut_slice(), &lam.as_slice()[..d * n]);
+    // ΔW = [Λ_0, …, Λ_{h−2}] [W⁰B, …, W^{h−2}B]ᵀ, one product.
+    let mut w = DMatrix::zeros(n, n);
+    linalg::gemm_nt(
+        &mut w.as_view_mut(),
+        T::one(),
+        &lam.as_view(),
+        &lags.wb,
+        (h - 1) * d,
+        T::zero(),
+    );
+    (w, b)
 }
 
 /// A rule's exact expected update over white input (`docs/theory/linear-rnn.md#expected-updates`), final-step or sequence loss.
@@ -403,6 +481,18 @@ mod tests {
     /// The update as the plain recursions give it, one lag at a time: `W^k B` by `W (W^{k-1} B)`,
     /// `S_m = G_{m+1} Bᵀ + S_{m+1} Wᵀ` row-wise, `F_m = A W^m`, truncation at `depth`.
     fn one_lag_at_a_time<T: Real>(st: &StudentTeacher<T>, h: usize, depth: usize) -> Update<T> {
+        let w = st.student.w().clone();
+        with_back(st, h, depth, st.student.a(), |f| f * &w)
+    }
+
+    /// The same with any backward operator: `F_0 = f0`, `F_{m+1} = next(F_m)`.
+    fn with_back<T: Real>(
+        st: &StudentTeacher<T>,
+        h: usize,
+        depth: usize,
+        f0: &DMatrix<T>,
+        next: impl Fn(&DMatrix<T>) -> DMatrix<T>,
+    ) -> Update<T> {
         let (s, t) = (&st.student, &st.teacher);
         let (mut wb, mut wbt) = (s.b().clone(), t.b().clone());
         let mut lags = Vec::new();
@@ -421,11 +511,11 @@ mod tests {
             sm[m] = &lags[m + 1].0 * s.b().transpose() + &sm[m + 1] * s.w().transpose();
         }
         let (mut w, mut b) = (DMatrix::zeros(s.n(), s.n()), DMatrix::zeros(s.n(), s.d()));
-        let mut f = s.a().clone();
+        let mut f = f0.clone();
         for m in 0..depth {
             w += f.transpose() * &sm[m];
             b += f.transpose() * &lags[m].0;
-            f = &f * s.w();
+            f = next(&f);
         }
         Update { a, w, b }
     }
@@ -466,6 +556,34 @@ mod tests {
         for (rule, depth) in [(Rule::Bptt, h), (Rule::Tbptt { k: 5 }, 5)] {
             let got = update(&rule, &st, h, Loss::Final).expect("linear network");
             assert_eq!(got, one_lag_at_a_time(&st, h, depth), "{rule:?}");
+        }
+        // The adjoint recursion with a scalar and a diagonal backward operator (RFLO, e-prop).
+        let r = q(k, n);
+        let w_hat = Rational::ratio(3, 4);
+        let rflo = Rule::Rflo {
+            feedback: r.clone(),
+            w_hat: w_hat.clone(),
+        };
+        let want = with_back(&st, h, h, &r, |f| f * w_hat.clone());
+        assert_eq!(update(&rflo, &st, h, Loss::Final).unwrap(), want, "RFLO");
+        let diag = DMatrix::from_diagonal(&st.student.w().diagonal());
+        let eprop = Rule::Eprop {
+            feedback: Feedback::Random(r.clone()),
+        };
+        let want = with_back(&st, h, h, &r, |f| f * &diag);
+        assert_eq!(update(&eprop, &st, h, Loss::Final).unwrap(), want, "e-prop");
+    }
+
+    /// The f64 adjoint recursion through the blocked kernel (d ≥ 5) equals the one-lag sums.
+    #[test]
+    fn adjoint_recursion_through_the_blocked_kernel_matches_the_one_lag_sums() {
+        let (n, k, h) = (24, 6, 19);
+        let st = instance(n, k, k, 9);
+        let got = update(&Rule::Bptt, &st, h, Loss::Final).expect("linear network");
+        let want = one_lag_at_a_time(&st, h, h);
+        for (g, w, name) in [(&got.w, &want.w, "W"), (&got.b, &want.b, "B")] {
+            let diff = linalg::rel_diff(g, w, F64_IDENTITY_ABS_FLOOR);
+            assert!(diff <= BLOCKED_LAGS_REL, "Δ{name}: {diff:e}");
         }
     }
 
