@@ -87,6 +87,8 @@ faults! {
     ExpectedLagTranspose => "expected-lag-transpose", "rules::expected";
     /// The expected tBPTT update keeps one lag too many (truncation off by one).
     ExpectedTruncationOffByOne => "expected-truncation-off-by-one", "rules::expected";
+    /// The one-pass expected sequence-loss update weights lag k by (T − k + 1)/T instead of (T − k)/T.
+    SequenceWeightOffByOne => "sequence-weight-off-by-one", "rules::expected";
     // ---- Per-mode theory (src/modes, src/ode.rs) ----
     /// A per-mode closed form uses the wrong power of w (w^(2T−1) where w^(2T) belongs).
     ModeWrongPower => "mode-wrong-power", "modes";
@@ -186,6 +188,7 @@ impl Fault {
             Fault::KfIgnoresScaling => &["P-RNN-41"],
             Fault::SnapMaskBeforePropagation => &["P-RNN-39"],
             Fault::ExpectedTruncationOffByOne => &["P-RNN-7", "P-RNN-11", "P-RNN-13"],
+            Fault::SequenceWeightOffByOne => &["P-RNN-38", "P-RNN-40"],
             // Contrastive: every entry that fails with the fault at Test budget
             // (`tests/contrastive_faults.rs` checks the primary findings).
             Fault::PhaseWeightImbalance => {

@@ -71,6 +71,55 @@ impl<T: Real> Lags<T> {
     }
 }
 
+impl<T: Real> Lags<T> {
+    /// The lags with `G_k` weighted by `(T − k)/T`. For an untruncated rule the sequence-loss
+    /// update `(1/T) Σ_{h=1}^{T}` (final-step update at horizon h) equals the final-step update of
+    /// these weighted lags `[derived]`: in `ΔA = Σ_k G_k (W^k B)ᵀ` and in the adjoint sums each
+    /// term holds exactly one `G_k`, which enters the horizons h = k + 1 … T, that is T − k of them.
+    /// One pass instead of T (tested against the average over horizons, over Q).
+    fn weighted_for_sequence(&self) -> Lags<T> {
+        let (h, d) = (self.horizon(), self.d);
+        let o = self.g.nrows();
+        let mut g = self.g.clone();
+        let extra = usize::from(faults::active(Fault::SequenceWeightOffByOne));
+        for k in 0..h {
+            let c = T::from_i64((h - k + extra) as i64) / T::from_i64(h as i64);
+            for x in g.columns_mut(k * d, d).iter_mut() {
+                x.mul_by(&c);
+            }
+        }
+        let mut g_rows = DMatrix::zeros(h * o, d);
+        for k in 0..h {
+            g_rows.rows_mut(k * o, o).copy_from(&g.columns(k * d, d));
+        }
+        Lags {
+            wb: self.wb.clone(),
+            g_t: g.transpose(),
+            g_tt: g_rows.transpose(),
+            g,
+            g_rows,
+            d,
+        }
+    }
+}
+
+/// Whether a rule's expected update at horizon h sums every lag (M = h): all but tBPTT(k), k < h.
+fn untruncated_at<T: Real>(rule: &Rule<T>, h: usize) -> bool {
+    match rule {
+        Rule::Tbptt { k } => truncation(*k) >= h,
+        _ => true,
+    }
+}
+
+/// tBPTT's truncation as the expected update applies it (the fault keeps one lag too many).
+fn truncation(k: usize) -> usize {
+    if faults::active(Fault::ExpectedTruncationOffByOne) {
+        k + 1
+    } else {
+        k
+    }
+}
+
 /// Fewest states at which the lag recursions advance in wide blocks: below it the products are
 /// small enough that the squarings cost more than the thin products they replace.
 const BLOCKED_MIN_STATES: usize = 16;
@@ -267,14 +316,10 @@ fn final_step<T: Real>(
         T::zero(),
     );
     let a = a_t.transpose();
-    let off_by_one = faults::active(Fault::ExpectedTruncationOffByOne);
     // F_0ᵀ and the step F_{m+1}ᵀ = Mᵀ F_mᵀ (or ŵ F_mᵀ).
     let (f0, back, depth) = match rule {
         Rule::Bptt | Rule::Rtrl => (s.a(), Back::Right(s.w().transpose()), h),
-        Rule::Tbptt { k } => {
-            let k = if off_by_one { *k + 1 } else { *k };
-            (s.a(), Back::Right(s.w().transpose()), k.min(h))
-        }
+        Rule::Tbptt { k } => (s.a(), Back::Right(s.w().transpose()), truncation(*k).min(h)),
         Rule::Rflo { feedback, w_hat } => (feedback, Back::Scale(w_hat.clone()), h),
         Rule::Eprop { feedback } => {
             let f0 = match feedback {
@@ -438,6 +483,9 @@ pub fn update<T: Real>(
     let lags = lags(st, horizon);
     Ok(match loss {
         Loss::Final => final_step(rule, st, &lags, horizon),
+        Loss::Sequence if untruncated_at(rule, horizon) => {
+            final_step(rule, st, &lags.weighted_for_sequence(), horizon)
+        }
         Loss::Sequence => {
             let s = &st.student;
             let mut acc = Update::zeros(s.o(), s.n(), s.d());
@@ -572,6 +620,48 @@ mod tests {
         };
         let want = with_back(&st, h, h, &r, |f| f * &diag);
         assert_eq!(update(&eprop, &st, h, Loss::Final).unwrap(), want, "e-prop");
+    }
+
+    /// The sequence-loss update of an untruncated rule in one weighted pass equals the average of
+    /// the final-step updates over the horizons, exactly over Q (BPTT, RFLO, e-prop; tBPTT(k ≥ T)).
+    #[test]
+    fn weighted_pass_is_the_average_over_horizons_over_rationals() {
+        let (n, k, h) = (5, 2, 7);
+        let mut rng = ChaCha8Rng::seed_from_u64(12);
+        let mut q = |r: usize, c: usize| {
+            DMatrix::from_fn(r, c, |_, _| Rational::ratio(rng.random_range(-3..=3), 4))
+        };
+        let st = StudentTeacher::new(
+            Rnn::new(q(k, n), q(n, n), q(n, k)).unwrap(),
+            Rnn::new(q(k, n), q(n, n), q(n, k)).unwrap(),
+        )
+        .unwrap();
+        let r = q(k, n);
+        let lags = lags(&st, h);
+        for rule in [
+            Rule::Bptt,
+            Rule::Tbptt { k: h },
+            Rule::Rflo {
+                feedback: r.clone(),
+                w_hat: Rational::ratio(2, 3),
+            },
+            Rule::Eprop {
+                feedback: Feedback::Random(r.clone()),
+            },
+        ] {
+            let mut mean = Update::zeros(k, n, k);
+            for t in 1..=h {
+                mean.add_scaled(
+                    &final_step(&rule, &st, &lags, t),
+                    Rational::ratio(1, h as i64),
+                );
+            }
+            assert_eq!(
+                update(&rule, &st, h, Loss::Sequence).unwrap(),
+                mean,
+                "{rule:?}"
+            );
+        }
     }
 
     /// The f64 adjoint recursion through the blocked kernel (d ≥ 5) equals the one-lag sums.
