@@ -119,7 +119,8 @@ pub enum Member {
     Uoro,
     /// KF-RTRL, variance-minimising scalars (stochastic).
     KfRtrl,
-    /// SnAp-1 (deterministic; e-prop with symmetric feedback).
+    /// SnAp-1 (deterministic), run as e-prop with symmetric feedback, which it equals per sample
+    /// (P-RNN-39).
     Snap1,
     /// RFLO with a random fixed feedback R (entries `N(0, 1/n)`) and ŵ = 1 − α (deterministic).
     Rflo,
@@ -221,18 +222,11 @@ pub fn family_study(
                     v.into_iter().unzip()
                 } else {
                     let rule = match member {
-                        Member::Snap1 => {
-                            let up = super::snap::update(&net, &xs, &ys, Loss::Final, 1)?;
-                            let (e, c) = one(&up.w);
-                            pts.push(NetworkPoint {
-                                n,
-                                network: k,
-                                rel_sq_error: e,
-                                rel_sq_error_se: 0.0,
-                                cosine: c,
-                            });
-                            continue;
-                        }
+                        // SnAp-1 is e-prop with symmetric feedback, per sample (P-RNN-39); the
+                        // trace form costs n² per step where lro's masked SnAp costs n⁴.
+                        Member::Snap1 => Rule::Eprop {
+                            feedback: super::Feedback::Symmetric,
+                        },
                         Member::Rflo => Rule::Rflo {
                             feedback: r.clone(),
                             w_hat: 1.0 - *net.alpha(),
