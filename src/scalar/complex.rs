@@ -24,6 +24,9 @@ impl Real for Complex<f64> {
     fn try_tanh(&self) -> Option<Self> {
         Some(Complex::tanh(*self))
     }
+    fn try_sqrt(&self) -> Option<Self> {
+        Some(Complex::sqrt(*self))
+    }
 }
 
 impl RealFn for Complex<f64> {

@@ -128,6 +128,12 @@ impl<T: Real> Real for Dual<T> {
         let eps = (T::one() - t.clone() * t.clone()) * self.eps.clone();
         Some(Dual::new(t, eps))
     }
+    fn try_sqrt(&self) -> Option<Self> {
+        // d √x = dx / (2 √x)
+        let r = self.re.try_sqrt()?;
+        let eps = self.eps.clone() / (T::from_i64(2) * r.clone());
+        Some(Dual::new(r, eps))
+    }
     fn is_exact() -> bool {
         T::is_exact()
     }

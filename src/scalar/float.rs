@@ -20,6 +20,9 @@ impl Real for f64 {
     fn try_tanh(&self) -> Option<Self> {
         Some(f64::tanh(*self))
     }
+    fn try_sqrt(&self) -> Option<Self> {
+        Some(f64::sqrt(*self))
+    }
 }
 
 impl RealFn for f64 {

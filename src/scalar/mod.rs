@@ -66,6 +66,11 @@ pub trait Real:
     fn is_finite(&self) -> bool;
     /// `tanh`, where the number type has it; `None` for exact rationals.
     fn try_tanh(&self) -> Option<Self>;
+    /// The square root, where the number type has it; `None` for exact rationals (like
+    /// [`Real::try_tanh`]). Lets a generic algorithm that needs a root at one place (the
+    /// variance-minimising scalars of UORO and KF-RTRL) run over every kind and fail with a typed
+    /// error over rationals instead of needing a [`RealFn`] bound.
+    fn try_sqrt(&self) -> Option<Self>;
     /// Whether the value is exactly representable without rounding (true only for rationals).
     fn is_exact() -> bool {
         false
@@ -117,4 +122,25 @@ pub trait RealFn: Real {
     fn sqrt(&self) -> Self;
     /// Hyperbolic tangent.
     fn tanh(&self) -> Self;
+}
+
+#[cfg(test)]
+mod try_sqrt_tests {
+    use super::*;
+
+    /// `try_sqrt` is the root where a kind has one (with the derivative 1/(2√x) on duals) and
+    /// `None` over exact rationals.
+    #[test]
+    fn try_sqrt_per_kind() {
+        assert_eq!(2.25f64.try_sqrt(), Some(1.5));
+        let d = Dual::new(4.0f64, 1.0).try_sqrt().unwrap();
+        assert_eq!((d.re, d.eps), (2.0, 0.25));
+        #[cfg(feature = "rug")]
+        {
+            assert!(Rational::ratio(9, 4).try_sqrt().is_none());
+            assert!(Dual::new(Rational::ratio(9, 4), Rational::one()).try_sqrt().is_none());
+            let m = with_precision(128, || Mpfr::ratio(9, 4).try_sqrt().unwrap()).unwrap();
+            assert_eq!(m.to_f64(), 1.5);
+        }
+    }
 }

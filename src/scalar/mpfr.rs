@@ -144,6 +144,9 @@ impl Real for Mpfr {
     fn try_tanh(&self) -> Option<Self> {
         Some(RealFn::tanh(self))
     }
+    fn try_sqrt(&self) -> Option<Self> {
+        Some(RealFn::sqrt(self))
+    }
     fn powi(&self, k: u32) -> Self {
         Mpfr(Float::with_val(self.prec(), (&self.0).pow(k)))
     }

@@ -161,6 +161,9 @@ impl Real for Rational {
     fn try_tanh(&self) -> Option<Self> {
         None
     }
+    fn try_sqrt(&self) -> Option<Self> {
+        None
+    }
     fn is_exact() -> bool {
         true
     }
