@@ -329,6 +329,9 @@ fn final_step<T: Real>(
             let diag = (0..n).map(|i| s.w()[(i, i)].clone()).collect();
             (f0, Back::Diag(diag), h)
         }
+        Rule::Uoro { .. } | Rule::KfRtrl { .. } | Rule::Snap { .. } => {
+            unreachable!("mapped by closed_form_rule before final_step")
+        }
     };
     let f0t = f0.transpose();
     if depth == h {
@@ -480,6 +483,7 @@ pub fn update<T: Real>(
 ) -> Result<Update<T>> {
     check(st, horizon)?;
     rule.validate(&st.student)?;
+    let rule = &closed_form_rule(rule, &st.student)?;
     let lags = lags(st, horizon);
     Ok(match loss {
         Loss::Final => final_step(rule, st, &lags, horizon),
@@ -496,6 +500,37 @@ pub fn update<T: Real>(
             acc
         }
     })
+}
+
+/// The rule whose closed form gives `rule`'s expected update. SnAp-1 keeps each unit's own
+/// influence, whose recursion `M[i,(i,j)] ← J_ii M[i,(i,j)] + α φ′_i pre_j` is e-prop's trace with
+/// the readout as feedback (for any W); SnAp-k with k ≥ 2 on a W whose reach covers every pair
+/// keeps the whole influence matrix and is RTRL (`[derived]`, checked against the online rules in
+/// the tests). The stochastic rules have no closed form for a fixed draw sequence.
+fn closed_form_rule<T: Real>(rule: &Rule<T>, net: &crate::rnn::Rnn<T>) -> Result<Rule<T>> {
+    match rule {
+        Rule::Uoro { .. } | Rule::KfRtrl { .. } => Err(LroError::Unsupported(format!(
+            "{}: a fixed sequence of draws has no closed-form expectation over inputs; use \
+             online::update per sample (the expectation over draws is RTRL's update)",
+            rule.name()
+        ))),
+        Rule::Snap { order: 1 } => Ok(Rule::Eprop {
+            feedback: Feedback::Symmetric,
+        }),
+        Rule::Snap { order } => {
+            let reach = super::snap::reach(&super::snap::connectivity(net.w()), *order)?;
+            if reach.iter().all(|&r| r) {
+                Ok(Rule::Bptt)
+            } else {
+                Err(LroError::Unsupported(format!(
+                    "snap:{order} on a W whose {order}-step reach leaves out some unit pairs has \
+                     no closed form here; use online::update, or an order at which W reaches \
+                     every unit"
+                )))
+            }
+        }
+        other => Ok(other.clone()),
+    }
 }
 
 #[cfg(test)]

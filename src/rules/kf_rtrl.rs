@@ -20,7 +20,7 @@ use super::{Loss, Update};
 use crate::error::Result;
 use crate::faults::{self, Fault};
 use crate::rnn::Rnn;
-use crate::scalar::{Real, RealFn};
+use crate::scalar::Real;
 use nalgebra::{DMatrix, DVector};
 
 /// KF-RTRL's update with ρ₁ = ρ₂ = 1 for the sign pairs `draws` (one length-2 ±1 vector per step).
@@ -32,12 +32,13 @@ pub fn update_unit<T: Real>(
     draws: &[DVector<T>],
 ) -> Result<Update<T>> {
     run(net, xs, targets, loss, draws, |_, _, _, _| {
-        (T::one(), T::one())
+        Ok((T::one(), T::one()))
     })
 }
 
-/// KF-RTRL's update with the given [`Scaling`] (number kinds with square roots).
-pub fn update<T: RealFn>(
+/// KF-RTRL's update with the given [`Scaling`]; [`Scaling::VarianceMin`] needs square roots and
+/// fails over exact rationals.
+pub fn update<T: Real>(
     net: &Rnn<T>,
     xs: &[DVector<T>],
     targets: &[DVector<T>],
@@ -47,9 +48,12 @@ pub fn update<T: RealFn>(
 ) -> Result<Update<T>> {
     match scaling {
         Scaling::Unit => update_unit(net, xs, targets, loss, draws),
-        Scaling::VarianceMin => run(net, xs, targets, loss, draws, |jk, v, d, pre| {
-            (root_ratio(&jk, &v), root_ratio(&d, &pre))
-        }),
+        Scaling::VarianceMin => {
+            super::uoro::needs_roots::<T>("KF-RTRL")?;
+            run(net, xs, targets, loss, draws, |jk, v, d, pre| {
+                Ok((root_ratio(&jk, &v)?, root_ratio(&d, &pre)?))
+            })
+        }
     }
 }
 
@@ -60,7 +64,7 @@ fn run<T: Real>(
     targets: &[DVector<T>],
     loss: Loss,
     draws: &[DVector<T>],
-    mut scalars: impl FnMut(T, T, T, T) -> (T, T),
+    mut scalars: impl FnMut(T, T, T, T) -> Result<(T, T)>,
 ) -> Result<Update<T>> {
     let (o, n, d) = (net.o(), net.n(), net.d());
     let horizon = xs.len();
@@ -87,7 +91,7 @@ fn run<T: Real>(
         let (rho1, rho2) = if ignore_scaling {
             (T::one(), T::one())
         } else {
-            scalars(jk.dot(&jk), v.dot(&v), gain.dot(&gain), pre.dot(&pre))
+            scalars(jk.dot(&jk), v.dot(&v), gain.dot(&gain), pre.dot(&pre))?
         };
         let (c1, c2) = (draws[t - 1][0].clone(), draws[t - 1][1].clone());
         v = &v * (c1.clone() * rho1.clone()) + &pre * (c2.clone() * rho2.clone());

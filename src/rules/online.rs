@@ -9,7 +9,7 @@
 //! A mini-batch of B samples of one horizon runs as one batched forward pass (n×B states, one
 //! matrix product per step) and, for BPTT and tBPTT, one batched adjoint pass; the trace rules and
 //! RTRL then run sample by sample on the batched trajectory. A single sample is the batch B = 1.
-use super::{Feedback, Loss, Rule, Update, bptt, rtrl, traces};
+use super::{Feedback, Loss, Rule, Update, bptt, kf_rtrl, rtrl, snap, traces, uoro};
 use crate::error::{LroError, Result};
 use crate::faults::{self, Fault};
 use crate::rnn::model::BatchTrajectory;
@@ -114,7 +114,7 @@ fn batch_sum<T: Real>(
 ) -> Result<Update<T>> {
     rule.validate(net)?;
     let (xs, traj) = batch_forward(net, inputs, targets)?;
-    Ok(batch_sum_on(rule, net, inputs, targets, &xs, &traj, loss))
+    batch_sum_on(rule, net, inputs, targets, &xs, &traj, loss)
 }
 
 /// Checks a batch of one horizon and runs its forward pass: the packed inputs and trajectory.
@@ -149,8 +149,18 @@ fn batch_sum_on<T: Real>(
     xs: &[DMatrix<T>],
     traj: &BatchTrajectory<T>,
     loss: Loss,
-) -> Update<T> {
+) -> Result<Update<T>> {
     let (o, horizon) = (net.o(), xs.len());
+    if rule.is_stochastic() && inputs.len() > 1 {
+        return Err(LroError::InvalidParameter {
+            name: format!("{} batch", rule.name()),
+            reason: format!(
+                "its draws belong to one sequence, the batch has {}; run each sample with \
+                 online::update and its own draws",
+                inputs.len()
+            ),
+        });
+    }
     // c_t = 1 (final step) or 1/T (sequence loss; dropped under the DroppedInvT fault).
     let c = if faults::active(Fault::DroppedInvT) {
         T::one()
@@ -176,6 +186,9 @@ fn batch_sum_on<T: Real>(
     let (mut w, b) = match rule {
         Rule::Bptt => bptt::full(&batch),
         Rule::Tbptt { k } => bptt::truncated(&batch, *k),
+        Rule::Uoro { .. } | Rule::KfRtrl { .. } | Rule::Snap { .. } => {
+            family(rule, net, inputs, targets, loss)?
+        }
         _ => per_sample(rule, &batch, inputs),
     };
     let mut a = DMatrix::zeros(o, net.n());
@@ -190,7 +203,33 @@ fn batch_sum_on<T: Real>(
     if faults::active(Fault::ReadoutSignFlip) {
         a.neg_mut();
     }
-    Update { a, w, b }
+    Ok(Update { a, w, b })
+}
+
+/// UORO, KF-RTRL and SnAp, sample by sample with their own forward pass ([`uoro`], [`kf_rtrl`],
+/// [`snap`]): the summed (ΔW, ΔB). A stochastic rule's draws must cover the sequence.
+fn family<T: Real>(
+    rule: &Rule<T>,
+    net: &Rnn<T>,
+    inputs: &[&[DVector<T>]],
+    targets: &[&[DVector<T>]],
+    loss: Loss,
+) -> Result<(DMatrix<T>, DMatrix<T>)> {
+    let (mut dw, mut db) = (
+        DMatrix::zeros(net.n(), net.n()),
+        DMatrix::zeros(net.n(), net.d()),
+    );
+    for (xs, ys) in inputs.iter().zip(targets) {
+        let u = match rule {
+            Rule::Uoro { scaling, draws } => uoro::update(net, xs, ys, loss, draws, *scaling)?,
+            Rule::KfRtrl { scaling, draws } => kf_rtrl::update(net, xs, ys, loss, draws, *scaling)?,
+            Rule::Snap { order } => snap::update(net, xs, ys, loss, *order)?,
+            _ => unreachable!("only the family rules are dispatched here"),
+        };
+        dw += u.w;
+        db += u.b;
+    }
+    Ok((dw, db))
 }
 
 /// The trace rules and RTRL, one sample (column) at a time on the batched trajectory.
@@ -228,6 +267,9 @@ fn per_sample<T: Real>(
                 traces::eprop(&s, r)
             }
             Rule::Bptt | Rule::Tbptt { .. } => unreachable!("batched in bptt"),
+            Rule::Uoro { .. } | Rule::KfRtrl { .. } | Rule::Snap { .. } => {
+                unreachable!("run by family")
+            }
         };
         if inputs.len() == 1 {
             return (w, b);
@@ -308,13 +350,13 @@ pub fn updates<T: Real>(
     let (packed, traj) = batch_forward(net, &inputs, &targets)?;
     Ok(rules
         .iter()
-        .map(|rule| {
+        .map(|rule| -> Result<Vec<_>> {
             losses
                 .iter()
                 .map(|&loss| batch_sum_on(rule, net, &inputs, &targets, &packed, &traj, loss))
                 .collect()
         })
-        .collect())
+        .collect::<Result<Vec<Vec<_>>>>()?)
 }
 
 /// A borrowed sequence.

@@ -14,7 +14,7 @@
 //! - [`Scaling::Unit`]: ρ₀ = ρ₁ = 1, every number kind (exact over Q);
 //! - [`Scaling::VarianceMin`]: `ρ₀ = √(‖ṽ_{t−1}‖/‖J_t ũ_{t−1}‖)` (1 while either norm is 0) and
 //!   `ρ₁ = √(‖I_tᵀν_t‖/‖ν_t‖)` (1 while `I_t = 0`), Tallec & Ollivier's variance-minimising choice;
-//!   needs square roots ([`RealFn`]).
+//!   needs square roots ([`Real::try_sqrt`]): over exact rationals it fails with a typed error.
 //!
 //! The draws are an explicit input, so the estimator is deterministic given them and its exact
 //! expectation is the average over all `2^{nT}` draws (the check P-RNN-38).
@@ -22,7 +22,7 @@ use super::{Loss, Update};
 use crate::error::{LroError, Result};
 use crate::faults::{self, Fault};
 use crate::rnn::Rnn;
-use crate::scalar::{Real, RealFn};
+use crate::scalar::Real;
 use nalgebra::{DMatrix, DVector};
 
 /// The scalars ρ₀, ρ₁ of UORO (see the module docs).
@@ -32,6 +32,16 @@ pub enum Scaling {
     Unit,
     /// Tallec & Ollivier's variance-minimising ρ₀, ρ₁.
     VarianceMin,
+}
+
+impl Scaling {
+    /// Short name: "unit" or "variance-min".
+    pub fn name(self) -> &'static str {
+        match self {
+            Scaling::Unit => "unit",
+            Scaling::VarianceMin => "variance-min",
+        }
+    }
 }
 
 /// The norms a scaling reads at one step: `‖J ũ‖`, `‖ṽ‖`, `‖Iᵀν‖`, `‖ν‖` (squared).
@@ -52,11 +62,12 @@ pub fn update_unit<T: Real>(
     loss: Loss,
     draws: &[DVector<T>],
 ) -> Result<Update<T>> {
-    run(net, xs, targets, loss, draws, |_| (T::one(), T::one()))
+    run(net, xs, targets, loss, draws, |_| Ok((T::one(), T::one())))
 }
 
-/// UORO's update for one sample with the given [`Scaling`] (number kinds with square roots).
-pub fn update<T: RealFn>(
+/// UORO's update for one sample with the given [`Scaling`]; [`Scaling::VarianceMin`] needs square
+/// roots and fails over exact rationals (see [`needs_roots`]).
+pub fn update<T: Real>(
     net: &Rnn<T>,
     xs: &[DVector<T>],
     targets: &[DVector<T>],
@@ -66,20 +77,40 @@ pub fn update<T: RealFn>(
 ) -> Result<Update<T>> {
     match scaling {
         Scaling::Unit => update_unit(net, xs, targets, loss, draws),
-        Scaling::VarianceMin => run(net, xs, targets, loss, draws, |n: &Norms<T>| {
-            (root_ratio(&n.v, &n.ju), root_ratio(&n.inu, &n.nu))
-        }),
+        Scaling::VarianceMin => {
+            needs_roots::<T>("UORO")?;
+            run(net, xs, targets, loss, draws, |n: &Norms<T>| {
+                Ok((root_ratio(&n.v, &n.ju)?, root_ratio(&n.inu, &n.nu)?))
+            })
+        }
     }
 }
 
-/// `√(‖a‖/‖b‖)` from the squared norms `a2 = ‖a‖²`, `b2 = ‖b‖²`; 1 where either is 0 (the
-/// variance-minimising scalars of UORO and KF-RTRL).
-pub(super) fn root_ratio<T: RealFn>(a2: &T, b2: &T) -> T {
-    if a2.is_zero() || b2.is_zero() {
-        T::one()
-    } else {
-        (a2.sqrt() / b2.sqrt()).sqrt()
+/// Fails, naming the estimator and what to use instead, when the number kind `T` has no square
+/// root (exact rationals): the variance-minimising scaling cannot run there.
+pub fn needs_roots<T: Real>(who: &str) -> Result<()> {
+    match T::one().try_sqrt() {
+        Some(_) => Ok(()),
+        None => Err(no_roots::<T>(who)),
     }
+}
+
+fn no_roots<T: Real>(who: &str) -> LroError {
+    LroError::Unsupported(format!(
+        "{who} with the variance-minimising scaling needs square roots, which {} numbers do not \
+         have; use scaling unit over rationals (or run in f64, dual or mpfr)",
+        T::kind()
+    ))
+}
+
+/// `√(‖a‖/‖b‖)` from the squared norms `a2 = ‖a‖²`, `b2 = ‖b‖²`; 1 where either is 0 (the
+/// variance-minimising scalars of UORO and KF-RTRL). Fails over a kind without square roots.
+pub(super) fn root_ratio<T: Real>(a2: &T, b2: &T) -> Result<T> {
+    if a2.is_zero() || b2.is_zero() {
+        return Ok(T::one());
+    }
+    let root = |x: &T| x.try_sqrt().ok_or_else(|| no_roots::<T>("UORO / KF-RTRL"));
+    root(&(root(a2)? / root(b2)?))
 }
 
 /// The shared recursion; `scalars` maps the step's norms to (ρ₀, ρ₁).
@@ -89,7 +120,7 @@ fn run<T: Real>(
     targets: &[DVector<T>],
     loss: Loss,
     draws: &[DVector<T>],
-    mut scalars: impl FnMut(&Norms<T>) -> (T, T),
+    mut scalars: impl FnMut(&Norms<T>) -> Result<(T, T)>,
 ) -> Result<Update<T>> {
     let (o, n, d) = (net.o(), net.n(), net.d());
     let horizon = xs.len();
@@ -128,7 +159,7 @@ fn run<T: Real>(
             inu: inu.dot(&inu),
             nu: nu.dot(nu),
         };
-        let (rho0, rho1) = scalars(&norms);
+        let (rho0, rho1) = scalars(&norms)?;
         u = ju * rho0.clone() + nu * rho1.clone();
         if !drop_inv_rho0 {
             v /= rho0;

@@ -138,7 +138,11 @@ mod try_sqrt_tests {
         #[cfg(feature = "rug")]
         {
             assert!(Rational::ratio(9, 4).try_sqrt().is_none());
-            assert!(Dual::new(Rational::ratio(9, 4), Rational::one()).try_sqrt().is_none());
+            assert!(
+                Dual::new(Rational::ratio(9, 4), Rational::one())
+                    .try_sqrt()
+                    .is_none()
+            );
             let m = with_precision(128, || Mpfr::ratio(9, 4).try_sqrt().unwrap()).unwrap();
             assert_eq!(m.to_f64(), 1.5);
         }
