@@ -18,6 +18,10 @@ const CASES: &[(&str, &str)] = &[
         "leaky tanh RNN (alpha = 1/2; o = 2, n = 3, d = 2, T = 6), seed 7; 256-bit reference",
     ),
     (
+        "family",
+        "leaky tanh RNN (alpha = 1/2; o = 2, n = 3, d = 2, T = 6), seed 15, with the online-learning family: UORO and KF-RTRL (unit and variance-min scalings, seeded draws in <rule>.draws), SnAp-1, SnAp-2; 256-bit reference",
+    ),
+    (
         "murray2019",
         "Murray 2019 RFLO notebook conventions (tau_m = 10, t_max = 12, clipped df, lagged input trace)",
     ),
@@ -87,11 +91,16 @@ pub fn builtin(name: &str) -> Result<CaseConfig> {
         tbptt_k: vec![1, 3],
         allow_non_finite: false,
         batch: 1,
+        family: false,
     };
     Ok(match name {
         "aligned-linear" => CaseConfig::Lro(lro(11, 3, 3, 3, 3, true, 1.0, Activation::Identity)),
         "linear" => CaseConfig::Lro(lro(5, 2, 3, 2, 2, false, 1.0, Activation::Identity)),
         "leaky-tanh" => CaseConfig::Lro(lro(7, 2, 3, 3, 2, false, 0.5, Activation::Tanh)),
+        "family" => CaseConfig::Lro(LroConfig {
+            family: true,
+            ..lro(15, 2, 3, 3, 2, false, 0.5, Activation::Tanh)
+        }),
         // Leaky tanh, not linear: the nonlinearity and the leak are what implementations get
         // wrong at scale (phi' placement, leak on the state), and a linear case of this size has
         // no exact reference either (rationals stop at n = 8, T = 24). tBPTT with k = 1 only:

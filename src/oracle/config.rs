@@ -86,6 +86,11 @@ pub struct LroConfig {
     /// gains a leading batch axis and each rule's batch-mean updates are added.
     #[serde(default = "one_usize", deserialize_with = "batch_count")]
     pub batch: usize,
+    /// Adds the online-learning family: UORO and KF-RTRL (unit and variance-minimising scalings)
+    /// with seeded draws stored in the fixture, and SnAp-1, SnAp-2. Needs `batch = 1` and a case
+    /// small enough for per-step contributions.
+    #[serde(default)]
+    pub family: bool,
 }
 
 /// Reads `batch`, naming the key and what it must be when the value is not a count >= 1.
@@ -228,6 +233,17 @@ fn lro_problem(c: &LroConfig) -> Result<Problem<f64>> {
     if c.tbptt_k.contains(&0) {
         return Err(LroError::ZeroTruncation);
     }
+    if c.family && (c.batch > 1 || super::batch::single_pass(c)) {
+        return Err(LroError::InvalidParameter {
+            name: format!("{}: family", c.name),
+            reason: format!(
+                "the family rules are exported with per-step contributions for one sequence: \
+                 use batch = 1, n <= {} and horizon <= {} (or family = false)",
+                super::batch::PER_STEP_MAX_N,
+                super::batch::PER_STEP_MAX_HORIZON
+            ),
+        });
+    }
     let dress = |net: &Rnn<f64>| -> Result<Rnn<f64>> {
         Ok(net
             .clone()
@@ -240,6 +256,9 @@ fn lro_problem(c: &LroConfig) -> Result<Problem<f64>> {
         feedback: inst.feedback,
         w_hat: inst.w_hat,
         targets: vec![],
+        family: c
+            .family
+            .then(|| reference::FamilyDraws::draw(c.seed, c.n, c.horizon)),
         xs: inst.xs,
         tbptt_k: c.tbptt_k.clone(),
     })
@@ -258,6 +277,9 @@ pub(super) fn lro_settings(c: &LroConfig) -> BTreeMap<String, serde_json::Value>
     settings.insert("aligned".into(), c.aligned.into());
     settings.insert("tbptt_k".into(), c.tbptt_k.clone().into());
     settings.insert("batch".into(), c.batch.into());
+    if c.family {
+        settings.insert("family".into(), true.into());
+    }
     settings
 }
 

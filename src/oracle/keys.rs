@@ -97,6 +97,13 @@ pub const COMMON_KEYS: &[KeyDoc] = &[
         Some("1"),
         "number of input sequences B; B > 1 adds a leading batch axis and batch-mean updates",
     ),
+    (
+        "lro",
+        "family",
+        "boolean",
+        Some("false"),
+        "add UORO and KF-RTRL (unit and variance-min scalings, seeded draws stored as <rule>.draws) and SnAp-1, SnAp-2; needs batch = 1",
+    ),
 ];
 
 /// Every key of every convention's case config.

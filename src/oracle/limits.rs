@@ -184,6 +184,8 @@ impl CaseConfig {
         match self {
             CaseConfig::Lro(c)
                 if c.activation == crate::rnn::Activation::Identity
+                    // the variance-minimising scalars of the family need square roots
+                    && !c.family
                     && s.horizon <= EXACT_MAX_HORIZON
                     && s.n <= EXACT_MAX_N =>
             {
@@ -215,6 +217,11 @@ impl CaseConfig {
                     // Per-step contributions recompute each rule on every prefix: RTRL's
                     // influence costs n²(n + d) per step, the others n(n + d + o).
                     let ops = t * t / 2.0 * (n * n * n * (n + d) + rules * n * n * (n + d + o));
+                    // The family (`family: true`): six more rules with their draws; SnAp-1/2
+                    // keep a dense influence matrix as RTRL does.
+                    let fam = c.family as u8 as f64;
+                    let entries = entries + fam * (6.0 * (t + 2.0) * blocks + 4.0 * t * (n + 2.0));
+                    let ops = ops + fam * t * t / 2.0 * 6.0 * n * n * n * (n + d);
                     (entries, ops)
                 };
                 // B samples, plus the batch means of the totals.

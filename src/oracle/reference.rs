@@ -10,7 +10,7 @@ use super::fixture::{Fixture, GROUP_FORWARD, GROUP_GIVEN, Role, SCHEMA_VERSION, 
 use crate::error::Result;
 use crate::linalg;
 use crate::rnn::{Activation, Rnn, Sequence};
-use crate::rules::{Feedback, Loss, Rule, Update, online};
+use crate::rules::{Feedback, Loss, Rule, Scaling, Update, online};
 use crate::scalar::Real;
 use nalgebra::{DMatrix, DVector};
 use std::collections::BTreeMap;
@@ -33,6 +33,50 @@ pub struct Problem<T: Real> {
     pub targets: Sequence<T>,
     /// Truncation lengths of the tBPTT rules to export.
     pub tbptt_k: Vec<usize>,
+    /// The online-learning family's draws, when the case exports the family.
+    pub family: Option<FamilyDraws<T>>,
+}
+
+/// The draws of the family's stochastic rules for one sequence: UORO's `ν_t ∈ {±1}ⁿ` and
+/// KF-RTRL's `(c₁, c₂)_t ∈ {±1}²`, index t − 1 for step t (the same draws for both scalings).
+#[derive(Clone, Debug, PartialEq)]
+pub struct FamilyDraws<T: Real> {
+    /// UORO's sign vectors (T of length n).
+    pub uoro: Vec<DVector<T>>,
+    /// KF-RTRL's sign pairs (T of length 2).
+    pub kf_rtrl: Vec<DVector<T>>,
+}
+
+/// The ChaCha8 stream of the family's draws (apart from the instance's stream 0 and the batch's
+/// streams 1..B).
+const FAMILY_STREAM: u64 = 0x6661_6d69_6c79;
+
+impl FamilyDraws<f64> {
+    /// Seeded Rademacher draws: UORO's T × n signs, then KF-RTRL's T × 2.
+    pub fn draw(seed: u64, n: usize, horizon: usize) -> Self {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+        rng.set_stream(FAMILY_STREAM);
+        let mut signs = |len: usize| -> Vec<DVector<f64>> {
+            (0..horizon)
+                .map(|_| {
+                    DVector::from_fn(len, |_, _| if rng.random::<bool>() { 1.0 } else { -1.0 })
+                })
+                .collect()
+        };
+        let uoro = signs(n);
+        let kf_rtrl = signs(2);
+        FamilyDraws { uoro, kf_rtrl }
+    }
+
+    /// The draws in number kind `T` (±1 exactly).
+    pub fn cast<T: Real>(&self) -> FamilyDraws<T> {
+        let c = |v: &[DVector<f64>]| v.iter().map(|x| x.map(T::from_f64)).collect();
+        FamilyDraws {
+            uoro: c(&self.uoro),
+            kf_rtrl: c(&self.kf_rtrl),
+        }
+    }
 }
 
 impl Problem<f64> {
@@ -51,6 +95,7 @@ impl Problem<f64> {
             xs,
             targets,
             tbptt_k: self.tbptt_k.clone(),
+            family: self.family.as_ref().map(FamilyDraws::cast),
         })
     }
 }
@@ -82,6 +127,27 @@ impl<T: Real> Problem<T> {
                 feedback: Feedback::Symmetric,
             },
         ));
+        if let Some(f) = &self.family {
+            for scaling in [Scaling::Unit, Scaling::VarianceMin] {
+                let tag = scaling.name().replace('-', "_");
+                v.push((
+                    format!("uoro_{tag}"),
+                    Rule::Uoro {
+                        scaling,
+                        draws: f.uoro.clone(),
+                    },
+                ));
+                v.push((
+                    format!("kf_rtrl_{tag}"),
+                    Rule::KfRtrl {
+                        scaling,
+                        draws: f.kf_rtrl.clone(),
+                    },
+                ));
+            }
+            v.push(("snap1".into(), Rule::Snap { order: 1 }));
+            v.push(("snap2".into(), Rule::Snap { order: 2 }));
+        }
         v
     }
 }
@@ -163,7 +229,8 @@ pub fn seq_steps<T: Real>(
     let w = T::one() / T::from_i64(horizon as i64);
     (1..=horizon)
         .map(|t| {
-            let u = online::update(rule, net, &xs[..t], &targets[..t], Loss::Final)?;
+            // A stochastic rule runs on the prefix with the draws of its steps.
+            let u = online::update(&rule.prefix(t), net, &xs[..t], &targets[..t], Loss::Final)?;
             let mut s = Update::zeros(net.o(), net.n(), net.d());
             s.add_scaled(&u, w.clone());
             Ok(s)
@@ -421,6 +488,28 @@ pub fn fixture_detail<T: Real>(
     let kinds: Vec<Loss> = losses.iter().map(|(_, l)| *l).collect();
     let totals = online::updates(&just_rules, net, &p.xs, &p.targets, &kinds)?;
     for ((name, rule), us) in rules.into_iter().zip(totals) {
+        let draws = match &rule {
+            Rule::Uoro { draws, .. } => {
+                Some((draws, n, "UORO sign vectors nu_t (one +-1 per hidden unit)"))
+            }
+            Rule::KfRtrl { draws, .. } => Some((draws, 2, "KF-RTRL sign pairs (c1, c2)_t (+-1)")),
+            _ => None,
+        };
+        if let Some((draws, len, what)) = draws {
+            let doc = format!(
+                "{what}, t = 1..T: the draws the reference used; a candidate run with them \
+                 reproduces {name}'s updates (echo them: they are compared)"
+            );
+            ts.vector_series(
+                &format!("{name}.draws"),
+                Role::Input,
+                &name,
+                1,
+                &doc,
+                len,
+                &f64s(draws),
+            )?;
+        }
         for ((loss, _), u) in losses.iter().zip(&us) {
             for (blk, mat) in [("dA", &u.a), ("dW", &u.w), ("dB", &u.b)] {
                 let doc = format!("{name} total update {blk} for the {loss} loss (gradient sign)");
