@@ -131,6 +131,12 @@ faults! {
     /// marschall2020's Future BPTT sums one loss too few: through step t0 it backpropagates the
     /// losses t0 … t0 + k − 2 instead of t0 … t0 + k − 1 (its window is off by one).
     FutureBpttWindowOffByOne => "future-bptt-window-off-by-one", "oracle::presets::marschall2020";
+    /// marschall2020's UORO scales the old factor B by p0 instead of 1/p0 (biased once p0 ≠ 1).
+    MarschallUoroRho0NotInverted => "marschall-uoro-rho0-not-inverted", "oracle::presets::marschall2020::stochastic";
+    /// marschall2020's KF-RTRL scales J B by ν0 p0 instead of ν0/p0 (biased once p0 ≠ 1).
+    MarschallKfRho0NotInverted => "marschall-kf-rho0-not-inverted", "oracle::presets::marschall2020::stochastic";
+    /// marschall2020's reverse KF-RTRL scales J B by p0 instead of 1/p0 (biased once p0 ≠ 1).
+    MarschallReverseKfRho0NotInverted => "marschall-reverse-kf-rho0-not-inverted", "oracle::presets::marschall2020::stochastic";
 }
 
 impl Fault {
@@ -143,6 +149,12 @@ impl Fault {
             Fault::FutureBpttWindowOffByOne => &[
                 "oracle_presets::marschall_bptt_variants_equal_dual_number_gradients",
                 "oracle_verdicts::a_bptt_only_candidate_is_checked_against_marschall2020",
+            ],
+            Fault::MarschallUoroRho0NotInverted
+            | Fault::MarschallKfRho0NotInverted
+            | Fault::MarschallReverseKfRho0NotInverted => &[
+                "oracle_presets::marschall_stochastic_means_are_rtrl",
+                "oracle_verdicts::marschall2020_stochastic_faults_are_rejected_by_check",
             ],
             _ => &[],
         }
@@ -202,7 +214,10 @@ impl Fault {
             Fault::KappaOff3Percent => &["P-CL-10"],
             Fault::GibbsStaleState => &["P-CL-18", "CL-T2"],
             // Caught by tests outside the catalogue (see `Fault::caught_by_tests`).
-            Fault::FutureBpttWindowOffByOne => &[],
+            Fault::FutureBpttWindowOffByOne
+            | Fault::MarschallUoroRho0NotInverted
+            | Fault::MarschallKfRho0NotInverted
+            | Fault::MarschallReverseKfRho0NotInverted => &[],
             Fault::PhaseLengthOffByOne => {
                 &["P-CL-5", "P-CL-6", "P-CL-7", "P-CL-15", "P-CL-18", "CL-T2"]
             }

@@ -512,6 +512,14 @@ pub const EDGE_COLOURED_CONVERGED: f64 = 1e-15;
 /// values differ by 74 %, i.e. by more than 100 times this.
 pub const EDGE_COLOURED_ORBIT_REL: f64 = 1e-3;
 
+// ---- Oracle: the online-learning family (UORO, KF-RTRL, reverse KF-RTRL, SnAp) ----
+
+/// Smallest relative difference from RTRL that counts as a bias of a stochastic estimator's exact
+/// mean over all draws (a "p0 not inverted" fault in the marschall2020 preset). A bias is an O(1)
+/// relative change (the faults give 0.31 to 1.2 on the test case); 256-bit rounding is ~1e-70, so
+/// 1e-3 separates the two by more than 60 orders of magnitude.
+pub const MARSCHALL_STOCHASTIC_BIAS_MIN: f64 = 1e-3;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -178,6 +178,8 @@ fn marschall_cfg(seed: u64, activation: Activation) -> MarschallConfig {
         h0_scale: 0.0,
         bptt_k: 3,
         allow_non_finite: false,
+        stochastic_init_scale: 1.0,
+        stochastic_unit_scaling: false,
     }
 }
 
@@ -511,4 +513,255 @@ fn marschall_bptt_variants_equal_dual_number_gradients() {
         rtrl_sum,
         "E-BPTT(k = T) vs summed RTRL"
     );
+}
+
+// ---- marschall2020: UORO, KF-RTRL, reverse KF-RTRL ----
+
+use lro::faults::{self, Fault};
+use lro::oracle::presets::marschall2020::stochastic::{Draws, StochasticRuns};
+use lro::rules::{Scaling, uoro};
+use lro::scalar::{Mpfr, Rational, Real, with_precision};
+
+fn cast_setup<T: Real>(s: &marschall2020::Setup<f64>) -> marschall2020::Setup<T> {
+    let m = |x: &DMatrix<f64>| x.map(T::from_f64);
+    let v = |x: &DVector<f64>| x.map(T::from_f64);
+    marschall2020::Setup {
+        w_rec: m(&s.w_rec),
+        w_in: m(&s.w_in),
+        b_rec: v(&s.b_rec),
+        w_out: m(&s.w_out),
+        b_out: v(&s.b_out),
+        w_fb: s.w_fb.as_ref().map(m),
+        alpha: T::from_f64(s.alpha),
+        alpha_rflo: T::from_f64(s.alpha_rflo),
+        activation: s.activation,
+        h0: v(&s.h0),
+        bptt_k: s.bptt_k,
+    }
+}
+
+fn cast_seq<T: Real>(v: &[DVector<f64>]) -> Vec<DVector<T>> {
+    v.iter().map(|x| x.map(T::from_f64)).collect()
+}
+
+/// Zero initial factors and the given signs for all three algorithms.
+fn zero_draws<T: Real>(
+    n: usize,
+    m: usize,
+    nu: &[DVector<T>],
+    pairs: &[DVector<T>],
+    unit: bool,
+) -> Draws<T> {
+    let z = |a: usize, b: (usize, usize)| (DVector::zeros(a), DMatrix::zeros(b.0, b.1));
+    Draws {
+        uoro_nu: nu.to_vec(),
+        uoro_init: z(n, (n, m)),
+        kf_nu: pairs.to_vec(),
+        kf_init: z(m, (n, n)),
+        rkf_nu: nu.to_vec(),
+        rkf_init: z(n, (n, m)),
+        unit_scaling: unit,
+    }
+}
+
+/// The per-step gradients of each algorithm averaged over all sign draws (each algorithm's own
+/// draws enumerated; n_h signs for UORO and reverse KF-RTRL, 2 for KF-RTRL, per step).
+fn stochastic_means<T: Real>(
+    s: &marschall2020::Setup<T>,
+    xs: &[DVector<T>],
+    ys: &[DVector<T>],
+    unit: bool,
+) -> [Vec<DMatrix<T>>; 3] {
+    let (n, m, horizon) = (
+        s.w_rec.nrows(),
+        s.w_rec.nrows() + s.w_in.ncols() + 1,
+        xs.len(),
+    );
+    let signs = uoro::all_draws::<T>(n, horizon, 12).unwrap();
+    let pairs = uoro::all_draws::<T>(2, horizon, 12).unwrap();
+    let mean = |runs: Vec<Vec<DMatrix<T>>>| -> Vec<DMatrix<T>> {
+        let k = T::from_i64(runs.len() as i64);
+        let mut acc = runs[0].clone();
+        for r in &runs[1..] {
+            for (a, b) in acc.iter_mut().zip(r) {
+                *a += b;
+            }
+        }
+        acc.into_iter().map(|a| a / k.clone()).collect()
+    };
+    let run = |d: &Draws<T>| -> StochasticRuns<T> { s.run_stochastic(xs, ys, d).unwrap() };
+    let u = mean(
+        signs
+            .iter()
+            .map(|nu| run(&zero_draws(n, m, nu, &pairs[0], unit)).uoro.grads)
+            .collect(),
+    );
+    let r = mean(
+        signs
+            .iter()
+            .map(|nu| run(&zero_draws(n, m, nu, &pairs[0], unit)).rkf_rtrl.grads)
+            .collect(),
+    );
+    let k = mean(
+        pairs
+            .iter()
+            .map(|p| run(&zero_draws(n, m, &signs[0], p, unit)).kf_rtrl.grads)
+            .collect(),
+    );
+    [u, k, r]
+}
+
+fn small_marschall(seed: u64, act: Activation) -> MarschallConfig {
+    MarschallConfig {
+        n_in: 1,
+        n_h: 2,
+        n_out: 1,
+        horizon: 3,
+        h0_scale: 0.5,
+        ..marschall_cfg(seed, act)
+    }
+}
+
+/// With zero initial factors the mean over all sign draws of the preset's UORO, KF-RTRL and
+/// reverse KF-RTRL gradients, step by step, is the preset's RTRL gradient: exactly over Q with the
+/// unit scaling (identity φ), and to 256-bit rounding with the computed p0, p1 (tanh). One draw
+/// alone is not RTRL, and each "p0 not inverted" fault biases the computed-scaling mean.
+#[test]
+fn marschall_stochastic_means_are_rtrl() {
+    let c = small_marschall(11, Activation::Identity);
+    let (s, xs, ys) = marschall_draw(&c).unwrap();
+    let (sq, xq, yq) = (
+        cast_setup::<Rational>(&s),
+        cast_seq::<Rational>(&xs),
+        cast_seq::<Rational>(&ys),
+    );
+    let rtrl = sq.run(&xq, &yq).unwrap().rtrl_grads;
+    for (name, mean) in ["UORO", "KF-RTRL", "reverse KF-RTRL"]
+        .iter()
+        .zip(stochastic_means(&sq, &xq, &yq, true))
+    {
+        assert_eq!(mean, rtrl, "{name}: mean over all draws vs RTRL, over Q");
+    }
+    let signs = uoro::all_draws::<Rational>(2, 3, 12).unwrap();
+    let one = sq
+        .run_stochastic(&xq, &yq, &zero_draws(2, 4, &signs[5], &signs[6], true))
+        .unwrap();
+    assert_ne!(one.uoro.grads, rtrl);
+    assert_ne!(one.kf_rtrl.grads, rtrl);
+    assert_ne!(one.rkf_rtrl.grads, rtrl);
+    // The computed scalars need roots: over Q a typed error, not a panic.
+    assert!(
+        sq.run_stochastic(&xq, &yq, &zero_draws(2, 4, &signs[5], &signs[6], false))
+            .is_err()
+    );
+
+    let c = small_marschall(12, Activation::Tanh);
+    let (s, xs, ys) = marschall_draw(&c).unwrap();
+    with_precision(256, || {
+        let (sm, xm, ym) = (
+            cast_setup::<Mpfr>(&s),
+            cast_seq::<Mpfr>(&xs),
+            cast_seq::<Mpfr>(&ys),
+        );
+        let rtrl: Vec<DMatrix<Mpfr>> = sm.run(&xm, &ym).unwrap().rtrl_grads;
+        let worst = |means: &[Vec<DMatrix<Mpfr>>; 3], i: usize| -> f64 {
+            means[i]
+                .iter()
+                .zip(&rtrl)
+                .map(|(a, b)| {
+                    let d = lro::linalg::max_abs(&(a - b));
+                    d / (lro::linalg::max_abs(b) + 1e-30)
+                })
+                .fold(0.0, f64::max)
+        };
+        let clean = stochastic_means(&sm, &xm, &ym, false);
+        for (i, name) in ["UORO", "KF-RTRL", "reverse KF-RTRL"].iter().enumerate() {
+            let e = worst(&clean, i);
+            println!("{name}: clean mean vs RTRL {e:e}");
+            assert!(e <= lro::tolerances::MPFR256_REL, "{name}: {e:e}");
+        }
+        for (i, fault) in [
+            Fault::MarschallUoroRho0NotInverted,
+            Fault::MarschallKfRho0NotInverted,
+            Fault::MarschallReverseKfRho0NotInverted,
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let bad = faults::inject(fault, || stochastic_means(&sm, &xm, &ym, false));
+            let e = worst(&bad, i);
+            println!("{fault:?}: relative difference of the mean from RTRL {e:e}");
+            // A bias is an O(1) relative change; rounding is ~1e-70.
+            assert!(
+                e > lro::tolerances::MARSCHALL_STOCHASTIC_BIAS_MIN,
+                "{fault:?}: {e:e}"
+            );
+        }
+    })
+    .unwrap();
+}
+
+/// The preset's UORO and KF-RTRL with zero initial factors are lro's UORO and KF-RTRL rules
+/// (`rules::Rule::{Uoro, KfRtrl}`) with the same draws, step by step, in both scalings: two
+/// implementations written apart, on lro's network with the bias as a constant input and the
+/// output bias moved into the targets.
+#[test]
+fn marschall_stochastic_equal_the_foundations_rules() {
+    for (seed, act) in [(3, Activation::Tanh), (4, Activation::Identity)] {
+        let c = marschall_cfg(seed, act);
+        let (s, xs, ys) = marschall_draw(&c).unwrap();
+        let (n, d) = (3, 2);
+        let m = n + d + 1;
+        let bp = DMatrix::from_fn(
+            n,
+            d + 1,
+            |i, j| if j < d { s.w_in[(i, j)] } else { s.b_rec[i] },
+        );
+        let net = Rnn::new(s.w_out.clone(), s.w_rec.clone(), bp)
+            .unwrap()
+            .with_leak(s.alpha)
+            .unwrap()
+            .with_activation(act);
+        let xa: Vec<DVector<f64>> = xs
+            .iter()
+            .map(|x| DVector::from_fn(d + 1, |j, _| if j < d { x[j] } else { 1.0 }))
+            .collect();
+        let ya: Vec<DVector<f64>> = ys.iter().map(|y| y - &s.b_out).collect();
+        let mut dr = marschall2020::settings::draw_stochastic(&c).unwrap();
+        let z = zero_draws(n, m, &dr.uoro_nu, &dr.kf_nu, false);
+        (dr.uoro_init, dr.kf_init) = (z.uoro_init, z.kf_init);
+        let packed = |u: &Update<f64>| {
+            DMatrix::from_fn(
+                n,
+                m,
+                |i, j| {
+                    if j < n { u.w[(i, j)] } else { u.b[(i, j - n)] }
+                },
+            )
+        };
+        // h0 = 0 in marschall_cfg, so a_0 = 0 = lro's h_0.
+        for unit in [true, false] {
+            dr.unit_scaling = unit;
+            let scaling = if unit {
+                Scaling::Unit
+            } else {
+                Scaling::VarianceMin
+            };
+            let runs = s.run_stochastic(&xs, &ys, &dr).unwrap();
+            for t in 1..=xs.len() {
+                let uoro_rule = Rule::Uoro {
+                    scaling,
+                    draws: dr.uoro_nu[..t].to_vec(),
+                };
+                let kf_rule = Rule::KfRtrl {
+                    scaling,
+                    draws: dr.kf_nu[..t].to_vec(),
+                };
+                let u = online::update(&uoro_rule, &net, &xa[..t], &ya[..t], Loss::Final).unwrap();
+                close(&runs.uoro.grads[t - 1], &packed(&u), "UORO step");
+                let k = online::update(&kf_rule, &net, &xa[..t], &ya[..t], Loss::Final).unwrap();
+                close(&runs.kf_rtrl.grads[t - 1], &packed(&k), "KF-RTRL step");
+            }
+        }
+    }
 }

@@ -27,7 +27,7 @@ const CASES: &[(&str, &str)] = &[
     ),
     (
         "marschall2020",
-        "Marschall et al. 2020 conventions (alpha = 1/2, alpha_R = 3/10, tanh, packed W, random W_FB; Efficient and Future BPTT with k = 3)",
+        "Marschall et al. 2020 conventions (alpha = 1/2, alpha_R = 3/10, tanh, packed W, random W_FB; Efficient and Future BPTT with k = 3; UORO, KF-RTRL, reverse KF-RTRL with their draws)",
     ),
 ];
 
@@ -142,6 +142,8 @@ pub fn builtin(name: &str) -> Result<CaseConfig> {
             h0_scale: 1.0,
             bptt_k: 3,
             allow_non_finite: false,
+            stochastic_init_scale: 1.0,
+            stochastic_unit_scaling: false,
         }),
     })
 }

@@ -33,6 +33,7 @@
 //!   `unknown`).
 pub mod conventions;
 pub mod settings;
+pub mod stochastic;
 pub mod tensors;
 
 pub use settings::{MarschallConfig, draw};

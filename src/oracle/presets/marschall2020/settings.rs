@@ -1,6 +1,7 @@
 //! The settings of a `marschall2020` case config (JSON keys, typed) and the seeded draw of its
 //! network, inputs and teacher targets.
 use super::Setup;
+use super::stochastic::Draws;
 use crate::error::Result;
 use crate::oracle::draw::{Drawn, check_dims, col, normal};
 use crate::oracle::keys::KeyDoc;
@@ -64,6 +65,54 @@ pub struct MarschallConfig {
     /// purpose). Without it, an export refuses such a reference, naming the tensor and step.
     #[serde(default)]
     pub allow_non_finite: bool,
+    /// Standard deviation of the stochastic algorithms' initial factors A_0, B_0 (the code draws
+    /// them from N(0, 1); 0: zero factors, whose mean over the draws is RTRL exactly).
+    #[serde(default = "one")]
+    pub stochastic_init_scale: f64,
+    /// The code's `P0 = P1 = 1` overrides for UORO, KF-RTRL and reverse KF-RTRL (default: the
+    /// computed variance-minimising p0, p1).
+    #[serde(default)]
+    pub stochastic_unit_scaling: bool,
+}
+
+/// The ChaCha8 stream of the stochastic algorithms' draws (stream 0 draws network and data, so
+/// adding the algorithms left every earlier number of a case unchanged).
+const STOCHASTIC_STREAM: u64 = 0x7374_6f63_6821;
+
+/// The seeded random inputs of UORO, KF-RTRL and reverse KF-RTRL for a case: initial factors
+/// (N(0, scale²)) and Rademacher sign vectors, in that order per algorithm.
+pub fn draw_stochastic(c: &MarschallConfig) -> Result<Draws<f64>> {
+    use rand::Rng;
+    if !(c.stochastic_init_scale >= 0.0 && c.stochastic_init_scale.is_finite()) {
+        return Err(crate::error::LroError::OutOfDomain {
+            name: "stochastic_init_scale".into(),
+            value: c.stochastic_init_scale,
+            reason: "a standard deviation: finite and >= 0".into(),
+        });
+    }
+    let mut rng = ChaCha8Rng::seed_from_u64(c.seed);
+    rng.set_stream(STOCHASTIC_STREAM);
+    let (n, m, s) = (c.n_h, c.n_h + c.n_in + 1, c.stochastic_init_scale);
+    let signs = |rng: &mut ChaCha8Rng, len: usize| -> Vec<DVector<f64>> {
+        (0..c.horizon)
+            .map(|_| DVector::from_fn(len, |_, _| if rng.random::<bool>() { 1.0 } else { -1.0 }))
+            .collect()
+    };
+    let uoro_init = (col(normal(&mut rng, n, 1, s)), normal(&mut rng, n, m, s));
+    let uoro_nu = signs(&mut rng, n);
+    let kf_init = (col(normal(&mut rng, m, 1, s)), normal(&mut rng, n, n, s));
+    let kf_nu = signs(&mut rng, 2);
+    let rkf_init = (col(normal(&mut rng, n, 1, s)), normal(&mut rng, n, m, s));
+    let rkf_nu = signs(&mut rng, n);
+    Ok(Draws {
+        uoro_nu,
+        uoro_init,
+        kf_nu,
+        kf_init,
+        rkf_nu,
+        rkf_init,
+        unit_scaling: c.stochastic_unit_scaling,
+    })
 }
 
 /// The drawn f64 values of a Marschall case: setup, inputs x_1..x_T, targets.
@@ -174,5 +223,19 @@ pub const KEYS: &[KeyDoc] = &[
         "integer >= 1",
         Some("3"),
         "truncation horizon k of Efficient and Future BPTT (the code's T_truncation)",
+    ),
+    (
+        "marschall2020",
+        "stochastic_init_scale",
+        "number >= 0",
+        Some("1"),
+        "standard deviation of the initial factors A_0, B_0 of UORO, KF-RTRL and reverse KF-RTRL (0: zero factors)",
+    ),
+    (
+        "marschall2020",
+        "stochastic_unit_scaling",
+        "boolean",
+        Some("false"),
+        "the code's P0 = P1 = 1 overrides instead of the computed p0, p1",
     ),
 ];

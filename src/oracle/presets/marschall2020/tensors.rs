@@ -2,7 +2,8 @@
 //! meaning) and the builder that fills them from a [`super::Run`].
 use super::Setup;
 use super::conventions::conventions;
-use super::settings::{MarschallConfig, draw};
+use super::settings::{MarschallConfig, draw, draw_stochastic};
+use super::stochastic::Draws;
 use crate::error::Result;
 use crate::oracle::draw::{in_kind, mats, vecs};
 use crate::oracle::fixture::{Fixture, GROUP_FORWARD as F, GROUP_GIVEN as G, Role, SCHEMA_VERSION};
@@ -51,6 +52,30 @@ pub const TENSORS: &[TensorSpec] = &[
     spec("ebptt.rec_grads", Update, "ebptt", None, "n_h, m", "sum over t of ebptt.rec_grads_steps"),
     spec("fbptt.rec_grads_steps", Update, "fbptt", Some(1), "T, n_h, m", "Future BPTT: at step t >= k, the gradient through step t0 = t-k+1 of the losses L_t0..L_t (packed); zeros for t < k"),
     spec("fbptt.rec_grads", Update, "fbptt", None, "n_h, m", "sum over t of fbptt.rec_grads_steps"),
+    spec("uoro.nu", Input, "uoro", Some(1), "T, n_h", "UORO draws nu_t in {-1, +1}^n_h (the code's sample_nu, nu_dist 'discrete')"),
+    spec("uoro.A0", Input, "uoro", None, "n_h", "UORO initial A (the code draws N(0, 1))"),
+    spec("uoro.B0", Input, "uoro", None, "n_h, m", "UORO initial B (the code draws N(0, 1))"),
+    spec("uoro.A", Trace, "uoro", Some(1), "T, n_h", "UORO A_t = p0 J_t A_{t-1} + p1 nu_t"),
+    spec("uoro.B", Trace, "uoro", Some(1), "T, n_h, m", "UORO B_t = B_{t-1}/p0 + (nu_t * alpha phi'(h_t)) a_hat_t^T / p1"),
+    spec("uoro.p", Trace, "uoro", Some(1), "T, 2", "UORO (p0, p1) of step t"),
+    spec("uoro.rec_grads_steps", Update, "uoro", Some(1), "T, n_h, m", "UORO gradient (q_t . A_t) B_t (packed)"),
+    spec("uoro.rec_grads", Update, "uoro", None, "n_h, m", "sum over t of uoro.rec_grads_steps"),
+    spec("kf_rtrl.nu", Input, "kf_rtrl", Some(1), "T, 2", "KF-RTRL draws (nu0, nu1)_t in {-1, +1}^2"),
+    spec("kf_rtrl.A0", Input, "kf_rtrl", None, "m", "KF-RTRL initial A (the code draws N(0, 1))"),
+    spec("kf_rtrl.B0", Input, "kf_rtrl", None, "n_h, n_h", "KF-RTRL initial B (the code draws N(0, 1))"),
+    spec("kf_rtrl.A", Trace, "kf_rtrl", Some(1), "T, m", "KF-RTRL A_t = nu0 p0 A_{t-1} + nu1 p1 a_hat_t"),
+    spec("kf_rtrl.B", Trace, "kf_rtrl", Some(1), "T, n_h, n_h", "KF-RTRL B_t = nu0 J_t B_{t-1}/p0 + nu1 diag(alpha phi'(h_t))/p1"),
+    spec("kf_rtrl.p", Trace, "kf_rtrl", Some(1), "T, 2", "KF-RTRL (p0, p1) of step t"),
+    spec("kf_rtrl.rec_grads_steps", Update, "kf_rtrl", Some(1), "T, n_h, m", "KF-RTRL gradient [i, j] = (q_t^T B_t)_i A_t[j] (packed)"),
+    spec("kf_rtrl.rec_grads", Update, "kf_rtrl", None, "n_h, m", "sum over t of kf_rtrl.rec_grads_steps"),
+    spec("rkf_rtrl.nu", Input, "rkf_rtrl", Some(1), "T, n_h", "reverse KF-RTRL draws nu_t in {-1, +1}^n_h"),
+    spec("rkf_rtrl.A0", Input, "rkf_rtrl", None, "n_h", "reverse KF-RTRL initial A (the code draws N(0, 1))"),
+    spec("rkf_rtrl.B0", Input, "rkf_rtrl", None, "n_h, m", "reverse KF-RTRL initial B (the code draws N(0, 1))"),
+    spec("rkf_rtrl.A", Trace, "rkf_rtrl", Some(1), "T, n_h", "reverse KF-RTRL A_t = p0 A_{t-1} + p1 nu_t"),
+    spec("rkf_rtrl.B", Trace, "rkf_rtrl", Some(1), "T, n_h, m", "reverse KF-RTRL B_t = J_t B_{t-1}/p0 + (nu_t * alpha phi'(h_t)) a_hat_t^T / p1"),
+    spec("rkf_rtrl.p", Trace, "rkf_rtrl", Some(1), "T, 2", "reverse KF-RTRL (p0, p1) of step t"),
+    spec("rkf_rtrl.rec_grads_steps", Update, "rkf_rtrl", Some(1), "T, n_h, m", "reverse KF-RTRL gradient [i, j] = A_t[i] (q_t^T B_t)_j (packed)"),
+    spec("rkf_rtrl.rec_grads", Update, "rkf_rtrl", None, "n_h, m", "sum over t of rkf_rtrl.rec_grads_steps"),
 ];
 
 fn total(v: &[DMatrix<f64>]) -> DMatrix<f64> {
@@ -63,6 +88,7 @@ pub fn fixture_in<T: Real>(
     s: &Setup<f64>,
     xs: &[DVector<f64>],
     ys: &[DVector<f64>],
+    dr: &Draws<f64>,
 ) -> Result<Fixture> {
     let f = T::from_f64;
     let st = Setup {
@@ -78,7 +104,19 @@ pub fn fixture_in<T: Real>(
         h0: s.h0.map(f),
         bptt_k: s.bptt_k,
     };
-    let r = st.run(&inputs::cast::<T>(xs), &inputs::cast::<T>(ys))?;
+    let (xs_t, ys_t) = (inputs::cast::<T>(xs), inputs::cast::<T>(ys));
+    let r = st.run(&xs_t, &ys_t)?;
+    let init = |p: &(DVector<f64>, DMatrix<f64>)| (p.0.map(f), p.1.map(f));
+    let dr_t = Draws {
+        uoro_nu: inputs::cast::<T>(&dr.uoro_nu),
+        uoro_init: init(&dr.uoro_init),
+        kf_nu: inputs::cast::<T>(&dr.kf_nu),
+        kf_init: init(&dr.kf_init),
+        rkf_nu: inputs::cast::<T>(&dr.rkf_nu),
+        rkf_init: init(&dr.rkf_init),
+        unit_scaling: dr.unit_scaling,
+    };
+    let sr = st.run_stochastic(&xs_t, &ys_t, &dr_t)?;
     let (d, n, o) = (c.n_in, c.n_h, c.n_out);
     let dims = [
         ("n_in", d),
@@ -125,6 +163,21 @@ pub fn fixture_in<T: Real>(
         w.matrices(&format!("{rule}.rec_grads_steps"), &g)?;
         w.matrix(&format!("{rule}.rec_grads"), &total(&g))?;
     }
+    for (rule, run, nu, init) in [
+        ("uoro", &sr.uoro, &dr.uoro_nu, &dr.uoro_init),
+        ("kf_rtrl", &sr.kf_rtrl, &dr.kf_nu, &dr.kf_init),
+        ("rkf_rtrl", &sr.rkf_rtrl, &dr.rkf_nu, &dr.rkf_init),
+    ] {
+        w.vectors(&format!("{rule}.nu"), nu)?;
+        w.vector(&format!("{rule}.A0"), &init.0)?;
+        w.matrix(&format!("{rule}.B0"), &init.1)?;
+        w.vectors(&format!("{rule}.A"), &vecs(&run.a))?;
+        w.matrices(&format!("{rule}.B"), &mats(&run.b))?;
+        w.vectors(&format!("{rule}.p"), &vecs(&run.p))?;
+        let g = mats(&run.grads);
+        w.matrices(&format!("{rule}.rec_grads_steps"), &g)?;
+        w.matrix(&format!("{rule}.rec_grads"), &total(&g))?;
+    }
     let mut settings = BTreeMap::new();
     for (k, v) in [
         ("seed", json!(c.seed)),
@@ -138,6 +191,8 @@ pub fn fixture_in<T: Real>(
         ("random_feedback", json!(c.random_feedback)),
         ("h0_scale", json!(c.h0_scale)),
         ("bptt_k", json!(c.bptt_k)),
+        ("stochastic_init_scale", json!(c.stochastic_init_scale)),
+        ("stochastic_unit_scaling", json!(c.stochastic_unit_scaling)),
     ] {
         settings.insert(k.to_string(), v);
     }
@@ -154,5 +209,6 @@ pub fn fixture_in<T: Real>(
 /// Draws the case and computes its fixture in the given arithmetic.
 pub fn build(c: &MarschallConfig, arith: Arithmetic) -> Result<Fixture> {
     let (s, xs, ys) = draw(c)?;
-    in_kind!(arith, fixture_in, c, &s, &xs, &ys)
+    let dr = draw_stochastic(c)?;
+    in_kind!(arith, fixture_in, c, &s, &xs, &ys, &dr)
 }
