@@ -812,3 +812,196 @@ fn a_correct_float32_implementation_passes_and_a_buggy_one_fails() {
         ],
     );
 }
+
+/// The stochastic rule groups of the marschall2020 preset and their draws.
+const MARSCHALL_STOCHASTIC: [(&str, &[&str]); 3] = [
+    ("uoro", &["uoro.nu", "uoro.A0", "uoro.B0"]),
+    ("kf_rtrl", &["kf_rtrl.nu", "kf_rtrl.A0", "kf_rtrl.B0"]),
+    ("rkf_rtrl", &["rkf_rtrl.nu", "rkf_rtrl.A0", "rkf_rtrl.B0"]),
+];
+
+/// Flips the sign of entry `i` of a JSON candidate's tensor.
+fn flip(v: &mut Value, tensor: &str, i: usize) {
+    let d = &mut v["tensors"][tensor]["data"][i];
+    let x = d.as_f64().unwrap();
+    *d = Value::from(-x);
+}
+
+/// `lro export --case marschall2020` carries UORO, KF-RTRL and reverse KF-RTRL with their draws
+/// (signs ±1, one vector per step; the initial factors); `lro check` accepts the reference's own
+/// stochastic groups and rejects a candidate with one gradient entry changed, or with one draw
+/// flipped while its gradients are kept (the draws are compared like every supplied tensor).
+#[test]
+fn marschall2020_export_carries_the_stochastic_rules_with_their_draws() {
+    let out = tmp("marschall_stochastic_export.json");
+    let (code, text, err) = lro(&[
+        "export",
+        "--case",
+        "marschall2020",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{text}{err}");
+    let exported: Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    let tensors = exported["tensors"].as_object().unwrap();
+    let (horizon, n_h) = (8, 3);
+    for (group, draws) in MARSCHALL_STOCHASTIC {
+        for d in draws {
+            assert_eq!(tensors[*d]["group"], group, "{d}");
+        }
+        let nu = &tensors[draws[0]];
+        let len = if group == "kf_rtrl" { 2 } else { n_h };
+        assert_eq!(nu["shape"], serde_json::json!([horizon, len]), "{group}");
+        let signs: Vec<f64> = serde_json::from_value(nu["data"].clone()).unwrap();
+        assert!(signs.iter().all(|s| *s == 1.0 || *s == -1.0), "{signs:?}");
+        assert!(signs.contains(&1.0) && signs.contains(&-1.0), "{signs:?}");
+        let grads = &tensors[&format!("{group}.rec_grads_steps")];
+        assert_eq!(grads["shape"], serde_json::json!([horizon, n_h, 6]));
+    }
+    let f = builtin("marschall2020");
+    let keep = |_: &str, g: &str| matches!(g, "forward" | "uoro" | "kf_rtrl" | "rkf_rtrl");
+    let good = json_candidate(&f, keep);
+    let p = write_json("marschall_stochastic_good.json", &good);
+    expect(
+        "stochastic candidate",
+        check_file("marschall2020", &p, &[]),
+        0,
+        &["rules compared: kf_rtrl, rkf_rtrl, uoro", "verdict: MATCH"],
+    );
+    // One entry of KF-RTRL's gradient at step 4 changed.
+    let mut bad = good.clone();
+    let row = n_h * 6;
+    let t = &mut bad["tensors"]["kf_rtrl.rec_grads_steps"]["data"][3 * row + 2];
+    let v = t.as_f64().unwrap();
+    *t = Value::from(v * (1.0 + 1e-6) + 1e-9);
+    let p = write_json("marschall_stochastic_grad.json", &bad);
+    expect(
+        "one KF-RTRL gradient entry changed",
+        check_file("marschall2020", &p, &[]),
+        1,
+        &[
+            "MISMATCH (1 of",
+            "first diverging step t = 4 (kf_rtrl.rec_grads_steps)",
+        ],
+    );
+    // One draw flipped (UORO's sign of unit 1 at step 2), its gradients kept.
+    for (tensor, i, step) in [("uoro.nu", n_h + 1, 2), ("kf_rtrl.nu", 2 * 5, 6)] {
+        let mut bad = good.clone();
+        flip(&mut bad, tensor, i);
+        let p = write_json("marschall_stochastic_draw.json", &bad);
+        expect(
+            &format!("{tensor} entry {i} flipped"),
+            check_file("marschall2020", &p, &[]),
+            1,
+            &[
+                "verdict: MISMATCH",
+                &format!("first diverging step t = {step} ({tensor})"),
+            ],
+        );
+    }
+    // Leaving out a rule's draws is refused (a supplied rule gives all of its inputs).
+    let mut partial = good.clone();
+    partial["tensors"]
+        .as_object_mut()
+        .unwrap()
+        .remove("uoro.nu");
+    let p = write_json("marschall_stochastic_no_draws.json", &partial);
+    expect(
+        "UORO without its draws",
+        check_file("marschall2020", &p, &[]),
+        2,
+        &["uoro.nu"],
+    );
+}
+
+/// Each "p0 not inverted" fault of the preset's stochastic algorithms, in an implementation, is
+/// rejected by `lro check` against the clean reference: that rule's gradients mismatch, the
+/// other two still match.
+#[test]
+fn marschall2020_stochastic_faults_are_rejected_by_check() {
+    use lro::faults::{self, Fault};
+    let keep = |_: &str, g: &str| matches!(g, "forward" | "uoro" | "kf_rtrl" | "rkf_rtrl");
+    for (fault, group) in [
+        (Fault::MarschallUoroRho0NotInverted, "uoro"),
+        (Fault::MarschallKfRho0NotInverted, "kf_rtrl"),
+        (Fault::MarschallReverseKfRho0NotInverted, "rkf_rtrl"),
+    ] {
+        let faulty = faults::inject(fault, || {
+            cases::builtin("marschall2020").unwrap().build().unwrap()
+        });
+        let p = write_json(
+            &format!("marschall_stochastic_{group}_fault.json"),
+            &json_candidate(&faulty, keep),
+        );
+        let (code, out, err) = check_file("marschall2020", &p, &[]);
+        assert_eq!(code, 1, "{fault:?}: {out}{err}");
+        let row = |name: &str| {
+            out.lines()
+                .find(|l| l.starts_with(name))
+                .unwrap_or_else(|| panic!("{name} in {out}"))
+                .to_string()
+        };
+        assert!(
+            !row(&format!("{group}.rec_grads_steps ")).ends_with("ok"),
+            "{fault:?}: {out}"
+        );
+        for (other, _) in MARSCHALL_STOCHASTIC {
+            if other != group {
+                let r = row(&format!("{other}.rec_grads_steps "));
+                assert!(r.ends_with("ok"), "{fault:?}: {r}");
+            }
+        }
+    }
+}
+
+/// The built-in `family` case (lro's own conventions) carries UORO and KF-RTRL in both scalings
+/// with their draws and SnAp-1/2; check accepts its own stochastic groups and rejects a flipped
+/// draw and a changed gradient entry.
+#[test]
+fn family_case_carries_draws_and_check_judges_them() {
+    let f = builtin("family");
+    let groups = f.rule_groups();
+    for g in [
+        "uoro_unit",
+        "uoro_variance_min",
+        "kf_rtrl_unit",
+        "kf_rtrl_variance_min",
+        "snap1",
+        "snap2",
+    ] {
+        assert!(groups.contains(&g.to_string()), "{g} in {groups:?}");
+    }
+    let keep = |_: &str, g: &str| g == "forward" || g.starts_with("uoro") || g.starts_with("kf");
+    let good = json_candidate(&f, keep);
+    let p = write_json("family_good.json", &good);
+    expect(
+        "family stochastic candidate",
+        check_file("family", &p, &[]),
+        0,
+        &[
+            "rules compared: kf_rtrl_unit, kf_rtrl_variance_min, uoro_unit, uoro_variance_min",
+            "verdict: MATCH",
+        ],
+    );
+    // n = 3: entry 4 of the draws is unit 1 at step 2.
+    let mut bad = good.clone();
+    flip(&mut bad, "uoro_variance_min.draws", 4);
+    let p = write_json("family_draw.json", &bad);
+    expect(
+        "flipped UORO draw",
+        check_file("family", &p, &[]),
+        1,
+        &["first diverging step t = 2 (uoro_variance_min.draws)"],
+    );
+    let mut bad = good.clone();
+    let t = &mut bad["tensors"]["uoro_unit.seq.dW"]["data"][0];
+    let v = t.as_f64().unwrap();
+    *t = Value::from(v * (1.0 + 1e-6) + 1e-9);
+    let p = write_json("family_grad.json", &bad);
+    expect(
+        "changed UORO gradient",
+        check_file("family", &p, &[]),
+        1,
+        &["uoro_unit.seq.dW", "verdict: MISMATCH"],
+    );
+}

@@ -241,9 +241,11 @@ impl CaseConfig {
             CaseConfig::Marschall2020(_) => {
                 let m = n + d + 1.0;
                 // Influence matrices, traces and four per-step gradient series (RFLO, RTRL,
-                // Efficient and Future BPTT).
-                let entries = t * (n * n * m + 5.0 * n * m + o * (n + 1.0) + 4.0 * n + 3.0 * o);
-                (entries, t * n * n * n * m)
+                // Efficient and Future BPTT), and the three stochastic algorithms' draws, factors
+                // and gradients (about 3 n m + n² + 3 n + m per step each).
+                let entries = t * (n * n * m + 5.0 * n * m + o * (n + 1.0) + 4.0 * n + 3.0 * o)
+                    + t * (9.0 * n * m + n * n + 9.0 * n + m + 6.0);
+                (entries, t * n * n * n * m + 3.0 * t * n * n * m)
             }
         };
         Estimate {

@@ -34,6 +34,9 @@ pub fn conventions(
                 ("rtrl".to_string(), FeedbackKind::ReadoutTranspose),
                 ("ebptt".to_string(), FeedbackKind::ReadoutTranspose),
                 ("fbptt".to_string(), FeedbackKind::ReadoutTranspose),
+                ("uoro".to_string(), FeedbackKind::ReadoutTranspose),
+                ("kf_rtrl".to_string(), FeedbackKind::ReadoutTranspose),
+                ("rkf_rtrl".to_string(), FeedbackKind::ReadoutTranspose),
             ]
             .into(),
             derivative: DerivativeKind::Exact,
@@ -60,7 +63,18 @@ pub fn conventions(
                        (c_s * alpha phi'(h_s)) a_hat_s^T with c_t = q_t (zeros elsewhere and in a \
                        trailing partial window); Future BPTT returns at step t >= k the gradient \
                        through step t0 = t-k+1 of the losses L_t0..L_t, \
-                       (c_t0 * alpha phi'(h_t0)) a_hat_t0^T (zeros for t < k)."
+                       (c_t0 * alpha phi'(h_t0)) a_hat_t0^T (zeros for t < k). \
+                       Stochastic algorithms (feedback q_t = W_out^T e_t, g_t = alpha phi'(h_t), \
+                       |.| the Frobenius norm; their draws <rule>.nu, <rule>.A0, <rule>.B0 are \
+                       inputs): UORO A_t = p0 J_t A + p1 nu_t, B_t = B/p0 + (nu_t * g_t) a_hat_t^T/p1, \
+                       p0 = sqrt(|B|/|J_t A|), p1 = sqrt(|(nu_t * g_t) a_hat_t^T|/|nu_t|), \
+                       gradient (q_t . A_t) B_t; KF-RTRL (nu0, nu1) A_t = nu0 p0 A + nu1 p1 \
+                       a_hat_t, B_t = nu0 J_t B/p0 + nu1 diag(g_t)/p1, p0 = sqrt(|J_t B|/|A|), \
+                       p1 = sqrt(|g_t|/|a_hat_t|), gradient [i, j] = (q_t^T B_t)_i A_t[j]; reverse \
+                       KF-RTRL A_t = p0 A + p1 nu_t, B_t = J_t B/p0 + (nu_t * g_t) a_hat_t^T/p1, \
+                       p0 = sqrt(|J_t B|/|A|), p1 as UORO's, gradient [i, j] = A_t[i] \
+                       (q_t^T B_t)_j. With setting stochastic_unit_scaling p0 = p1 = 1; a p whose \
+                       norms include a zero is 1."
             .into(),
         parameter_packing: "W = [W_rec | W_in | b_rec] (n_h x m, m = n_h + n_in + 1); output \
                             gradients for [W_out | b_out] (n_out x (n_h + 1)); the RTRL \
@@ -82,6 +96,14 @@ pub fn conventions(
             "Efficient and Future BPTT: window, credit recursion and delivery step read from \
              learning_algorithms/Efficient_BPTT.py and Future_BPTT.py for this project."
                 .into(),
+            "UORO, KF-RTRL, reverse KF-RTRL: the factor updates, the p0/p1 formulas (norm = \
+             utils.norm, the L2 norm of all entries; UORO's p1 divides by sqrt(n_h), which is \
+             |nu| for signs), the P0/P1 overrides, the N(0, 1) initial factors, the default \
+             'discrete' sign draws (Stochastic_Algorithm.sample_nu) and the gradients (UORO \
+             (q . A) B; KF-RTRL np.kron(A, q B) reshaped order='F'; reverse KF-RTRL \
+             outer(A, q B)) read from learning_algorithms/UORO.py, KF_RTRL.py, \
+             Reverse_KF_RTRL.py (commit f06c62c) for this project."
+                .into(),
         ],
         unknown: vec![
             "Optimiser steps inside the sequence (online learning changes the weights from \
@@ -97,6 +119,19 @@ pub fn conventions(
              reproduced (off by default there)."
                 .into(),
             "Weight initialisations are the project's (Gaussian, seeded).".into(),
+            "Stochastic algorithms: the code's immediate influence (papw in UORO.py and \
+             Reverse_KF_RTRL.py, D in KF_RTRL.py) is phi'(h) without alpha, as in its RTRL; the \
+             preset keeps alpha (so that the mean over draws is the preset's RTRL). Where a norm \
+             in p0 or p1 is zero (zero initial factors) the code divides by zero; the preset \
+             takes that p as 1. The code's forward-differentiation option (epsilon) of UORO and \
+             its gaussian/uniform nu_dist are not reproduced. The order in which the code draws \
+             nu and the initial factors from numpy's global generator is not reproduced: the \
+             draws are the project's (seeded) and stored in the fixture."
+                .into(),
+            "KeRNL (learning_algorithms/KeRNL.py, read) is not in the preset: it trains its \
+             kernel A and rates by an optimiser on perturbations of a noisy copy of the network, \
+             whose state and optimiser are not reproduced here."
+                .into(),
         ],
     }
 }

@@ -31,6 +31,11 @@
 //!   f06c62c) omits the factor α of `∂a_t/∂h_t`, which scales its recurrent gradients by 1/α for
 //!   α < 1; the preset keeps the exact factor, as its RTRL does (listed in the manifest's
 //!   `unknown`).
+//! - UORO, KF-RTRL and reverse KF-RTRL ([`stochastic`]): the code's rank-one and Kronecker
+//!   factorisations with its p0, p1 scalars, their random draws (sign vectors and initial factors)
+//!   given as inputs and stored in the fixture (`<rule>.nu`, `<rule>.A0`, `<rule>.B0`). KeRNL is
+//!   not reproduced (its kernel is trained by an optimiser on a perturbed copy of the network;
+//!   listed in the manifest's `unknown`).
 pub mod conventions;
 pub mod settings;
 pub mod stochastic;
