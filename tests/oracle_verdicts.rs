@@ -460,7 +460,7 @@ fn a_bptt_only_candidate_is_checked_against_marschall2020() {
         0,
         &[
             "rules compared: ebptt, fbptt",
-            "rules not supplied, not compared: outer (2), rflo (4), rtrl (4)",
+            "rules not supplied, not compared: kf_rtrl (8), outer (2), rflo (4), rkf_rtrl (8), rtrl (4), uoro (8)",
             "verdict: MATCH",
         ],
     );
