@@ -112,6 +112,30 @@ def test_a_bptt_only_candidate_is_checked_against_marschall2020():
     assert v.first_divergence.tensor == "fbptt.rec_grads_steps" and v.first_divergence.step == 5
 
 
+def test_stochastic_rules_carry_their_draws_and_a_flipped_draw_is_caught():
+    # lro's own conventions (the built-in family case) and the marschall2020 preset.
+    for case, rule, draws in [
+        ("family", "uoro_variance_min", "uoro_variance_min.draws"),
+        ("family", "kf_rtrl_unit", "kf_rtrl_unit.draws"),
+        ("marschall2020", "uoro", "uoro.nu"),
+        ("marschall2020", "rkf_rtrl", "rkf_rtrl.nu"),
+    ]:
+        fx = lro.fixture(case)
+        assert rule in fx.rules, fx.rules
+        nu = fx[draws]
+        assert fx.info(draws).group == rule and fx.info(draws).role == "input"
+        assert set(np.unique(nu)) == {-1.0, 1.0}
+        cand = {k: fx[k] for k in fx if fx.info(k).group in ("forward", rule)}
+        v = lro.check(fx, cand)
+        assert v.ok and set(v.compared) == {rule}, str(v)
+        flipped = np.array(nu)
+        flipped[1, 0] = -flipped[1, 0]
+        v = lro.check(fx, dict(cand, **{draws: flipped}))
+        assert not v.ok
+        assert v.first_divergence.tensor == draws and v.first_divergence.step == 2
+    assert {"snap1", "snap2", "kf_rtrl_variance_min", "uoro_unit"} <= set(lro.fixture("family").rules)
+
+
 def test_fixture_arrays_are_read_only(fixtures):
     with pytest.raises(ValueError):
         fixtures["linear"]["W"][0, 0] = 1.0
