@@ -137,6 +137,9 @@ faults! {
     MarschallKfRho0NotInverted => "marschall-kf-rho0-not-inverted", "oracle::presets::marschall2020::stochastic";
     /// marschall2020's reverse KF-RTRL scales J B by p0 instead of 1/p0 (biased once p0 ≠ 1).
     MarschallReverseKfRho0NotInverted => "marschall-reverse-kf-rho0-not-inverted", "oracle::presets::marschall2020::stochastic";
+    /// marschall2020's KeRNL trains its rates with the previous step's filtered perturbation
+    /// Ω_{t−1} in place of its derivative Γ_t.
+    MarschallKernlAlphaGradStaleOmega => "marschall-kernl-alpha-grad-stale-omega", "oracle::presets::marschall2020::kernl";
 }
 
 impl Fault {
@@ -154,6 +157,10 @@ impl Fault {
             | Fault::MarschallKfRho0NotInverted
             | Fault::MarschallReverseKfRho0NotInverted => &[
                 "oracle_presets::marschall_stochastic_means_are_rtrl",
+                "oracle_verdicts::marschall2020_stochastic_faults_are_rejected_by_check",
+            ],
+            Fault::MarschallKernlAlphaGradStaleOmega => &[
+                "oracle_presets::marschall_kernl_two_steps_by_hand",
                 "oracle_verdicts::marschall2020_stochastic_faults_are_rejected_by_check",
             ],
             _ => &[],
@@ -217,7 +224,8 @@ impl Fault {
             Fault::FutureBpttWindowOffByOne
             | Fault::MarschallUoroRho0NotInverted
             | Fault::MarschallKfRho0NotInverted
-            | Fault::MarschallReverseKfRho0NotInverted => &[],
+            | Fault::MarschallReverseKfRho0NotInverted
+            | Fault::MarschallKernlAlphaGradStaleOmega => &[],
             Fault::PhaseLengthOffByOne => {
                 &["P-CL-5", "P-CL-6", "P-CL-7", "P-CL-15", "P-CL-18", "CL-T2"]
             }

@@ -180,6 +180,8 @@ fn marschall_cfg(seed: u64, activation: Activation) -> MarschallConfig {
         allow_non_finite: false,
         stochastic_init_scale: 1.0,
         stochastic_unit_scaling: false,
+        kernl_sigma: 0.1,
+        kernl_lr: 0.1,
     }
 }
 
@@ -764,4 +766,113 @@ fn marschall_stochastic_equal_the_foundations_rules() {
             }
         }
     }
+}
+
+// ---- marschall2020: KeRNL ----
+
+use lro::oracle::presets::marschall2020::kernl::KernlInputs;
+
+/// KeRNL frozen (learning rate 0) with A = I and rates equal to RFLO's rate α_R is the preset's
+/// RFLO with symmetric feedback, exactly over Q; with learning on, it is not.
+#[test]
+fn marschall_frozen_kernl_is_rflo() {
+    let mut c = small_marschall(13, Activation::Identity);
+    c.random_feedback = false;
+    c.alpha_rflo = Some(0.375);
+    let (s, xs, ys) = marschall_draw(&c).unwrap();
+    let (sq, xq, yq) = (
+        cast_setup::<Rational>(&s),
+        cast_seq::<Rational>(&xs),
+        cast_seq::<Rational>(&ys),
+    );
+    let k = marschall2020::settings::draw_kernl(&c).unwrap();
+    let inputs = |lr: f64| KernlInputs {
+        zeta: cast_seq::<Rational>(&k.zeta),
+        a0: DMatrix::identity(2, 2),
+        rates0: DVector::from_element(2, Rational::from_f64(0.375)),
+        lr: Rational::from_f64(lr),
+    };
+    // RFLO's trace rate is its own α_R; KeRNL's trace input carries the network's α. They agree
+    // when α_R = α: make the network's α equal too.
+    let mut sq = sq;
+    sq.alpha = Rational::from_f64(0.375);
+    let rflo = sq.run(&xq, &yq).unwrap().rflo_grads;
+    let frozen = sq.run_kernl(&xq, &yq, &inputs(0.0)).unwrap();
+    assert_eq!(frozen.grads, rflo);
+    let learning = sq.run_kernl(&xq, &yq, &inputs(0.5)).unwrap();
+    assert_ne!(learning.grads, rflo);
+}
+
+/// Two steps of KeRNL worked out from its definition, over Q on a linear network (so the noisy
+/// copy is an explicit affine map): A, rates, trace and gradient after steps 1 and 2.
+#[test]
+fn marschall_kernl_two_steps_by_hand() {
+    let check = || {
+        let c = small_marschall(14, Activation::Identity);
+        let (s, xs, ys) = marschall_draw(&c).unwrap();
+        let (s, xs, ys) = (
+            cast_setup::<Rational>(&s),
+            cast_seq::<Rational>(&xs),
+            cast_seq::<Rational>(&ys),
+        );
+        let k0 = marschall2020::settings::draw_kernl(&c).unwrap();
+        let q = Rational::from_f64;
+        let k = KernlInputs {
+            zeta: cast_seq::<Rational>(&k0.zeta),
+            a0: DMatrix::from_fn(2, 2, |i, j| q(if i == j { 1.0 } else { 0.25 })),
+            rates0: DVector::from_vec(vec![q(0.75), q(0.5)]),
+            lr: q(0.5),
+        };
+        let run = s.run_kernl(&xs, &ys, &k).unwrap();
+        let fwd = s.run(&xs, &ys).unwrap();
+        let al = s.alpha.clone();
+        let one = Rational::from_i64(1);
+        let step = |a: &DVector<Rational>, x: &DVector<Rational>| {
+            a * (one.clone() - al.clone()) + (&s.w_rec * a + &s.w_in * x + &s.b_rec) * al.clone()
+        };
+        let noisy1 = step(&(&fwd.a[0] + &k.zeta[0]), &xs[0]);
+        let noisy2 = step(&(&noisy1 + &k.zeta[1]), &xs[1]);
+        let kappa = |r: &DVector<Rational>| r.map(|g| one.clone() - g); // rates < 1 here
+        // Step 1: Γ_1 = 0, Ω_1 = ζ_1.
+        let (k1, om1) = (kappa(&k.rates0), k.zeta[1].clone());
+        let err1 = &k.a0 * &om1 - (&noisy1 - &fwd.a[1]);
+        let a1 = &k.a0 - &err1 * om1.transpose() * k.lr.clone();
+        let r1 = k.rates0.clone(); // Γ_1 = 0
+        let ahat = |t: usize| {
+            DVector::from_fn(4, |j, _| {
+                if j < 2 {
+                    fwd.a[t][j].clone()
+                } else if j == 2 {
+                    xs[t][0].clone()
+                } else {
+                    one.clone()
+                }
+            })
+        };
+        let b1 = (DVector::from_element(2, al.clone())) * ahat(0).transpose(); // φ' = 1
+        assert_eq!(run.a[0], a1, "A_1");
+        assert_eq!(run.rates[0], r1, "rates_1");
+        assert_eq!(run.b[0], b1, "B_1");
+        let g1 = a1.tr_mul(&(s.w_out.transpose() * &fwd.error[0]));
+        let grad1 = DMatrix::from_fn(2, 4, |i, j| g1[i].clone() * b1[(i, j)].clone());
+        assert_eq!(run.grads[0], grad1, "gradient 1");
+        // Step 2: Γ_2 = −Ω_1, Ω_2 = κ_1 Ω_1 + ζ_2.
+        let k2 = kappa(&r1);
+        let gam2 = -om1.clone();
+        let om2 = om1.component_mul(&k1) + &k.zeta[2];
+        let err2 = &a1 * &om2 - (&noisy2 - &fwd.a[2]);
+        let a2 = &a1 - &err2 * om2.transpose() * k.lr.clone();
+        let r2 = &r1 - a1.tr_mul(&err2).component_mul(&gam2) * k.lr.clone();
+        let b2 = DMatrix::from_fn(2, 4, |i, j| k2[i].clone() * b1[(i, j)].clone())
+            + DVector::from_element(2, al.clone()) * ahat(1).transpose();
+        assert_eq!(run.a[1], a2, "A_2");
+        assert_eq!(run.rates[1], r2, "rates_2");
+        assert_eq!(run.b[1], b2, "B_2");
+    };
+    check();
+    // The stale-Ω fault changes the rates at step 2 (Ω_1 in place of Γ_2 = −Ω_1).
+    let caught = std::panic::catch_unwind(|| {
+        faults::inject(Fault::MarschallKernlAlphaGradStaleOmega, check)
+    });
+    assert!(caught.is_err(), "the fault must fail the hand computation");
 }

@@ -460,7 +460,7 @@ fn a_bptt_only_candidate_is_checked_against_marschall2020() {
         0,
         &[
             "rules compared: ebptt, fbptt",
-            "rules not supplied, not compared: kf_rtrl (8), outer (2), rflo (4), rkf_rtrl (8), rtrl (4), uoro (8)",
+            "rules not supplied, not compared: kernl (9), kf_rtrl (8), outer (2), rflo (4), rkf_rtrl (8), rtrl (4), uoro (8)",
             "verdict: MATCH",
         ],
     );
@@ -820,6 +820,11 @@ const MARSCHALL_STOCHASTIC: [(&str, &[&str]); 3] = [
     ("rkf_rtrl", &["rkf_rtrl.nu", "rkf_rtrl.A0", "rkf_rtrl.B0"]),
 ];
 
+/// The marschall2020 groups with random draws: the three above and KeRNL.
+fn marschall_random_group(g: &str) -> bool {
+    matches!(g, "forward" | "uoro" | "kf_rtrl" | "rkf_rtrl" | "kernl")
+}
+
 /// Flips the sign of entry `i` of a JSON candidate's tensor.
 fn flip(v: &mut Value, tensor: &str, i: usize) {
     let d = &mut v["tensors"][tensor]["data"][i];
@@ -858,15 +863,22 @@ fn marschall2020_export_carries_the_stochastic_rules_with_their_draws() {
         let grads = &tensors[&format!("{group}.rec_grads_steps")];
         assert_eq!(grads["shape"], serde_json::json!([horizon, n_h, 6]));
     }
+    // KeRNL's perturbations ζ_0 … ζ_T (Gaussian, σ = kernl_sigma = 0.1 in the built-in case).
+    let zeta = &tensors["kernl.zeta"];
+    assert_eq!(zeta["group"], "kernl");
+    assert_eq!(zeta["shape"], serde_json::json!([horizon + 1, n_h]));
     let f = builtin("marschall2020");
-    let keep = |_: &str, g: &str| matches!(g, "forward" | "uoro" | "kf_rtrl" | "rkf_rtrl");
+    let keep = |_: &str, g: &str| marschall_random_group(g);
     let good = json_candidate(&f, keep);
     let p = write_json("marschall_stochastic_good.json", &good);
     expect(
         "stochastic candidate",
         check_file("marschall2020", &p, &[]),
         0,
-        &["rules compared: kf_rtrl, rkf_rtrl, uoro", "verdict: MATCH"],
+        &[
+            "rules compared: kernl, kf_rtrl, rkf_rtrl, uoro",
+            "verdict: MATCH",
+        ],
     );
     // One entry of KF-RTRL's gradient at step 4 changed.
     let mut bad = good.clone();
@@ -884,8 +896,12 @@ fn marschall2020_export_carries_the_stochastic_rules_with_their_draws() {
             "first diverging step t = 4 (kf_rtrl.rec_grads_steps)",
         ],
     );
-    // One draw flipped (UORO's sign of unit 1 at step 2), its gradients kept.
-    for (tensor, i, step) in [("uoro.nu", n_h + 1, 2), ("kf_rtrl.nu", 2 * 5, 6)] {
+    // One draw flipped (a UORO sign, a KF-RTRL sign, a KeRNL perturbation), gradients kept.
+    for (tensor, i, step) in [
+        ("uoro.nu", n_h + 1, 2),
+        ("kf_rtrl.nu", 2 * 5, 6),
+        ("kernl.zeta", n_h * 3, 3),
+    ] {
         let mut bad = good.clone();
         flip(&mut bad, tensor, i);
         let p = write_json("marschall_stochastic_draw.json", &bad);
@@ -914,17 +930,18 @@ fn marschall2020_export_carries_the_stochastic_rules_with_their_draws() {
     );
 }
 
-/// Each "p0 not inverted" fault of the preset's stochastic algorithms, in an implementation, is
-/// rejected by `lro check` against the clean reference: that rule's gradients mismatch, the
-/// other two still match.
+/// Each named fault of the preset's stochastic algorithms (three "p0 not inverted", KeRNL's stale
+/// Ω), in an implementation, is rejected by `lro check` against the clean reference: that rule's
+/// gradients mismatch, the other three still match.
 #[test]
 fn marschall2020_stochastic_faults_are_rejected_by_check() {
     use lro::faults::{self, Fault};
-    let keep = |_: &str, g: &str| matches!(g, "forward" | "uoro" | "kf_rtrl" | "rkf_rtrl");
+    let keep = |_: &str, g: &str| marschall_random_group(g);
     for (fault, group) in [
         (Fault::MarschallUoroRho0NotInverted, "uoro"),
         (Fault::MarschallKfRho0NotInverted, "kf_rtrl"),
         (Fault::MarschallReverseKfRho0NotInverted, "rkf_rtrl"),
+        (Fault::MarschallKernlAlphaGradStaleOmega, "kernl"),
     ] {
         let faulty = faults::inject(fault, || {
             cases::builtin("marschall2020").unwrap().build().unwrap()
@@ -945,7 +962,7 @@ fn marschall2020_stochastic_faults_are_rejected_by_check() {
             !row(&format!("{group}.rec_grads_steps ")).ends_with("ok"),
             "{fault:?}: {out}"
         );
-        for (other, _) in MARSCHALL_STOCHASTIC {
+        for other in ["uoro", "kf_rtrl", "rkf_rtrl", "kernl"] {
             if other != group {
                 let r = row(&format!("{other}.rec_grads_steps "));
                 assert!(r.ends_with("ok"), "{fault:?}: {r}");

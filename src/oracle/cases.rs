@@ -27,7 +27,7 @@ const CASES: &[(&str, &str)] = &[
     ),
     (
         "marschall2020",
-        "Marschall et al. 2020 conventions (alpha = 1/2, alpha_R = 3/10, tanh, packed W, random W_FB; Efficient and Future BPTT with k = 3; UORO, KF-RTRL, reverse KF-RTRL with their draws)",
+        "Marschall et al. 2020 conventions (alpha = 1/2, alpha_R = 3/10, tanh, packed W, random W_FB; Efficient and Future BPTT with k = 3; UORO, KF-RTRL, reverse KF-RTRL, KeRNL with their draws)",
     ),
 ];
 
@@ -144,6 +144,10 @@ pub fn builtin(name: &str) -> Result<CaseConfig> {
             allow_non_finite: false,
             stochastic_init_scale: 1.0,
             stochastic_unit_scaling: false,
+            // Larger than the code's default σ = 1e-5 so that KeRNL's learning shows in the
+            // fixture's digits.
+            kernl_sigma: 0.1,
+            kernl_lr: 0.1,
         }),
     })
 }

@@ -37,6 +37,7 @@ pub fn conventions(
                 ("uoro".to_string(), FeedbackKind::ReadoutTranspose),
                 ("kf_rtrl".to_string(), FeedbackKind::ReadoutTranspose),
                 ("rkf_rtrl".to_string(), FeedbackKind::ReadoutTranspose),
+                ("kernl".to_string(), FeedbackKind::ReadoutTranspose),
             ]
             .into(),
             derivative: DerivativeKind::Exact,
@@ -74,7 +75,13 @@ pub fn conventions(
                        KF-RTRL A_t = p0 A + p1 nu_t, B_t = J_t B/p0 + (nu_t * g_t) a_hat_t^T/p1, \
                        p0 = sqrt(|J_t B|/|A|), p1 as UORO's, gradient [i, j] = A_t[i] \
                        (q_t^T B_t)_j. With setting stochastic_unit_scaling p0 = p1 = 1; a p whose \
-                       norms include a zero is 1."
+                       norms include a zero is 1. KeRNL (inputs kernl.zeta, kernl.A0, \
+                       kernl.alpha0, kernl.lr): noisy state a~ <- a~ + zeta_{t-1} then one \
+                       network step on x_t; kappa = max(0, 1 - rates); Gamma <- kappa Gamma - \
+                       Omega; Omega <- kappa Omega + zeta_t; B_t = diag(kappa) B + alpha phi'(h_t) \
+                       a_hat_t^T; err = A Omega - (a~ - a_t); SGD: A <- A - lr err Omega^T, \
+                       rates <- rates - lr (A^T err) * Gamma; gradient [i, j] = (A^T q_t)_i \
+                       B_t[i, j] with the updated A."
             .into(),
         parameter_packing: "W = [W_rec | W_in | b_rec] (n_h x m, m = n_h + n_in + 1); output \
                             gradients for [W_out | b_out] (n_out x (n_h + 1)); the RTRL \
@@ -104,6 +111,11 @@ pub fn conventions(
              outer(A, q B)) read from learning_algorithms/UORO.py, KF_RTRL.py, \
              Reverse_KF_RTRL.py (commit f06c62c) for this project."
                 .into(),
+            "KeRNL: the noisy network, the kernel max(0, 1 - alpha), the Omega/Gamma filters, the \
+             trace B with the network's alpha, the SGD targets of A and alpha and the gradient \
+             (B^T * q.A)^T read from learning_algorithms/KeRNL.py (commit 8011824) and \
+             optimizers/Stochastic_Gradient_Descent.py for this project."
+                .into(),
         ],
         unknown: vec![
             "Optimiser steps inside the sequence (online learning changes the weights from \
@@ -128,9 +140,10 @@ pub fn conventions(
              nu and the initial factors from numpy's global generator is not reproduced: the \
              draws are the project's (seeded) and stored in the fixture."
                 .into(),
-            "KeRNL (learning_algorithms/KeRNL.py, read) is not in the preset: it trains its \
-             kernel A and rates by an optimiser on perturbations of a noisy copy of the network, \
-             whose state and optimiser are not reproduced here."
+            "KeRNL: the noisy copy starts at a_0 (the code deep-copies the network when the \
+             algorithm is created, assumed right after reset); the optimiser is plain SGD \
+             (Stochastic_Gradient_Descent without decay, clipping or normalisation); T_reset is \
+             not reproduced; the perturbations are the project's seeded draws."
                 .into(),
         ],
     }

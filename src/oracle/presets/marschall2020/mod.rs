@@ -33,10 +33,11 @@
 //!   `unknown`).
 //! - UORO, KF-RTRL and reverse KF-RTRL ([`stochastic`]): the code's rank-one and Kronecker
 //!   factorisations with its p0, p1 scalars, their random draws (sign vectors and initial factors)
-//!   given as inputs and stored in the fixture (`<rule>.nu`, `<rule>.A0`, `<rule>.B0`). KeRNL is
-//!   not reproduced (its kernel is trained by an optimiser on a perturbed copy of the network;
-//!   listed in the manifest's `unknown`).
+//!   given as inputs and stored in the fixture (`<rule>.nu`, `<rule>.A0`, `<rule>.B0`).
+//! - KeRNL ([`kernl`]): the kernel A and rates trained by SGD on a perturbed copy of the network,
+//!   its perturbations ζ given as inputs and stored in the fixture (`kernl.zeta`).
 pub mod conventions;
+pub mod kernl;
 pub mod settings;
 pub mod stochastic;
 pub mod tensors;

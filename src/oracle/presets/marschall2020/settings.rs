@@ -1,6 +1,7 @@
 //! The settings of a `marschall2020` case config (JSON keys, typed) and the seeded draw of its
 //! network, inputs and teacher targets.
 use super::Setup;
+use super::kernl::KernlInputs;
 use super::stochastic::Draws;
 use crate::error::Result;
 use crate::oracle::draw::{Drawn, check_dims, col, normal};
@@ -73,6 +74,47 @@ pub struct MarschallConfig {
     /// computed variance-minimising p0, p1).
     #[serde(default)]
     pub stochastic_unit_scaling: bool,
+    /// Standard deviation σ of KeRNL's perturbations ζ (the code's `sigma_noise`, default 1e-5).
+    #[serde(default = "default_kernl_sigma")]
+    pub kernl_sigma: f64,
+    /// Learning rate of KeRNL's SGD on A and its rates (0: frozen).
+    #[serde(default = "default_kernl_lr")]
+    pub kernl_lr: f64,
+}
+
+fn default_kernl_sigma() -> f64 {
+    1e-5
+}
+fn default_kernl_lr() -> f64 {
+    0.01
+}
+
+/// The ChaCha8 stream of KeRNL's perturbations.
+const KERNL_STREAM: u64 = 0x6b65_726e_6c21;
+
+/// KeRNL's seeded inputs: `ζ_0 … ζ_T` ~ N(0, σ²), the code's default initial A = I and rates 0.8,
+/// and the configured learning rate.
+pub fn draw_kernl(c: &MarschallConfig) -> Result<KernlInputs<f64>> {
+    for (name, v) in [("kernl_sigma", c.kernl_sigma), ("kernl_lr", c.kernl_lr)] {
+        if !(v >= 0.0 && v.is_finite()) {
+            return Err(crate::error::LroError::OutOfDomain {
+                name: name.into(),
+                value: v,
+                reason: "must be finite and >= 0".into(),
+            });
+        }
+    }
+    let mut rng = ChaCha8Rng::seed_from_u64(c.seed);
+    rng.set_stream(KERNL_STREAM);
+    let n = c.n_h;
+    Ok(KernlInputs {
+        zeta: (0..=c.horizon)
+            .map(|_| col(normal(&mut rng, n, 1, c.kernl_sigma)))
+            .collect(),
+        a0: nalgebra::DMatrix::identity(n, n),
+        rates0: DVector::from_element(n, 0.8),
+        lr: c.kernl_lr,
+    })
 }
 
 /// The ChaCha8 stream of the stochastic algorithms' draws (stream 0 draws network and data, so
@@ -237,5 +279,19 @@ pub const KEYS: &[KeyDoc] = &[
         "boolean",
         Some("false"),
         "the code's P0 = P1 = 1 overrides instead of the computed p0, p1",
+    ),
+    (
+        "marschall2020",
+        "kernl_sigma",
+        "number >= 0",
+        Some("1e-5"),
+        "standard deviation of KeRNL's perturbations zeta (the code's sigma_noise)",
+    ),
+    (
+        "marschall2020",
+        "kernl_lr",
+        "number >= 0",
+        Some("0.01"),
+        "learning rate of KeRNL's SGD on its kernel A and rates (0: frozen)",
     ),
 ];

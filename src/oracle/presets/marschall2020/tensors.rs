@@ -2,7 +2,8 @@
 //! meaning) and the builder that fills them from a [`super::Run`].
 use super::Setup;
 use super::conventions::conventions;
-use super::settings::{MarschallConfig, draw, draw_stochastic};
+use super::kernl::KernlInputs;
+use super::settings::{MarschallConfig, draw, draw_kernl, draw_stochastic};
 use super::stochastic::Draws;
 use crate::error::Result;
 use crate::oracle::draw::{in_kind, mats, vecs};
@@ -76,6 +77,15 @@ pub const TENSORS: &[TensorSpec] = &[
     spec("rkf_rtrl.p", Trace, "rkf_rtrl", Some(1), "T, 2", "reverse KF-RTRL (p0, p1) of step t"),
     spec("rkf_rtrl.rec_grads_steps", Update, "rkf_rtrl", Some(1), "T, n_h, m", "reverse KF-RTRL gradient [i, j] = A_t[i] (q_t^T B_t)_j (packed)"),
     spec("rkf_rtrl.rec_grads", Update, "rkf_rtrl", None, "n_h, m", "sum over t of rkf_rtrl.rec_grads_steps"),
+    spec("kernl.zeta", Input, "kernl", Some(0), "T+1, n_h", "KeRNL perturbations zeta_0..zeta_T ~ N(0, kernl_sigma^2) (zeta_0 drawn at creation)"),
+    spec("kernl.A0", Input, "kernl", None, "n_h, n_h", "KeRNL initial kernel A (the code's default: identity)"),
+    spec("kernl.alpha0", Input, "kernl", None, "n_h", "KeRNL initial rates (the code's alpha; default 0.8)"),
+    spec("kernl.lr", Input, "kernl", None, "", "KeRNL SGD learning rate of A and the rates"),
+    spec("kernl.A", Trace, "kernl", Some(1), "T, n_h, n_h", "KeRNL kernel A after step t's SGD update"),
+    spec("kernl.alpha", Trace, "kernl", Some(1), "T, n_h", "KeRNL rates after step t's SGD update"),
+    spec("kernl.B", Trace, "kernl", Some(1), "T, n_h, m", "KeRNL eligibility trace B_t = diag(max(0, 1 - rates)) B_{t-1} + alpha phi'(h_t) a_hat_t^T"),
+    spec("kernl.rec_grads_steps", Update, "kernl", Some(1), "T, n_h, m", "KeRNL gradient [i, j] = (A^T q_t)_i B_t[i, j] (packed)"),
+    spec("kernl.rec_grads", Update, "kernl", None, "n_h, m", "sum over t of kernl.rec_grads_steps"),
 ];
 
 fn total(v: &[DMatrix<f64>]) -> DMatrix<f64> {
@@ -89,6 +99,7 @@ pub fn fixture_in<T: Real>(
     xs: &[DVector<f64>],
     ys: &[DVector<f64>],
     dr: &Draws<f64>,
+    kin: &KernlInputs<f64>,
 ) -> Result<Fixture> {
     let f = T::from_f64;
     let st = Setup {
@@ -117,6 +128,16 @@ pub fn fixture_in<T: Real>(
         unit_scaling: dr.unit_scaling,
     };
     let sr = st.run_stochastic(&xs_t, &ys_t, &dr_t)?;
+    let kr = st.run_kernl(
+        &xs_t,
+        &ys_t,
+        &KernlInputs {
+            zeta: inputs::cast::<T>(&kin.zeta),
+            a0: kin.a0.map(f),
+            rates0: kin.rates0.map(f),
+            lr: f(kin.lr),
+        },
+    )?;
     let (d, n, o) = (c.n_in, c.n_h, c.n_out);
     let dims = [
         ("n_in", d),
@@ -178,6 +199,16 @@ pub fn fixture_in<T: Real>(
         w.matrices(&format!("{rule}.rec_grads_steps"), &g)?;
         w.matrix(&format!("{rule}.rec_grads"), &total(&g))?;
     }
+    w.vectors("kernl.zeta", &kin.zeta)?;
+    w.matrix("kernl.A0", &kin.a0)?;
+    w.vector("kernl.alpha0", &kin.rates0)?;
+    w.scalar("kernl.lr", kin.lr)?;
+    w.matrices("kernl.A", &mats(&kr.a))?;
+    w.vectors("kernl.alpha", &vecs(&kr.rates))?;
+    w.matrices("kernl.B", &mats(&kr.b))?;
+    let kg = mats(&kr.grads);
+    w.matrices("kernl.rec_grads_steps", &kg)?;
+    w.matrix("kernl.rec_grads", &total(&kg))?;
     let mut settings = BTreeMap::new();
     for (k, v) in [
         ("seed", json!(c.seed)),
@@ -193,6 +224,8 @@ pub fn fixture_in<T: Real>(
         ("bptt_k", json!(c.bptt_k)),
         ("stochastic_init_scale", json!(c.stochastic_init_scale)),
         ("stochastic_unit_scaling", json!(c.stochastic_unit_scaling)),
+        ("kernl_sigma", json!(c.kernl_sigma)),
+        ("kernl_lr", json!(c.kernl_lr)),
     ] {
         settings.insert(k.to_string(), v);
     }
@@ -210,5 +243,6 @@ pub fn fixture_in<T: Real>(
 pub fn build(c: &MarschallConfig, arith: Arithmetic) -> Result<Fixture> {
     let (s, xs, ys) = draw(c)?;
     let dr = draw_stochastic(c)?;
-    in_kind!(arith, fixture_in, c, &s, &xs, &ys, &dr)
+    let kin = draw_kernl(c)?;
+    in_kind!(arith, fixture_in, c, &s, &xs, &ys, &dr, &kin)
 }
