@@ -348,7 +348,7 @@ pub fn updates<T: Real>(
     }
     let (inputs, targets) = ([xs], [targets]);
     let (packed, traj) = batch_forward(net, &inputs, &targets)?;
-    Ok(rules
+    rules
         .iter()
         .map(|rule| -> Result<Vec<_>> {
             losses
@@ -356,7 +356,7 @@ pub fn updates<T: Real>(
                 .map(|&loss| batch_sum_on(rule, net, &inputs, &targets, &packed, &traj, loss))
                 .collect()
         })
-        .collect::<Result<Vec<Vec<_>>>>()?)
+        .collect()
 }
 
 /// A borrowed sequence.

@@ -89,8 +89,7 @@ impl<T: Real> Setup<T> {
             b: vec![],
             grads: vec![],
         };
-        for t in 0..horizon {
-            let x = &xs[t];
+        for (t, x) in xs.iter().enumerate() {
             // 1. The noisy network: perturbed by the previous draw, then one step on x_t.
             noisy += &k.zeta[t];
             let h = &self.w_rec * &noisy + &self.w_in * x + &self.b_rec;

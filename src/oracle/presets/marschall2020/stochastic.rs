@@ -181,8 +181,8 @@ impl<T: Real> Setup<T> {
         let (mut ka, mut kb) = draws.kf_init.clone();
         let (mut ra, mut rb) = draws.rkf_init.clone();
         let pair = |a: T, b: T| DVector::from_vec(vec![a, b]);
-        for t in 0..horizon {
-            let (a_prev, x) = (&fwd.a[t], &xs[t]);
+        for (t, x) in xs.iter().enumerate() {
+            let a_prev = &fwd.a[t];
             let mut gain = DVector::<T>::zeros(n);
             for i in 0..n {
                 gain[i] = self.activation.apply(&fwd.h[t][i])?.1 * alpha.clone();
