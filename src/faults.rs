@@ -129,6 +129,9 @@ faults! {
     /// marschall2020's Future BPTT sums one loss too few: through step t0 it backpropagates the
     /// losses t0 … t0 + k − 2 instead of t0 … t0 + k − 1 (its window is off by one).
     FutureBpttWindowOffByOne => "future-bptt-window-off-by-one", "oracle::presets::marschall2020";
+    // ---- The rest of the online-learning family (helper rules2) ----
+    /// Reverse KF-RTRL's B update forgets to divide its two terms by ρ₀ and ρ₁.
+    RkfMissingInvRho => "rkf-missing-inv-rho", "rules::reverse_kf_rtrl";
 }
 
 impl Fault {
@@ -178,9 +181,9 @@ impl Fault {
             Fault::CentralDifferenceHalfStep => &["P-CL-17"],
             Fault::EpropMissingDerivative => &["P-RNN-10.a"],
             Fault::ReadoutSignFlip => &["P-RNN-9", "P-RNN-11"],
-            Fault::ExpectedLagTranspose => {
-                &["P-RNN-2", "P-RNN-3", "P-RNN-11", "P-RNN-38", "P-RNN-40"]
-            }
+            Fault::ExpectedLagTranspose => &[
+                "P-RNN-2", "P-RNN-3", "P-RNN-11", "P-RNN-38", "P-RNN-40", "P-RNN-42",
+            ],
             Fault::UoroMissingInvRho0 => &["P-RNN-38"],
             Fault::KfMissingInvRho => &["P-RNN-40"],
             Fault::KfIgnoresScaling => &["P-RNN-41"],
@@ -203,6 +206,8 @@ impl Fault {
             Fault::PhaseLengthOffByOne => {
                 &["P-CL-5", "P-CL-6", "P-CL-7", "P-CL-15", "P-CL-18", "CL-T2"]
             }
+            // The rest of the online-learning family (helper rules2).
+            Fault::RkfMissingInvRho => &["P-RNN-42"],
         }
     }
 }

@@ -12,6 +12,7 @@ pub mod estimator_variance;
 pub mod expected;
 pub mod kf_rtrl;
 pub mod online;
+pub mod reverse_kf_rtrl;
 mod rtrl;
 pub mod snap;
 mod traces;

@@ -407,5 +407,15 @@ pub fn entries() -> Vec<Entry> {
              variance of ΔW against RTRL's, variance-minimising scalars, n = 4 … 32)",
             family::kf_variance_below_uoro,
         ),
+        entry!(
+            "P-RNN-42",
+            RnnRules,
+            [Standard],
+            "reverse KF-RTRL (Marschall, Cho & Savin 2020) is unbiased: the exact expectation of its \
+             update over all sign draws ν_t ∈ {±1}ⁿ equals RTRL's, with ρ₀ = ρ₁ = 1 and with the \
+             variance-minimising ρ₀, ρ₁; for white input into a linear network its mean update is \
+             BPTT's closed form",
+            family::reverse_kf_unbiased,
+        ),
     ]
 }
