@@ -132,6 +132,8 @@ faults! {
     // ---- The rest of the online-learning family (helper rules2) ----
     /// Reverse KF-RTRL's B update forgets to divide its two terms by ρ₀ and ρ₁.
     RkfMissingInvRho => "rkf-missing-inv-rho", "rules::reverse_kf_rtrl";
+    /// KeRNL's learning signal uses β q where βᵀ q belongs (the sensitivity matrix transposed).
+    KernlBetaTransposed => "kernl-beta-transposed", "rules::kernl";
 }
 
 impl Fault {
@@ -208,6 +210,7 @@ impl Fault {
             }
             // The rest of the online-learning family (helper rules2).
             Fault::RkfMissingInvRho => &["P-RNN-42"],
+            Fault::KernlBetaTransposed => &["P-RNN-43"],
         }
     }
 }

@@ -10,6 +10,7 @@
 mod bptt;
 pub mod estimator_variance;
 pub mod expected;
+pub mod kernl;
 pub mod kf_rtrl;
 pub mod online;
 pub mod reverse_kf_rtrl;

@@ -417,5 +417,14 @@ pub fn entries() -> Vec<Entry> {
              BPTT's closed form",
             family::reverse_kf_unbiased,
         ),
+        entry!(
+            "P-RNN-43",
+            RnnRules,
+            [Standard, Derived],
+            "KeRNL (Roth, Kanitscheider & Fiete 2019) with β = I and every γ_i = α frozen equals RFLO \
+             with symmetric feedback R = A and ŵ = 1 − α, per sample, any leak and activation; with \
+             uniform γ_i = 1 − ŵ and any β it equals RFLO with R = Aβ",
+            family::kernl_is_rflo,
+        ),
     ]
 }

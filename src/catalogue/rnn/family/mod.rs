@@ -1,6 +1,10 @@
 //! P-RNN-38 (and 40, 42): UORO (KF-RTRL, reverse KF-RTRL) is unbiased (`docs/theory/linear-rnn.md#uoro`). The exact expectation over all
 //! `2^{nT}` sign draws is RTRL's update: over Q for ρ₀ = ρ₁ = 1, and to MPFR-256 rounding for the
 //! variance-minimising ρ₀, ρ₁ (square roots) in a leaky-tanh network.
+mod kernl;
+
+pub(super) use kernl::kernl_is_rflo;
+
 use super::parts::repro;
 use crate::catalogue::{Budget, Evidence, Measure, Reproducer};
 use crate::error::Result;
