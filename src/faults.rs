@@ -134,6 +134,12 @@ faults! {
     RkfMissingInvRho => "rkf-missing-inv-rho", "rules::reverse_kf_rtrl";
     /// KeRNL's learning signal uses β q where βᵀ q belongs (the sensitivity matrix transposed).
     KernlBetaTransposed => "kernl-beta-transposed", "rules::kernl";
+    /// Future BPTT's window of losses through step t0 starts one step late (t0 + 1 … t0 + k):
+    /// every loss misses its own step.
+    FutureBpttDelayOffByOne => "future-bptt-delay-off-by-one", "rules::windowed_bptt";
+    /// Efficient BPTT carries the credit across window boundaries (the state before a window is
+    /// not held fixed).
+    EfficientBpttWindowLeak => "efficient-bptt-window-leak", "rules::windowed_bptt";
 }
 
 impl Fault {
@@ -211,6 +217,8 @@ impl Fault {
             // The rest of the online-learning family (helper rules2).
             Fault::RkfMissingInvRho => &["P-RNN-42"],
             Fault::KernlBetaTransposed => &["P-RNN-43"],
+            Fault::FutureBpttDelayOffByOne => &["P-RNN-44"],
+            Fault::EfficientBpttWindowLeak => &["P-RNN-44"],
         }
     }
 }

@@ -18,6 +18,7 @@ mod rtrl;
 pub mod snap;
 mod traces;
 pub mod uoro;
+pub mod windowed_bptt;
 
 use crate::error::{LroError, Result};
 use crate::linalg;

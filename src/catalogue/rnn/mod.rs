@@ -426,5 +426,14 @@ pub fn entries() -> Vec<Entry> {
              uniform γ_i = 1 − ŵ and any β it equals RFLO with R = Aβ",
             family::kernl_is_rflo,
         ),
+        entry!(
+            "P-RNN-44",
+            RnnRules,
+            [Standard, Derived],
+            "efficient BPTT and future BPTT (Marschall, Cho & Savin 2020) with k ≥ T equal BPTT and \
+             RTRL per sample, any leak and activation; future BPTT with k < T is k-step truncated \
+             BPTT, and for k < T both differ from BPTT",
+            family::windowed_bptt,
+        ),
     ]
 }

@@ -2,8 +2,10 @@
 //! `2^{nT}` sign draws is RTRL's update: over Q for ρ₀ = ρ₁ = 1, and to MPFR-256 rounding for the
 //! variance-minimising ρ₀, ρ₁ (square roots) in a leaky-tanh network.
 mod kernl;
+mod windowed;
 
 pub(super) use kernl::kernl_is_rflo;
+pub(super) use windowed::windowed_bptt;
 
 use super::parts::repro;
 use crate::catalogue::{Budget, Evidence, Measure, Reproducer};
