@@ -9,6 +9,7 @@
 //!   the derivative part) or a rule whose update is not the smooth function it claims fails.
 //!
 //! The direction moves every network parameter and KeRNL's β and γ.
+use lro::faults::{self, Fault};
 use lro::rnn::{Activation, Rnn};
 use lro::rules::kernl::{self, Kernel, Rates};
 use lro::rules::uoro::Scaling;
@@ -281,4 +282,92 @@ fn central(case: Case, tmpl: &Rnn<f64>, th: &[f64], v: &[f64], h: f64) -> Update
         d.to_f64()
     })
     .unwrap()
+}
+
+/// The per-sample windowed rules against the `marschall2020` preset, which computes efficient and
+/// future BPTT in the framework's streaming convention: over Q, with no biases and `h_0 = 0` the
+/// two networks are the same (the preset's `x_t` is lro's `xs[t − 1]`), the preset's summed
+/// per-step gradients are the `1/T`-free sequence-loss gradient, and
+/// - efficient BPTT: for k dividing T the preset's windows are lro's;
+/// - future BPTT: the preset delivers step t0's term at step t0 + k − 1, so the sequence is
+///   extended by k − 1 steps whose targets equal the outputs (zero error): every pending term is
+///   then delivered with exactly the losses lro's per-sample form uses.
+#[test]
+fn windowed_bptt_matches_the_marschall2020_preset_over_q() {
+    use lro::oracle::presets::marschall2020::Setup;
+    let q = |i: usize, s: usize| Rational::from_f64(dy(i, s) / 2.0);
+    let (th, _) = theta();
+    let tmpl = template(Activation::Identity);
+    let (net, _) = unpack(
+        &tmpl,
+        &th.iter()
+            .map(|x| Rational::from_f64(*x))
+            .collect::<Vec<_>>(),
+    );
+    let dt = data::<Rational>();
+    let preset = |k: usize| Setup {
+        w_rec: net.w().clone(),
+        w_in: net.b().clone(),
+        b_rec: DVector::zeros(N),
+        w_out: net.a().clone(),
+        b_out: DVector::zeros(O),
+        w_fb: None,
+        alpha: net.alpha().clone(),
+        alpha_rflo: net.alpha().clone(),
+        activation: Activation::Identity,
+        h0: DVector::zeros(N),
+        bptt_k: k,
+    };
+    // ΔW, ΔB from a sum of the preset's n × (n + d + 1) gradients, scaled by 1/T.
+    let split = |gs: &[DMatrix<Rational>]| {
+        let mut sum = DMatrix::<Rational>::zeros(N, N + D + 1);
+        for g in gs {
+            sum += g;
+        }
+        let s = Rational::ratio(1, T as i64);
+        (
+            sum.columns(0, N).into_owned() * s.clone(),
+            sum.columns(N, D).into_owned() * s,
+        )
+    };
+    for k in [1, 2, 4] {
+        let run = preset(k).run(&dt.xs, &dt.ys).unwrap();
+        let (w, b) = split(&run.ebptt_grads);
+        let ours =
+            windowed_bptt::efficient_update(&net, &dt.xs, &dt.ys, Loss::Sequence, k).unwrap();
+        assert_eq!((ours.w, ours.b), (w, b), "efficient BPTT, k = {k}");
+    }
+    for k in [1, 2, 3, 4] {
+        let extra = k - 1;
+        let mut xs = dt.xs.clone();
+        xs.extend((0..extra).map(|t| DVector::from_fn(D, |i, _| q(t * D + i, 9))));
+        let mut ys = dt.ys.clone();
+        ys.extend((0..extra).map(|_| DVector::zeros(O)));
+        let first = preset(k).run(&xs, &ys).unwrap();
+        for t in T..T + extra {
+            ys[t] = first.z[t].clone();
+        }
+        let run = preset(k).run(&xs, &ys).unwrap();
+        let (w, b) = split(&run.fbptt_grads);
+        let ours = windowed_bptt::future_update(&net, &dt.xs, &dt.ys, Loss::Sequence, k).unwrap();
+        assert_eq!((&ours.w, &ours.b), (&w, &b), "future BPTT, k = {k}");
+        // The comparison has power: lro's future BPTT with its window one step late differs.
+        let late = faults::inject(Fault::FutureBpttDelayOffByOne, || {
+            windowed_bptt::future_update(&net, &dt.xs, &dt.ys, Loss::Sequence, k).unwrap()
+        });
+        assert_ne!(
+            (late.w, late.b),
+            (w, b),
+            "future BPTT with the fault, k = {k}"
+        );
+    }
+    let leak = faults::inject(Fault::EfficientBpttWindowLeak, || {
+        windowed_bptt::efficient_update(&net, &dt.xs, &dt.ys, Loss::Sequence, 2).unwrap()
+    });
+    let (w, b) = split(&preset(2).run(&dt.xs, &dt.ys).unwrap().ebptt_grads);
+    assert_ne!(
+        (leak.w, leak.b),
+        (w, b),
+        "efficient BPTT with the window leak"
+    );
 }
