@@ -104,7 +104,7 @@ fn data<S: Real>() -> Data<S> {
         (0..T)
             .map(|t| {
                 DVector::from_fn(len, |i, _| {
-                    if (t * len + i + salt) % 3 == 0 {
+                    if (t * len + i + salt).is_multiple_of(3) {
                         -S::one()
                     } else {
                         S::one()
@@ -344,9 +344,7 @@ fn windowed_bptt_matches_the_marschall2020_preset_over_q() {
         let mut ys = dt.ys.clone();
         ys.extend((0..extra).map(|_| DVector::zeros(O)));
         let first = preset(k).run(&xs, &ys).unwrap();
-        for t in T..T + extra {
-            ys[t] = first.z[t].clone();
-        }
+        ys[T..T + extra].clone_from_slice(&first.z[T..T + extra]);
         let run = preset(k).run(&xs, &ys).unwrap();
         let (w, b) = split(&run.fbptt_grads);
         let ours = windowed_bptt::future_update(&net, &dt.xs, &dt.ys, Loss::Sequence, k).unwrap();

@@ -234,9 +234,7 @@ mod tests {
         // sequence loss weights 1/5 (prefix BPTT uses 1/2, so rescale by 2/5).
         let mut ys_far = ys.clone();
         let p = net.forward(&xs).unwrap();
-        for t in 2..5 {
-            ys_far[t] = p.y[t].clone();
-        }
+        ys_far[2..5].clone_from_slice(&p.y[2..5]);
         let got = efficient_update(&net, &xs, &ys_far, Loss::Sequence, 2).unwrap();
         let mut want =
             online::update(&Rule::Bptt, &net, &xs[..2], &ys[..2], Loss::Sequence).unwrap();
