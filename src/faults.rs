@@ -140,6 +140,17 @@ faults! {
     /// marschall2020's KeRNL trains its rates with the previous step's filtered perturbation
     /// Ω_{t−1} in place of its derivative Γ_t.
     MarschallKernlAlphaGradStaleOmega => "marschall-kernl-alpha-grad-stale-omega", "oracle::presets::marschall2020::kernl";
+    // ---- The rest of the online-learning family (helper rules2) ----
+    /// Reverse KF-RTRL's B update forgets to divide its two terms by ρ₀ and ρ₁.
+    RkfMissingInvRho => "rkf-missing-inv-rho", "rules::reverse_kf_rtrl";
+    /// KeRNL's learning signal uses β q where βᵀ q belongs (the sensitivity matrix transposed).
+    KernlBetaTransposed => "kernl-beta-transposed", "rules::kernl";
+    /// Future BPTT's window of losses through step t0 starts one step late (t0 + 1 … t0 + k):
+    /// every loss misses its own step.
+    FutureBpttDelayOffByOne => "future-bptt-delay-off-by-one", "rules::windowed_bptt";
+    /// Efficient BPTT carries the credit across window boundaries (the state before a window is
+    /// not held fixed).
+    EfficientBpttWindowLeak => "efficient-bptt-window-leak", "rules::windowed_bptt";
 }
 
 impl Fault {
@@ -199,9 +210,9 @@ impl Fault {
             Fault::CentralDifferenceHalfStep => &["P-CL-17"],
             Fault::EpropMissingDerivative => &["P-RNN-10.a"],
             Fault::ReadoutSignFlip => &["P-RNN-9", "P-RNN-11"],
-            Fault::ExpectedLagTranspose => {
-                &["P-RNN-2", "P-RNN-3", "P-RNN-11", "P-RNN-38", "P-RNN-40"]
-            }
+            Fault::ExpectedLagTranspose => &[
+                "P-RNN-2", "P-RNN-3", "P-RNN-11", "P-RNN-38", "P-RNN-40", "P-RNN-42",
+            ],
             Fault::UoroMissingInvRho0 => &["P-RNN-38"],
             Fault::KfMissingInvRho => &["P-RNN-40"],
             Fault::KfIgnoresScaling => &["P-RNN-41"],
@@ -229,6 +240,11 @@ impl Fault {
             Fault::PhaseLengthOffByOne => {
                 &["P-CL-5", "P-CL-6", "P-CL-7", "P-CL-15", "P-CL-18", "CL-T2"]
             }
+            // The rest of the online-learning family (helper rules2).
+            Fault::RkfMissingInvRho => &["P-RNN-42"],
+            Fault::KernlBetaTransposed => &["P-RNN-43"],
+            Fault::FutureBpttDelayOffByOne => &["P-RNN-44"],
+            Fault::EfficientBpttWindowLeak => &["P-RNN-44"],
         }
     }
 }

@@ -520,6 +520,16 @@ pub const EDGE_COLOURED_ORBIT_REL: f64 = 1e-3;
 /// 1e-3 separates the two by more than 60 orders of magnitude.
 pub const MARSCHALL_STOCHASTIC_BIAS_MIN: f64 = 1e-3;
 
+// ---- The rest of the online-learning family (helper rules2: tests/family_kinds.rs) ----
+
+/// Relative tolerance for a `Dual<f64>` derivative part of a family rule's update (UORO, KF-RTRL,
+/// reverse KF-RTRL, SnAp, KeRNL, windowed BPTT; o, n, d ≤ 3, T = 4) against a 256-bit MPFR central
+/// difference with step 2⁻⁴⁰. The central difference is exact to ~1e-24 (truncation h²·U‴) and
+/// ~1e-65 (rounding), so the error is the Dual's own f64 rounding: a few hundred operations, each
+/// the derivative rule of one f64 operation, amplified by the square roots' 1/(2√x) where a norm is
+/// small; 1e-10 leaves orders of margin over ~1e-14 while a dropped derivative term is O(1).
+pub const FAMILY_DUAL_DERIVATIVE_REL: f64 = 1e-10;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -16,12 +16,15 @@
 mod bptt;
 pub mod estimator_variance;
 pub mod expected;
+pub mod kernl;
 pub mod kf_rtrl;
 pub mod online;
+pub mod reverse_kf_rtrl;
 mod rtrl;
 pub mod snap;
 mod traces;
 pub mod uoro;
+pub mod windowed_bptt;
 
 use crate::error::{LroError, Result};
 use crate::linalg;

@@ -41,9 +41,12 @@ pub fn reach(connected: &DMatrix<bool>, order: usize) -> Result<DMatrix<bool>> {
     Ok(r)
 }
 
-/// The connectivity of a weight matrix: an edge i → k where `W_ki ≠ 0`.
+/// The connectivity of a weight matrix: an edge i → k where `W_ki ≠ 0`, decided on the value as
+/// f64 (for a dual number its value part: a zero weight carrying a derivative direction is still
+/// absent), so every number kind masks the same entries. A nonzero weight below f64's smallest
+/// subnormal counts as absent.
 pub fn connectivity<T: Real>(w: &DMatrix<T>) -> DMatrix<bool> {
-    w.map(|x| !x.is_zero())
+    w.map(|x| x.to_f64() != 0.0)
 }
 
 /// SnAp-`order`'s update for one sample, the connectivity read from the network's W.
@@ -122,6 +125,14 @@ pub fn update<T: Real>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A dual weight whose value is 0 is absent even with a derivative part, as in f64.
+    #[test]
+    fn connectivity_reads_the_value_part() {
+        use crate::scalar::Dual;
+        let w = DMatrix::from_fn(2, 2, |k, i| Dual::new(if k == i { 0.5 } else { 0.0 }, 1.0));
+        assert_eq!(connectivity(&w), DMatrix::from_fn(2, 2, |k, i| k == i));
+    }
 
     #[test]
     fn reach_of_a_chain() {

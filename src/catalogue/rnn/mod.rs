@@ -407,5 +407,33 @@ pub fn entries() -> Vec<Entry> {
              variance of ΔW against RTRL's, variance-minimising scalars, n = 4 … 32)",
             family::kf_variance_below_uoro,
         ),
+        entry!(
+            "P-RNN-42",
+            RnnRules,
+            [Standard],
+            "reverse KF-RTRL (Marschall, Cho & Savin 2020) is unbiased: the exact expectation of its \
+             update over all sign draws ν_t ∈ {±1}ⁿ equals RTRL's, with ρ₀ = ρ₁ = 1 and with the \
+             variance-minimising ρ₀, ρ₁; for white input into a linear network its mean update is \
+             BPTT's closed form",
+            family::reverse_kf_unbiased,
+        ),
+        entry!(
+            "P-RNN-43",
+            RnnRules,
+            [Standard, Derived],
+            "KeRNL (Roth, Kanitscheider & Fiete 2019) with β = I and every γ_i = α frozen equals RFLO \
+             with symmetric feedback R = A and ŵ = 1 − α, per sample, any leak and activation; with \
+             uniform γ_i = 1 − ŵ and any β it equals RFLO with R = Aβ",
+            family::kernl_is_rflo,
+        ),
+        entry!(
+            "P-RNN-44",
+            RnnRules,
+            [Standard, Derived],
+            "efficient BPTT and future BPTT (Marschall, Cho & Savin 2020) with k ≥ T equal BPTT and \
+             RTRL per sample, any leak and activation; future BPTT with k < T is k-step truncated \
+             BPTT, and for k < T both differ from BPTT",
+            family::windowed_bptt,
+        ),
     ]
 }

@@ -1,13 +1,19 @@
-//! P-RNN-38: UORO is unbiased (`docs/theory/linear-rnn.md#uoro`). The exact expectation over all
+//! P-RNN-38 (and 40, 42): UORO (KF-RTRL, reverse KF-RTRL) is unbiased (`docs/theory/linear-rnn.md#uoro`). The exact expectation over all
 //! `2^{nT}` sign draws is RTRL's update: over Q for ρ₀ = ρ₁ = 1, and to MPFR-256 rounding for the
 //! variance-minimising ρ₀, ρ₁ (square roots) in a leaky-tanh network.
+mod kernl;
+mod windowed;
+
+pub(super) use kernl::kernl_is_rflo;
+pub(super) use windowed::windowed_bptt;
+
 use super::parts::repro;
 use crate::catalogue::{Budget, Evidence, Measure, Reproducer};
 use crate::error::Result;
 use crate::rnn::{Activation, InstanceSpec};
-use crate::rules::kf_rtrl;
 use crate::rules::uoro::{self, Scaling};
 use crate::rules::{Loss, Rule, online};
+use crate::rules::{kf_rtrl, reverse_kf_rtrl};
 use crate::scalar::{Mpfr, Rational, Real, with_precision};
 use crate::tolerances::{MPFR_REFERENCE_BITS, MPFR256_REL};
 
@@ -39,6 +45,8 @@ enum Estimator {
     Uoro,
     /// KF-RTRL (P-RNN-40).
     KfRtrl,
+    /// Reverse KF-RTRL (P-RNN-42).
+    ReverseKf,
 }
 
 impl Estimator {
@@ -46,12 +54,13 @@ impl Estimator {
         match self {
             Estimator::Uoro => "UORO",
             Estimator::KfRtrl => "KF-RTRL",
+            Estimator::ReverseKf => "reverse KF-RTRL",
         }
     }
     /// Signs drawn per step.
     fn signs(self, n: usize) -> usize {
         match self {
-            Estimator::Uoro => n,
+            Estimator::Uoro | Estimator::ReverseKf => n,
             Estimator::KfRtrl => 2,
         }
     }
@@ -65,6 +74,7 @@ impl Estimator {
         match self {
             Estimator::Uoro => uoro::update_unit(net, &i.xs, &i.targets, loss, d),
             Estimator::KfRtrl => kf_rtrl::update_unit(net, &i.xs, &i.targets, loss, d),
+            Estimator::ReverseKf => reverse_kf_rtrl::update_unit(net, &i.xs, &i.targets, loss, d),
         }
     }
     fn variance_min<T: crate::scalar::RealFn>(
@@ -77,6 +87,9 @@ impl Estimator {
         match self {
             Estimator::Uoro => uoro::update(net, &i.xs, &i.targets, Loss::Final, d, v),
             Estimator::KfRtrl => kf_rtrl::update(net, &i.xs, &i.targets, Loss::Final, d, v),
+            Estimator::ReverseKf => {
+                reverse_kf_rtrl::update(net, &i.xs, &i.targets, Loss::Final, d, v)
+            }
         }
     }
     fn scalars(self) -> &'static str {
@@ -86,6 +99,9 @@ impl Estimator {
             }
             Estimator::KfRtrl => {
                 "ρ₁ = √(‖JK‖/‖v‖), ρ₂ = √(‖D‖/‖pre‖); the cross terms carry c₁c₂, whose mean is 0"
+            }
+            Estimator::ReverseKf => {
+                "ρ₀ = √(‖JB‖/‖a‖), ρ₁ = √(‖(ν⊙g)preᵀ‖/‖ν‖); the cross terms are odd in ν and cancel"
             }
         }
     }
@@ -100,6 +116,12 @@ pub(super) fn uoro_unbiased(budget: Budget) -> Result<Evidence> {
 /// = RTRL's.
 pub(super) fn kf_rtrl_unbiased(budget: Budget) -> Result<Evidence> {
     unbiased(budget, Estimator::KfRtrl, 4100)
+}
+
+/// P-RNN-42 (Marschall, Cho & Savin 2020, `[standard]`): E over all sign vectors of reverse
+/// KF-RTRL's update = RTRL's.
+pub(super) fn reverse_kf_unbiased(budget: Budget) -> Result<Evidence> {
+    unbiased(budget, Estimator::ReverseKf, 4400)
 }
 
 /// The exact expectation of `est` over every draw against RTRL: over Q with unit scalars, in
