@@ -1,6 +1,7 @@
 //! Cost per step of the online-learning family against n: time (criterion) and peak heap memory
 //! (a counting allocator), for one sample of T = 10 steps in a leaky-tanh network (o = 2, d = 4,
-//! f64, final-step loss, variance-minimising scalars for the stochastic rules).
+//! f64, final-step loss, variance-minimising scalars for the stochastic rules, KeRNL frozen at
+//! β = I, γ = α, efficient and future BPTT with k = 3).
 //!
 //! `cargo bench --bench family` runs criterion over every rule and size, then writes
 //! `docs/measurements/family-costs.json`: for each (rule, n) the minimum over criterion's samples
@@ -11,7 +12,9 @@
 use criterion::{BenchmarkId, Criterion};
 use lro::rnn::{Rnn, inputs};
 use lro::rules::uoro::Scaling;
-use lro::rules::{Feedback, Loss, Rule, Update, kf_rtrl, online, snap, uoro};
+use lro::rules::{
+    Feedback, Loss, Rule, Update, kernl, kf_rtrl, online, reverse_kf_rtrl, snap, uoro, windowed_bptt,
+};
 use nalgebra::{DMatrix, DVector};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -26,6 +29,8 @@ const O: usize = 2;
 const D: usize = 4;
 /// Steps per sample; times are divided by it.
 const T: usize = 10;
+/// Window (efficient BPTT) and horizon (future BPTT) k.
+const WINDOW: usize = 3;
 /// Sizes of the rules whose cost per step is at most cubic. Below n ≈ 100 the per-step fixed
 /// costs and the stored trajectory (about 10·T scalars per unit) still show, so the sizes go on to
 /// 512 and the report fits the largest four.
@@ -189,6 +194,38 @@ const MEMBERS: &[Member] = &[
                 Scaling::VarianceMin,
             )
             .expect("valid setup")
+        },
+    },
+    Member {
+        name: "reverse-kf-rtrl",
+        dense: false,
+        run: |s| {
+            reverse_kf_rtrl::update(&s.net, &s.xs, &s.ys, Loss::Final, &s.nu, Scaling::VarianceMin)
+                .expect("valid setup")
+        },
+    },
+    Member {
+        name: "kernl",
+        dense: false,
+        run: |s| {
+            let k = kernl::Kernel::identity(s.net.n(), *s.net.alpha());
+            kernl::update(&s.net, &s.xs, &s.ys, Loss::Final, &k).expect("valid setup")
+        },
+    },
+    Member {
+        name: "efficient-bptt",
+        dense: false,
+        run: |s| {
+            windowed_bptt::efficient_update(&s.net, &s.xs, &s.ys, Loss::Final, WINDOW)
+                .expect("valid setup")
+        },
+    },
+    Member {
+        name: "future-bptt",
+        dense: false,
+        run: |s| {
+            windowed_bptt::future_update(&s.net, &s.xs, &s.ys, Loss::Final, WINDOW)
+                .expect("valid setup")
         },
     },
     Member {

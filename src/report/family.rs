@@ -4,6 +4,7 @@
 //! `docs/theory/costs.md`). Theory: `docs/theory/linear-rnn.md#uoro` and the sections after it.
 use super::Report;
 use super::figures::family::{study, study_size, variance_fit};
+use crate::rules::estimator_variance::Member;
 use crate::contrastive::stats::{PowerFit, power_law_fit};
 use crate::error::{LroError, Result};
 use crate::evidence::Budget;
@@ -39,10 +40,28 @@ pub const CLAIMS: &[Claim] = &[
         claim: "KF-RTRL's variance is below UORO's and grows more slowly with n",
     },
     Claim {
+        id: "P-RNN-42",
+        rules: "reverse KF-RTRL",
+        claim: "unbiased: the mean over all sign draws is RTRL's update (and, over inputs too, \
+                BPTT's closed-form expected update)",
+    },
+    Claim {
         id: "P-RNN-39",
         rules: "SnAp-1, SnAp-2",
         claim: "SnAp-1 is e-prop with symmetric feedback; SnAp-2 on a dense W is RTRL; on a sparse \
                 W it is not",
+    },
+    Claim {
+        id: "P-RNN-43",
+        rules: "KeRNL",
+        claim: "with β = I and γ = α frozen it is RFLO with symmetric feedback and ŵ = 1 − α; \
+                with uniform γ and any β, RFLO with R = Aβ",
+    },
+    Claim {
+        id: "P-RNN-44",
+        rules: "efficient BPTT, future BPTT",
+        claim: "with k ≥ T both equal BPTT and RTRL per sample; future BPTT with k < T is \
+                k-step truncated BPTT",
     },
 ];
 
@@ -90,6 +109,30 @@ pub const DERIVED_COSTS: &[DerivedCost] = &[
         time: 3,
         memory: 2,
         anchor: "kf-rtrl",
+    },
+    DerivedCost {
+        rule: "reverse-kf-rtrl",
+        time: 3,
+        memory: 2,
+        anchor: "reverse-kf-rtrl",
+    },
+    DerivedCost {
+        rule: "kernl",
+        time: 2,
+        memory: 2,
+        anchor: "kernl",
+    },
+    DerivedCost {
+        rule: "efficient-bptt",
+        time: 2,
+        memory: 2,
+        anchor: "windowed-bptt",
+    },
+    DerivedCost {
+        rule: "future-bptt",
+        time: 2,
+        memory: 2,
+        anchor: "windowed-bptt",
     },
     DerivedCost {
         rule: "rtrl",
@@ -307,10 +350,10 @@ pub fn section(r: &Report, budget: Budget) -> String {
                     m.label(),
                     at(4),
                     at(64),
-                    if m.label() == "UORO" {
-                        "larger than KF-RTRL's"
-                    } else {
-                        "smaller than UORO's, growing more slowly"
+                    match m {
+                        Member::Uoro => "larger than KF-RTRL's",
+                        Member::KfRtrl => "smaller than UORO's, growing more slowly",
+                        _ => "no claim read (measured only)",
                     }
                 );
             }

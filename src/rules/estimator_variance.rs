@@ -119,6 +119,8 @@ pub enum Member {
     Uoro,
     /// KF-RTRL, variance-minimising scalars (stochastic).
     KfRtrl,
+    /// Reverse KF-RTRL, variance-minimising scalars (stochastic).
+    ReverseKf,
     /// SnAp-1 (deterministic), run as e-prop with symmetric feedback, which it equals per sample
     /// (P-RNN-39).
     Snap1,
@@ -130,9 +132,10 @@ pub enum Member {
 
 impl Member {
     /// Every member, in report order.
-    pub const ALL: [Member; 5] = [
+    pub const ALL: [Member; 6] = [
         Member::Uoro,
         Member::KfRtrl,
+        Member::ReverseKf,
         Member::Snap1,
         Member::Rflo,
         Member::EpropRandom,
@@ -142,6 +145,7 @@ impl Member {
         match self {
             Member::Uoro => "UORO",
             Member::KfRtrl => "KF-RTRL",
+            Member::ReverseKf => "reverse KF-RTRL",
             Member::Snap1 => "SnAp-1",
             Member::Rflo => "RFLO",
             Member::EpropRandom => "e-prop (random R)",
@@ -149,7 +153,7 @@ impl Member {
     }
     /// Whether the update depends on random draws (else one update per network).
     pub fn stochastic(self) -> bool {
-        matches!(self, Member::Uoro | Member::KfRtrl)
+        matches!(self, Member::Uoro | Member::KfRtrl | Member::ReverseKf)
     }
 }
 
@@ -202,7 +206,7 @@ pub fn family_study(
                     ((dw - &exact.w).norm_squared() / norm, cosine(dw, &exact.w))
                 };
                 let (errs, coss): (Vec<f64>, Vec<f64>) = if member.stochastic() {
-                    let signs = if *member == Member::Uoro { n } else { 2 };
+                    let signs = if *member == Member::KfRtrl { 2 } else { n };
                     let mut v = Vec::with_capacity(draws);
                     for _ in 0..draws {
                         let nu: Vec<DVector<f64>> = (0..HORIZON)
@@ -212,10 +216,31 @@ pub fn family_study(
                                 })
                             })
                             .collect();
-                        let up = if *member == Member::Uoro {
-                            uoro::update(&net, &xs, &ys, Loss::Final, &nu, Scaling::VarianceMin)?
-                        } else {
-                            kf_rtrl::update(&net, &xs, &ys, Loss::Final, &nu, Scaling::VarianceMin)?
+                        let up = match member {
+                            Member::Uoro => uoro::update(
+                                &net,
+                                &xs,
+                                &ys,
+                                Loss::Final,
+                                &nu,
+                                Scaling::VarianceMin,
+                            )?,
+                            Member::KfRtrl => kf_rtrl::update(
+                                &net,
+                                &xs,
+                                &ys,
+                                Loss::Final,
+                                &nu,
+                                Scaling::VarianceMin,
+                            )?,
+                            _ => super::reverse_kf_rtrl::update(
+                                &net,
+                                &xs,
+                                &ys,
+                                Loss::Final,
+                                &nu,
+                                Scaling::VarianceMin,
+                            )?,
                         };
                         v.push(one(&up.w));
                     }

@@ -67,7 +67,7 @@ pub fn estimator_variance_vs_n(budget: Budget) -> Result<Figure> {
     let (networks, draws) = study_size(budget);
     let mut series = Vec::new();
     let mut text = Vec::new();
-    for (member, pts) in s.iter().filter(|(m, _)| m.stochastic()) {
+    for (k, (member, pts)) in s.iter().filter(|(m, _)| m.stochastic()).enumerate() {
         let fit = variance_fit(pts)?;
         text.push(format!(
             "{} exponent {:.2} (95 % CI [{:.2}, {:.2}])",
@@ -79,11 +79,7 @@ pub fn estimator_variance_vs_n(budget: Budget) -> Result<Figure> {
         series.push(Series {
             label: member.label().into(),
             points: per_size(pts, |p| p.rel_sq_error),
-            style: if *member == Member::Uoro {
-                Style::LineMarkers
-            } else {
-                Style::Line
-            },
+            style: [Style::LineMarkers, Style::Line, Style::Dashed][k % 3],
         });
     }
     Ok(Figure {
