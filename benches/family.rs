@@ -13,7 +13,8 @@ use criterion::{BenchmarkId, Criterion};
 use lro::rnn::{Rnn, inputs};
 use lro::rules::uoro::Scaling;
 use lro::rules::{
-    Feedback, Loss, Rule, Update, kernl, kf_rtrl, online, reverse_kf_rtrl, snap, uoro, windowed_bptt,
+    Feedback, Loss, Rule, Update, kernl, kf_rtrl, online, reverse_kf_rtrl, snap, uoro,
+    windowed_bptt,
 };
 use nalgebra::{DMatrix, DVector};
 use rand::{Rng, SeedableRng};
@@ -200,8 +201,15 @@ const MEMBERS: &[Member] = &[
         name: "reverse-kf-rtrl",
         dense: false,
         run: |s| {
-            reverse_kf_rtrl::update(&s.net, &s.xs, &s.ys, Loss::Final, &s.nu, Scaling::VarianceMin)
-                .expect("valid setup")
+            reverse_kf_rtrl::update(
+                &s.net,
+                &s.xs,
+                &s.ys,
+                Loss::Final,
+                &s.nu,
+                Scaling::VarianceMin,
+            )
+            .expect("valid setup")
         },
     },
     Member {

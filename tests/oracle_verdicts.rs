@@ -983,12 +983,16 @@ fn family_case_carries_draws_and_check_judges_them() {
         "uoro_variance_min",
         "kf_rtrl_unit",
         "kf_rtrl_variance_min",
+        "reverse_kf_rtrl_unit",
+        "reverse_kf_rtrl_variance_min",
         "snap1",
         "snap2",
     ] {
         assert!(groups.contains(&g.to_string()), "{g} in {groups:?}");
     }
-    let keep = |_: &str, g: &str| g == "forward" || g.starts_with("uoro") || g.starts_with("kf");
+    let keep = |_: &str, g: &str| {
+        g == "forward" || g.starts_with("uoro") || g.starts_with("kf") || g.starts_with("reverse")
+    };
     let good = json_candidate(&f, keep);
     let p = write_json("family_good.json", &good);
     expect(
@@ -996,7 +1000,8 @@ fn family_case_carries_draws_and_check_judges_them() {
         check_file("family", &p, &[]),
         0,
         &[
-            "rules compared: kf_rtrl_unit, kf_rtrl_variance_min, uoro_unit, uoro_variance_min",
+            "rules compared: kf_rtrl_unit, kf_rtrl_variance_min, reverse_kf_rtrl_unit, \
+             reverse_kf_rtrl_variance_min, uoro_unit, uoro_variance_min",
             "verdict: MATCH",
         ],
     );
@@ -1009,6 +1014,26 @@ fn family_case_carries_draws_and_check_judges_them() {
         check_file("family", &p, &[]),
         1,
         &["first diverging step t = 2 (uoro_variance_min.draws)"],
+    );
+    let mut bad = good.clone();
+    flip(&mut bad, "reverse_kf_rtrl_unit.draws", 4);
+    let p = write_json("family_rkf_draw.json", &bad);
+    expect(
+        "flipped reverse KF-RTRL draw",
+        check_file("family", &p, &[]),
+        1,
+        &["first diverging step t = 2 (reverse_kf_rtrl_unit.draws)"],
+    );
+    let mut bad = good.clone();
+    let t = &mut bad["tensors"]["reverse_kf_rtrl_variance_min.final.dW"]["data"][0];
+    let v = t.as_f64().unwrap();
+    *t = Value::from(v * (1.0 + 1e-6) + 1e-9);
+    let p = write_json("family_rkf_grad.json", &bad);
+    expect(
+        "changed reverse KF-RTRL gradient",
+        check_file("family", &p, &[]),
+        1,
+        &["reverse_kf_rtrl_variance_min.final.dW", "verdict: MISMATCH"],
     );
     let mut bad = good.clone();
     let t = &mut bad["tensors"]["uoro_unit.seq.dW"]["data"][0];

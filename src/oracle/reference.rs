@@ -144,6 +144,15 @@ impl<T: Real> Problem<T> {
                         draws: f.kf_rtrl.clone(),
                     },
                 ));
+                // Reverse KF-RTRL draws one sign per hidden unit, as UORO does: it runs on the
+                // same sign vectors (stored again under its own group).
+                v.push((
+                    format!("reverse_kf_rtrl_{tag}"),
+                    Rule::ReverseKfRtrl {
+                        scaling,
+                        draws: f.uoro.clone(),
+                    },
+                ));
             }
             v.push(("snap1".into(), Rule::Snap { order: 1 }));
             v.push(("snap2".into(), Rule::Snap { order: 2 }));
@@ -493,6 +502,11 @@ pub fn fixture_detail<T: Real>(
                 Some((draws, n, "UORO sign vectors nu_t (one +-1 per hidden unit)"))
             }
             Rule::KfRtrl { draws, .. } => Some((draws, 2, "KF-RTRL sign pairs (c1, c2)_t (+-1)")),
+            Rule::ReverseKfRtrl { draws, .. } => Some((
+                draws,
+                n,
+                "reverse KF-RTRL sign vectors nu_t (one +-1 per hidden unit; the UORO draws)",
+            )),
             _ => None,
         };
         if let Some((draws, len, what)) = draws {

@@ -4,10 +4,10 @@
 //! `docs/theory/costs.md`). Theory: `docs/theory/linear-rnn.md#uoro` and the sections after it.
 use super::Report;
 use super::figures::family::{study, study_size, variance_fit};
-use crate::rules::estimator_variance::Member;
 use crate::contrastive::stats::{PowerFit, power_law_fit};
 use crate::error::{LroError, Result};
 use crate::evidence::Budget;
+use crate::rules::estimator_variance::Member;
 use std::fmt::Write;
 
 /// One claim about the family and the catalogue entry that checks it.

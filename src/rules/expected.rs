@@ -329,7 +329,10 @@ fn final_step<T: Real>(
             let diag = (0..n).map(|i| s.w()[(i, i)].clone()).collect();
             (f0, Back::Diag(diag), h)
         }
-        Rule::Uoro { .. } | Rule::KfRtrl { .. } | Rule::Snap { .. } => {
+        Rule::Uoro { .. }
+        | Rule::KfRtrl { .. }
+        | Rule::ReverseKfRtrl { .. }
+        | Rule::Snap { .. } => {
             unreachable!("mapped by closed_form_rule before final_step")
         }
     };
@@ -509,11 +512,13 @@ pub fn update<T: Real>(
 /// the tests). The stochastic rules have no closed form for a fixed draw sequence.
 fn closed_form_rule<T: Real>(rule: &Rule<T>, net: &crate::rnn::Rnn<T>) -> Result<Rule<T>> {
     match rule {
-        Rule::Uoro { .. } | Rule::KfRtrl { .. } => Err(LroError::Unsupported(format!(
-            "{}: a fixed sequence of draws has no closed-form expectation over inputs; use \
+        Rule::Uoro { .. } | Rule::KfRtrl { .. } | Rule::ReverseKfRtrl { .. } => {
+            Err(LroError::Unsupported(format!(
+                "{}: a fixed sequence of draws has no closed-form expectation over inputs; use \
              online::update per sample (the expectation over draws is RTRL's update)",
-            rule.name()
-        ))),
+                rule.name()
+            )))
+        }
         Rule::Snap { order: 1 } => Ok(Rule::Eprop {
             feedback: Feedback::Symmetric,
         }),

@@ -97,6 +97,14 @@ pub enum Rule<T: Real> {
         /// `draws[t − 1] = (c₁, c₂) ∈ {±1}²`, one per step of the sequence.
         draws: Vec<DVector<T>>,
     },
+    /// Reverse KF-RTRL (Marschall, Cho & Savin 2020): KF-RTRL's factorisation in the other order
+    /// ([`reverse_kf_rtrl`]), for one sequence and its draws.
+    ReverseKfRtrl {
+        /// ρ₀ = ρ₁ = 1, or the variance-minimising scalars (square roots: not over rationals).
+        scaling: Scaling,
+        /// `draws[t − 1] = ν_t ∈ {±1}ⁿ`, one per step of the sequence.
+        draws: Vec<DVector<T>>,
+    },
     /// SnAp-k (Menick et al. 2021): RTRL's influence kept on the entries reachable in k − 1 steps
     /// of W's connectivity ([`snap`]); deterministic.
     Snap {
@@ -121,13 +129,18 @@ impl<T: Real> Rule<T> {
             } => "eprop-symmetric".into(),
             Rule::Uoro { scaling, .. } => format!("uoro-{}", scaling.name()),
             Rule::KfRtrl { scaling, .. } => format!("kf-rtrl-{}", scaling.name()),
+            Rule::ReverseKfRtrl { scaling, .. } => format!("reverse-kf-rtrl-{}", scaling.name()),
             Rule::Snap { order } => format!("snap:{order}"),
         }
     }
 
-    /// Whether the rule takes random draws (UORO, KF-RTRL): its draws belong to one sequence.
+    /// Whether the rule takes random draws (UORO, KF-RTRL, reverse KF-RTRL): its draws belong to
+    /// one sequence.
     pub fn is_stochastic(&self) -> bool {
-        matches!(self, Rule::Uoro { .. } | Rule::KfRtrl { .. })
+        matches!(
+            self,
+            Rule::Uoro { .. } | Rule::KfRtrl { .. } | Rule::ReverseKfRtrl { .. }
+        )
     }
 
     /// The rule for the first `steps` steps of its sequence: a stochastic rule keeps the draws of
@@ -140,6 +153,10 @@ impl<T: Real> Rule<T> {
                 draws: cut(draws),
             },
             Rule::KfRtrl { scaling, draws } => Rule::KfRtrl {
+                scaling: *scaling,
+                draws: cut(draws),
+            },
+            Rule::ReverseKfRtrl { scaling, draws } => Rule::ReverseKfRtrl {
                 scaling: *scaling,
                 draws: cut(draws),
             },
@@ -185,6 +202,9 @@ impl<T: Real> Rule<T> {
             } => check_r(r),
             Rule::Uoro { scaling, draws } => check_draws(&self.name(), *scaling, net.n(), draws),
             Rule::KfRtrl { scaling, draws } => check_draws(&self.name(), *scaling, 2, draws),
+            Rule::ReverseKfRtrl { scaling, draws } => {
+                check_draws(&self.name(), *scaling, net.n(), draws)
+            }
             Rule::Snap { order: 0 } => Err(LroError::InvalidParameter {
                 name: "SnAp order".into(),
                 reason: "the order k must be at least 1 (snap:1 keeps each unit's own \

@@ -186,9 +186,10 @@ fn batch_sum_on<T: Real>(
     let (mut w, b) = match rule {
         Rule::Bptt => bptt::full(&batch),
         Rule::Tbptt { k } => bptt::truncated(&batch, *k),
-        Rule::Uoro { .. } | Rule::KfRtrl { .. } | Rule::Snap { .. } => {
-            family(rule, net, inputs, targets, loss)?
-        }
+        Rule::Uoro { .. }
+        | Rule::KfRtrl { .. }
+        | Rule::ReverseKfRtrl { .. }
+        | Rule::Snap { .. } => family(rule, net, inputs, targets, loss)?,
         _ => per_sample(rule, &batch, inputs),
     };
     let mut a = DMatrix::zeros(o, net.n());
@@ -223,6 +224,9 @@ fn family<T: Real>(
         let u = match rule {
             Rule::Uoro { scaling, draws } => uoro::update(net, xs, ys, loss, draws, *scaling)?,
             Rule::KfRtrl { scaling, draws } => kf_rtrl::update(net, xs, ys, loss, draws, *scaling)?,
+            Rule::ReverseKfRtrl { scaling, draws } => {
+                super::reverse_kf_rtrl::update(net, xs, ys, loss, draws, *scaling)?
+            }
             Rule::Snap { order } => snap::update(net, xs, ys, loss, *order)?,
             _ => unreachable!("only the family rules are dispatched here"),
         };
@@ -267,7 +271,10 @@ fn per_sample<T: Real>(
                 traces::eprop(&s, r)
             }
             Rule::Bptt | Rule::Tbptt { .. } => unreachable!("batched in bptt"),
-            Rule::Uoro { .. } | Rule::KfRtrl { .. } | Rule::Snap { .. } => {
+            Rule::Uoro { .. }
+            | Rule::KfRtrl { .. }
+            | Rule::ReverseKfRtrl { .. }
+            | Rule::Snap { .. } => {
                 unreachable!("run by family")
             }
         };
