@@ -167,9 +167,12 @@ fn run<T: Real>(
         let gain = &traj.dphi[t - 1] * alpha.clone();
         let pre =
             DVector::from_iterator(n + d, traj.h[t - 1].iter().chain(xs[t - 1].iter()).cloned());
-        for i in 0..n {
-            for j in 0..n + d {
-                e[(i, j)] = kappa[i].clone() * e[(i, j)].clone() + gain[i].clone() * pre[j].clone();
+        // Column by column: e is column-major, so the inner loop runs down contiguous memory.
+        for j in 0..n + d {
+            for i in 0..n {
+                let x = &mut e[(i, j)];
+                x.mul_by(&kappa[i]);
+                x.add_mul(&gain[i], &pre[j]);
             }
         }
         if let Some((noise, rates)) = learn {
@@ -198,12 +201,14 @@ fn run<T: Real>(
             } else {
                 kernel.beta.tr_mul(&q)
             };
-            for i in 0..n {
-                for j in 0..n {
-                    dw[(i, j)] += sig[i].clone() * e[(i, j)].clone();
+            for j in 0..n {
+                for i in 0..n {
+                    dw[(i, j)].add_mul(&sig[i], &e[(i, j)]);
                 }
-                for j in 0..d {
-                    db[(i, j)] += sig[i].clone() * e[(i, n + j)].clone();
+            }
+            for j in 0..d {
+                for i in 0..n {
+                    db[(i, j)].add_mul(&sig[i], &e[(i, n + j)]);
                 }
             }
         }
