@@ -448,6 +448,14 @@ impl Evidence {
         self
     }
 
+    /// [`Evidence::with_reproducer`] when a worst instance was recorded, else unchanged.
+    pub fn maybe_reproducer(self, r: Option<Reproducer>) -> Self {
+        match r {
+            Some(r) => self.with_reproducer(r),
+            None => self,
+        }
+    }
+
     /// Combines the evidence of two sub-checks of one entry: instances add, findings are kept
     /// side by side, and the entry passes only if both pass. The first reproducer present is kept
     /// (the failing side's, when only one side fails).

@@ -173,7 +173,7 @@ pub(super) fn coloured_input_drifts(budget: Budget) -> Result<Evidence> {
             first_mismatch.get_or_insert_with(|| q_repro(0, &format!("{p}/{q}")));
         }
     }
-    let mut reduction = Evidence::exact(
+    let reduction = Evidence::exact(
         2 * (steps + 1),
         "steps where the network's L(k)/L(0) under AR(1) input (ρ = 1/4, 1/2) differs from the \
          per-mode map with weights ρ^|j−k|",
@@ -181,10 +181,8 @@ pub(super) fn coloured_input_drifts(budget: Budget) -> Result<Evidence> {
         "over rationals, the same setup: every G_j = Σ_k ρ^|j−k| D_k is diagonal, so the network \
          stays diagonal and each mode follows L_i = ½ Σ_{j,k} ρ^|j−k| g_j g_k (that map's gradient \
          written out from the double sum, independently of the network's recursions)",
-    );
-    if let Some(r) = first_mismatch {
-        reduction = reduction.with_reproducer(r);
-    }
+    )
+    .maybe_reproducer(first_mismatch);
     // f64: rounding at ρ = 0, order ρ¹ at small ρ, with the first-order coefficient from Dual<f64>.
     let curve = coloured::drift_curve()?;
     let (eta_f, horizon_f, steps_f) = CURVE;

@@ -106,16 +106,14 @@ pub(super) fn rflo_tanh_leaves(budget: Budget) -> Result<Evidence> {
     if let Some(r) = smallest_at {
         escape = escape.with_reproducer(r);
     }
-    let mut inside = Evidence::exact(
+    let inside = Evidence::exact(
         n,
         "identity-activation runs whose change leaves col(Rᵀ) (or is zero)",
         bad_linear,
         "the same setups over rationals with φ = identity (linear, or leaky linear for α = 1/2): \
          ‖(I − P)X‖²_F = 0 exactly and rank([Rᵀ | X]) = rank(Rᵀ)",
-    );
-    if let Some(r) = first_bad {
-        inside = inside.with_reproducer(r);
-    }
+    )
+    .maybe_reproducer(first_bad);
     Ok(escape.and(inside))
 }
 
@@ -181,7 +179,7 @@ pub(super) fn diagonal_surrogate_leaves(budget: Budget) -> Result<Evidence> {
             first_bad.get_or_insert_with(|| s.repro(k, "rational"));
         }
     }
-    let mut leaves = Evidence::violations(
+    let leaves = Evidence::violations(
         n,
         "non-scalar diag(W) runs whose change stayed in col(Rᵀ)",
         stayed,
@@ -190,11 +188,9 @@ pub(super) fn diagonal_surrogate_leaves(budget: Budget) -> Result<Evidence> {
              W_11 = −1/4), e-prop with random feedback R (trace decay diag(W)), {STEPS} online steps \
              at η = 1/8: exact rank of [W_K − W_0 | B_K − B_0] outside col(Rᵀ) must be > 0"
         ),
-    );
-    if let Some(r) = first_stayed {
-        leaves = leaves.with_reproducer(r);
-    }
-    let mut size = Evidence::measured(
+    )
+    .maybe_reproducer(first_stayed);
+    let size = Evidence::measured(
         n,
         "smallest ‖(I − P)X‖_F/‖X‖_F of the non-scalar runs",
         Measure::Ratio,
@@ -203,19 +199,15 @@ pub(super) fn diagonal_surrogate_leaves(budget: Budget) -> Result<Evidence> {
             value: EDGE_OUTSIDE_MIN,
         },
         "the same runs: the part of the change outside col(Rᵀ), exact over Q, shown in f64",
-    );
-    if let Some(r) = smallest_at {
-        size = size.with_reproducer(r);
-    }
-    let mut scalar = Evidence::exact(
+    )
+    .maybe_reproducer(smallest_at);
+    let scalar = Evidence::exact(
         n,
         "diag(W) = c·I runs that differ from RFLO(ŵ = c), are zero, or leave col(Rᵀ)",
         bad_scalar,
         "the same setups with every W_ii = c ∈ {1/2, 0, −1/2, 1}: one e-prop step equals one RFLO \
          step with ŵ = c exactly and stays in col(Rᵀ)",
-    );
-    if let Some(r) = first_bad {
-        scalar = scalar.with_reproducer(r);
-    }
+    )
+    .maybe_reproducer(first_bad);
     Ok(leaves.and(size).and(scalar))
 }

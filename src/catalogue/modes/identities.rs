@@ -40,17 +40,15 @@ pub(super) fn p13(b: Budget) -> Result<Evidence> {
         count += c;
         instances += 1;
     }
-    let mut exact = Evidence::exact(
+    let exact = Evidence::exact(
         instances,
         "matrix updates vs per-mode sums",
         mismatches,
         format!(
             "exact over Q: rotated matrix updates (BPTT, tBPTT k=1,2, RFLO) vs per-mode sums and losses, n = 1..{nmax}, T = 1, 3, 5 ({count} residuals)"
         ),
-    );
-    if let Some(r) = first {
-        exact = exact.with_reproducer(r);
-    }
+    )
+    .maybe_reproducer(first);
     let (mut rk, mut dp, mut worst) = (0.0f64, 0.0f64, None);
     let cases = b.cases(2);
     for &k in &cases {

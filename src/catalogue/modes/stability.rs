@@ -93,7 +93,7 @@ pub(super) fn p19(b: Budget) -> Result<Evidence> {
     } else {
         converged as f64 / all.starts as f64
     };
-    let mut converged_ev = Evidence::measured(
+    let converged_ev = Evidence::measured(
         instances,
         "searches that converged",
         Measure::Fraction,
@@ -102,10 +102,8 @@ pub(super) fn p19(b: Budget) -> Result<Evidence> {
             value: tol::MODES_ROOT_MIN_CONVERGED_FRACTION,
         },
         format!("{converged} of {} searches converged", all.starts),
-    );
-    if let Some(r) = least_at {
-        converged_ev = converged_ev.with_reproducer(r);
-    }
+    )
+    .maybe_reproducer(least_at);
     Ok(spurious.and(converged_ev))
 }
 

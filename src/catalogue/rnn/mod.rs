@@ -244,15 +244,13 @@ fn p12(budget: Budget) -> Result<Evidence> {
             first.get_or_insert_with(|| repro(k, &spec, "rational"));
         }
     }
-    let mut exact = Evidence::exact(
+    let exact = Evidence::exact(
         n_exact,
         "off-diagonal entries in the mode bases",
         unequal,
         "exact over Q: aligned instances, 2 expected-update steps with η = 1/8, counting instances with an off-diagonal entry",
-    );
-    if let Some(r) = first {
-        exact = exact.with_reproducer(r);
-    }
+    )
+    .maybe_reproducer(first);
     let (mut n_float, mut worst, mut at) = (0usize, 0.0f64, None);
     for k in budget.cases(8) {
         let spec = aligned_spec(1_300 + k as u64, Size::Large);
@@ -264,17 +262,15 @@ fn p12(budget: Budget) -> Result<Evidence> {
             at = Some(repro(k, &spec, "f64"));
         }
     }
-    let mut float = Evidence::error_at_most(
+    let float = Evidence::error_at_most(
         n_float,
         "largest off-diagonal entry",
         Measure::RelError,
         worst,
         F64_IDENTITY_REL,
         "f64: 20 expected-update steps, η = 0.01, largest off-diagonal entry relative to the largest entry of the three rotated blocks",
-    );
-    if let Some(r) = at {
-        float = float.with_reproducer(r);
-    }
+    )
+    .maybe_reproducer(at);
     Ok(exact.and(float))
 }
 

@@ -98,16 +98,14 @@ pub(in crate::catalogue::rnn) fn kernl_is_rflo(budget: Budget) -> Result<Evidenc
     if let Some(r) = first_q {
         exact = exact.with_reproducer(r);
     }
-    let mut float = Evidence::error_at_most(
+    let float = Evidence::error_at_most(
         n_f,
         "leaky tanh: frozen KeRNL against RFLO",
         Measure::RelError,
         worst,
         F64_IDENTITY_REL,
         "f64, the same networks with α = ½ and tanh, sequence loss, both comparisons",
-    );
-    if let Some(r) = worst_at {
-        float = float.with_reproducer(r);
-    }
+    )
+    .maybe_reproducer(worst_at);
     Ok(exact.and(float))
 }

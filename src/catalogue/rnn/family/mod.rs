@@ -147,7 +147,7 @@ fn unbiased(budget: Budget, est: Estimator, seed0: u64) -> Result<Evidence> {
         }
     }
     let name = est.name();
-    let mut exact = Evidence::exact(
+    let exact = Evidence::exact(
         n_exact,
         format!(
             "instances where the mean over all draws of {name} (ρ = 1) differs from RTRL's update"
@@ -157,10 +157,8 @@ fn unbiased(budget: Budget, est: Estimator, seed0: u64) -> Result<Evidence> {
             "rationals, linear networks with leak 1 or ½, final and sequence losses, at most \
              {MAX_BITS} sign bits: the average of {name}'s (ΔA, ΔW, ΔB) over every sign sequence"
         ),
-    );
-    if let Some(r) = first_bad {
-        exact = exact.with_reproducer(r);
-    }
+    )
+    .maybe_reproducer(first_bad);
     // Expected update: over all Rademacher inputs and all draws, exactly BPTT's closed form
     // (linear network, white input; over Q).
     let (mut n_exp, mut bad_exp, mut first_exp) = (0usize, 0usize, None);
@@ -194,16 +192,14 @@ fn unbiased(budget: Budget, est: Estimator, seed0: u64) -> Result<Evidence> {
             }
         }
     }
-    let mut expected = Evidence::exact(
+    let expected = Evidence::exact(
         n_exp,
         format!("losses where {name}'s mean over all inputs and draws differs from expected BPTT"),
         bad_exp,
         "rationals, linear network (n = 2, d = 1, T = 3), teacher targets: the mean over all \
          Rademacher inputs and all sign draws against BPTT's closed-form expected update",
-    );
-    if let Some(r) = first_exp {
-        expected = expected.with_reproducer(r);
-    }
+    )
+    .maybe_reproducer(first_exp);
     // MPFR-256, variance-minimising ρ₀, ρ₁, leaky tanh.
     let (mut n_mp, mut worst, mut worst_at) = (0usize, 0.0f64, None);
     for k in budget.cases(1) {
@@ -229,7 +225,7 @@ fn unbiased(budget: Budget, est: Estimator, seed0: u64) -> Result<Evidence> {
             worst_at = Some(repro(k, &s, "mpfr256"));
         }
     }
-    let mut mpfr = Evidence::error_at_most(
+    let mpfr = Evidence::error_at_most(
         n_mp,
         format!("variance-minimising {name}: mean over all draws against RTRL"),
         Measure::RelError,
@@ -239,10 +235,8 @@ fn unbiased(budget: Budget, est: Estimator, seed0: u64) -> Result<Evidence> {
             "256-bit MPFR, leaky tanh (α = ½), final-step loss: {}, so only rounding remains",
             est.scalars()
         ),
-    );
-    if let Some(r) = worst_at {
-        mpfr = mpfr.with_reproducer(r);
-    }
+    )
+    .maybe_reproducer(worst_at);
     Ok(exact.and(expected).and(mpfr))
 }
 
@@ -322,17 +316,15 @@ pub(super) fn snap_identities(budget: Budget) -> Result<Evidence> {
     if let Some(r) = first_q {
         exact = exact.with_reproducer(r);
     }
-    let mut float = Evidence::error_at_most(
+    let float = Evidence::error_at_most(
         n_f,
         "leaky tanh: SnAp-1 vs e-prop and SnAp-2 vs RTRL, dense W",
         Measure::RelError,
         worst_f,
         F64_IDENTITY_REL,
         "f64, the same networks with α = ½ and tanh, final-step loss",
-    );
-    if let Some(r) = worst_at {
-        float = float.with_reproducer(r);
-    }
+    )
+    .maybe_reproducer(worst_at);
     // Counterexample: a ring 0 → 1 → 2 → 0 (n = 3): SnAp-2 drops the two-step paths and differs
     // from RTRL; SnAp-3 reaches every unit and equals it.
     let qr = Rational::ratio;

@@ -88,27 +88,23 @@ pub(in crate::catalogue::rnn) fn windowed_bptt(budget: Budget) -> Result<Evidenc
     if let Some(r) = first_q {
         exact = exact.with_reproducer(r);
     }
-    let mut counter = Evidence::violations(
+    let counter = Evidence::violations(
         n_c,
         "k < T: efficient BPTT equal to BPTT or future BPTT equal to RTRL",
         bad_c,
         "rationals, the same networks, sequence loss, every k = 1 … T − 1: each window drops the \
          credit that crosses its start, so the updates differ",
-    );
-    if let Some(r) = first_c {
-        counter = counter.with_reproducer(r);
-    }
-    let mut float = Evidence::error_at_most(
+    )
+    .maybe_reproducer(first_c);
+    let float = Evidence::error_at_most(
         n_f,
         "leaky tanh, k = T: efficient BPTT vs BPTT and future BPTT vs RTRL",
         Measure::RelError,
         worst_f,
         F64_IDENTITY_REL,
         "f64, the same networks with α = ½ and tanh, sequence loss",
-    );
-    if let Some(r) = worst_f_at {
-        float = float.with_reproducer(r);
-    }
+    )
+    .maybe_reproducer(worst_f_at);
     // MPFR-256, leaky tanh, k = T, one network.
     let (mut n_m, mut worst_m, mut worst_m_at) = (0usize, 0.0f64, None);
     for k in budget.cases(1) {
