@@ -515,10 +515,11 @@ pub const EDGE_COLOURED_ORBIT_REL: f64 = 1e-3;
 // ---- Oracle: the online-learning family (UORO, KF-RTRL, reverse KF-RTRL, SnAp) ----
 
 /// Smallest relative difference from RTRL that counts as a bias of a stochastic estimator's exact
-/// mean over all draws (a "p0 not inverted" fault in the marschall2020 preset). A bias is an O(1)
+/// mean over all draws (a missing 1/ρ₀ in lro's UORO or reverse KF-RTRL, or a "p0 not inverted"
+/// fault in the marschall2020 preset). A bias is an O(1)
 /// relative change (the faults give 0.31 to 1.2 on the test case); 256-bit rounding is ~1e-70, so
 /// 1e-3 separates the two by more than 60 orders of magnitude.
-pub const MARSCHALL_STOCHASTIC_BIAS_MIN: f64 = 1e-3;
+pub const STOCHASTIC_BIAS_MIN: f64 = 1e-3;
 
 // ---- The rest of the online-learning family (helper rules2: tests/family_kinds.rs) ----
 
@@ -529,6 +530,27 @@ pub const MARSCHALL_STOCHASTIC_BIAS_MIN: f64 = 1e-3;
 /// the derivative rule of one f64 operation, amplified by the square roots' 1/(2√x) where a norm is
 /// small; 1e-10 leaves orders of margin over ~1e-14 while a dropped derivative term is O(1).
 pub const FAMILY_DUAL_DERIVATIVE_REL: f64 = 1e-10;
+
+// ---- Zero guards of relative comparisons ----
+
+/// Floor of a relative difference in f64 where the reference is never zero in the compared
+/// setting: it only keeps a 0/0 from becoming NaN, and at 1e-300 it is far below every compared
+/// value, so it never loosens a comparison.
+pub const ZERO_GUARD_F64: f64 = 1e-300;
+
+/// The same guard for comparisons computed in 256-bit MPFR (`rules::uoro::rel_error_in`): far
+/// below the size of any update compared, and far above 2⁻²⁵⁶ relative rounding.
+pub const ZERO_GUARD_MPFR: f64 = 1e-30;
+
+/// Exact power laws fitted by `contrastive::stats::power_law_fit`: logs of exact values carry
+/// rounding of order 1e-15, so a fitted exponent within 1e-9 of the truth (and an interval of that
+/// width) is exact to rounding, while a wrong exponent is off by 0.1 or more.
+pub const POWER_FIT_EXACT_ABS: f64 = 1e-9;
+
+/// With ±10 % alternating noise on four points the fitted exponent's 95 % interval is about 0.6
+/// wide (residuals of ±0.1 in log, t = 4.3 with two degrees of freedom); an interval narrower than
+/// this would mean the standard error ignored the residuals.
+pub const POWER_FIT_NOISY_MIN_WIDTH: f64 = 0.05;
 
 #[cfg(test)]
 mod tests {

@@ -15,6 +15,7 @@ use lro::rules::kernl::{self, Kernel, Rates};
 use lro::rules::uoro::Scaling;
 use lro::rules::{Loss, Update, kf_rtrl, reverse_kf_rtrl, snap, uoro, windowed_bptt};
 use lro::scalar::{Dual, Mpfr, Rational, Real, RealFn, with_precision};
+use lro::tolerances::ZERO_GUARD_F64;
 use lro::tolerances::{F64_IDENTITY_REL, FAMILY_DUAL_DERIVATIVE_REL};
 use nalgebra::{DMatrix, DVector};
 
@@ -214,12 +215,12 @@ fn family_rules_agree_across_number_kinds_on_a_linear_network() {
         let m = mpfr_update(case, &tmpl, &th, &v, 0.0);
         // Floor 1e-300: only guards a zero update; the updates are O(1e-3 … 1).
         assert!(
-            m.rel_diff(&f, 1e-300) <= F64_IDENTITY_REL,
+            m.rel_diff(&f, ZERO_GUARD_F64) <= F64_IDENTITY_REL,
             "{case:?}: MPFR vs f64"
         );
         let q: Vec<Rational> = th.iter().map(|x| Rational::from_f64(*x)).collect();
         if let Some(exact) = case.exact(&tmpl, &q, &data::<Rational>()) {
-            let err = exact.to_f64().rel_diff(&f, 1e-300);
+            let err = exact.to_f64().rel_diff(&f, ZERO_GUARD_F64);
             assert!(err <= F64_IDENTITY_REL, "{case:?}: Rational vs f64 {err:e}");
         }
         // A rule that ignores its parameters would pass the above trivially: the update is not 0.
@@ -253,7 +254,7 @@ fn dual_derivatives_of_family_updates_are_directional_derivatives() {
                 b: eps(&du.b),
             };
             let fd = central(case, &tmpl, &th, &v, h);
-            let err = deriv.rel_diff(&fd, 1e-300);
+            let err = deriv.rel_diff(&fd, ZERO_GUARD_F64);
             assert!(
                 err <= FAMILY_DUAL_DERIVATIVE_REL,
                 "{case:?} {activation:?}: Dual derivative vs MPFR central difference {err:e}"

@@ -694,10 +694,7 @@ fn marschall_stochastic_means_are_rtrl() {
             let e = worst(&bad, i);
             println!("{fault:?}: relative difference of the mean from RTRL {e:e}");
             // A bias is an O(1) relative change; rounding is ~1e-70.
-            assert!(
-                e > lro::tolerances::MARSCHALL_STOCHASTIC_BIAS_MIN,
-                "{fault:?}: {e:e}"
-            );
+            assert!(e > lro::tolerances::STOCHASTIC_BIAS_MIN, "{fault:?}: {e:e}");
         }
     })
     .unwrap();

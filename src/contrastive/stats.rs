@@ -305,11 +305,12 @@ mod tests {
     /// the truth; bad input is an error.
     #[test]
     fn power_law_fit_recovers_exponents() {
+        use crate::tolerances::{POWER_FIT_EXACT_ABS, POWER_FIT_NOISY_MIN_WIDTH};
         let x = [4.0, 8.0, 16.0, 32.0];
         let y: Vec<f64> = x.iter().map(|v: &f64| 3.0 * v.powf(2.5)).collect();
         let f = power_law_fit(&x, &y).unwrap();
-        assert!((f.exponent - 2.5).abs() < F64_IDENTITY_REL * 10.0, "{f:?}");
-        assert!(f.hi - f.lo < 1e-9, "{f:?}");
+        assert!((f.exponent - 2.5).abs() < POWER_FIT_EXACT_ABS, "{f:?}");
+        assert!(f.hi - f.lo < POWER_FIT_EXACT_ABS, "{f:?}");
         // ±10 % alternating noise: exponent off, interval covers 2.5 and has width > 0.
         let noisy: Vec<f64> = y
             .iter()
@@ -317,7 +318,10 @@ mod tests {
             .map(|(k, v)| v * if k % 2 == 0 { 1.1 } else { 0.9 })
             .collect();
         let g = power_law_fit(&x, &noisy).unwrap();
-        assert!(g.lo < 2.5 && 2.5 < g.hi && g.hi - g.lo > 0.05, "{g:?}");
+        assert!(
+            g.lo < 2.5 && 2.5 < g.hi && g.hi - g.lo > POWER_FIT_NOISY_MIN_WIDTH,
+            "{g:?}"
+        );
         assert!(power_law_fit(&x[..2], &y[..2]).is_err());
         assert!(power_law_fit(&[1.0, 1.0, 1.0], &[1.0, 2.0, 3.0]).is_err());
         assert!(power_law_fit(&[1.0, 2.0, 3.0], &[1.0, 0.0, 3.0]).is_err());

@@ -429,6 +429,7 @@ mod tests {
     /// the file is an error, and a non-positive time is an error.
     #[test]
     fn costs_fit_exact_power_laws() {
+        use crate::tolerances::POWER_FIT_EXACT_ABS;
         let mut rows = Vec::new();
         for d in DERIVED_COSTS {
             for n in [16u64, 32, 64] {
@@ -444,8 +445,8 @@ mod tests {
         let c = costs(&file.to_string()).unwrap();
         assert_eq!(c.rows.len(), DERIVED_COSTS.len());
         for r in &c.rows {
-            assert!((r.time.exponent - f64::from(r.derived.time)).abs() < 1e-9);
-            assert!((r.memory.exponent - f64::from(r.derived.memory)).abs() < 1e-9);
+            assert!((r.time.exponent - f64::from(r.derived.time)).abs() < POWER_FIT_EXACT_ABS);
+            assert!((r.memory.exponent - f64::from(r.derived.memory)).abs() < POWER_FIT_EXACT_ABS);
         }
         let mut short = file.clone();
         short["rows"] = serde_json::json!(rows[3..].to_vec());

@@ -319,6 +319,7 @@ mod family_rule_tests {
     use super::*;
     use crate::rnn::{Activation, StudentTeacher};
     use crate::scalar::{Mpfr, Rational, with_precision};
+    use crate::tolerances::ZERO_GUARD_MPFR;
 
     fn q(n: i64, d: i64) -> Rational {
         Rational::ratio(n, d)
@@ -421,7 +422,7 @@ mod family_rule_tests {
                 online::update(&r, &net, &xs, &ys, Loss::Sequence)
             })
             .unwrap();
-            let err = uoro::rel_error_in(&mean, &rtrl, 1e-30);
+            let err = uoro::rel_error_in(&mean, &rtrl, ZERO_GUARD_MPFR);
             assert!(err <= crate::tolerances::MPFR256_REL, "{err:e}");
         })
         .unwrap();

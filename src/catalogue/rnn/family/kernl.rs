@@ -8,6 +8,7 @@ use crate::rules::kernl::{self, Kernel};
 use crate::rules::{Loss, Rule, Update, online};
 use crate::scalar::{Rational, Real};
 use crate::tolerances::F64_IDENTITY_REL;
+use crate::tolerances::ZERO_GUARD_F64;
 use nalgebra::{DMatrix, DVector};
 
 /// A fixed non-symmetric n × n sensitivity matrix with entries in {−3/4, …, 3/4} (instance k
@@ -80,7 +81,7 @@ pub(in crate::catalogue::rnn) fn kernl_is_rflo(budget: Budget) -> Result<Evidenc
         for (got, want) in pairs(&net, &f.xs, &f.targets, Loss::Sequence, k)? {
             n_f += 1;
             // Floor 1e-300: only guards a zero update; the updates are O(1e-3 … 1).
-            let err = got.rel_diff(&want, 1e-300);
+            let err = got.rel_diff(&want, ZERO_GUARD_F64);
             if worst_at.is_none() || err.is_nan() || err > worst {
                 worst = err;
                 worst_at = Some(repro(k, &s, "f64").param("activation", "tanh"));

@@ -16,6 +16,7 @@ use crate::rules::{Loss, Rule, online};
 use crate::rules::{kf_rtrl, reverse_kf_rtrl};
 use crate::scalar::{Mpfr, Rational, Real, with_precision};
 use crate::tolerances::{MPFR_REFERENCE_BITS, MPFR256_REL};
+use crate::tolerances::{ZERO_GUARD_F64, ZERO_GUARD_MPFR};
 
 /// The most sign bits n·T enumerated (2⁹ = 512 draw sequences).
 const MAX_BITS: u32 = 9;
@@ -217,7 +218,7 @@ fn unbiased(budget: Budget, est: Estimator, seed0: u64) -> Result<Evidence> {
                 est.variance_min(&net, &inst, d)
             })?;
             // Floor 1e-30: only guards a zero RTRL update, far below its size and above 2^-256.
-            Ok(uoro::rel_error_in(&mean, &rtrl, 1e-30))
+            Ok(uoro::rel_error_in(&mean, &rtrl, ZERO_GUARD_MPFR))
         })??;
         n_mp += 1;
         if worst_at.is_none() || err.is_nan() || err > worst {
@@ -299,7 +300,9 @@ pub(super) fn snap_identities(budget: Budget) -> Result<Evidence> {
         let e = online::update(&eprop(), &net, &f.xs, &f.targets, Loss::Final)?;
         let r = online::update(&Rule::Rtrl, &net, &f.xs, &f.targets, Loss::Final)?;
         // Floor 1e-300: only guards a zero update; the updates are O(1e-3 … 1).
-        let err = one.rel_diff(&e, 1e-300).max(two.rel_diff(&r, 1e-300));
+        let err = one
+            .rel_diff(&e, ZERO_GUARD_F64)
+            .max(two.rel_diff(&r, ZERO_GUARD_F64));
         if worst_at.is_none() || err.is_nan() || err > worst_f {
             worst_f = err;
             worst_at = Some(repro(k, &s, "f64").param("activation", "tanh"));

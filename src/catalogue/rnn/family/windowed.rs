@@ -9,6 +9,7 @@ use crate::rules::windowed_bptt::{efficient_update, future_update};
 use crate::rules::{Loss, Rule, online, uoro};
 use crate::scalar::{Mpfr, Rational, Real, with_precision};
 use crate::tolerances::{F64_IDENTITY_REL, MPFR_REFERENCE_BITS, MPFR256_REL};
+use crate::tolerances::{ZERO_GUARD_F64, ZERO_GUARD_MPFR};
 
 /// P-RNN-44 (the algorithms: Marschall, Cho & Savin 2020, `[standard]`; the identities and the
 /// per-sample reading `[derived]`).
@@ -69,8 +70,11 @@ pub(in crate::catalogue::rnn) fn windowed_bptt(budget: Budget) -> Result<Evidenc
         n_f += 2;
         // Floor 1e-300: only guards a zero update; the updates are O(1e-3 … 1).
         let err = efficient_update(&net, &f.xs, &f.targets, loss, horizon)?
-            .rel_diff(&bptt, 1e-300)
-            .max(future_update(&net, &f.xs, &f.targets, loss, horizon)?.rel_diff(&rtrl, 1e-300));
+            .rel_diff(&bptt, ZERO_GUARD_F64)
+            .max(
+                future_update(&net, &f.xs, &f.targets, loss, horizon)?
+                    .rel_diff(&rtrl, ZERO_GUARD_F64),
+            );
         if worst_f_at.is_none() || err.is_nan() || err > worst_f {
             worst_f = err;
             worst_f_at = Some(repro(k, &s, "f64").param("activation", "tanh"));
@@ -122,7 +126,13 @@ pub(in crate::catalogue::rnn) fn windowed_bptt(budget: Budget) -> Result<Evidenc
             let e = efficient_update(&net, xs, ys, loss, s.horizon)?;
             let f = future_update(&net, xs, ys, loss, s.horizon)?;
             // Floor 1e-30: only guards a zero RTRL update, far above 2^-256.
-            Ok(uoro::rel_error_in(&e, &rtrl, 1e-30).max(uoro::rel_error_in(&f, &rtrl, 1e-30)))
+            Ok(
+                uoro::rel_error_in(&e, &rtrl, ZERO_GUARD_MPFR).max(uoro::rel_error_in(
+                    &f,
+                    &rtrl,
+                    ZERO_GUARD_MPFR,
+                )),
+            )
         })??;
         n_m += 2;
         if worst_m_at.is_none() || err.is_nan() || err > worst_m {
