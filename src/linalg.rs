@@ -1,6 +1,7 @@
 //! Small generic matrix helpers over any [`Real`] (nalgebra supplies the arithmetic).
 use crate::scalar::Real;
-use nalgebra::{DMatrix, DMatrixView, DMatrixViewMut, Dyn, MatrixView};
+use nalgebra::storage::{Storage, StorageMut};
+use nalgebra::{DMatrix, DMatrixView, DMatrixViewMut, Dyn, Matrix, MatrixView};
 use rand::Rng;
 
 /// `max(a, b)` that propagates NaN: a NaN error must fail a check, never be skipped the way
@@ -37,25 +38,179 @@ pub fn pow<T: Real>(m: &DMatrix<T>, k: usize) -> DMatrix<T> {
     acc
 }
 
-/// Columns above which an f64 product goes to nalgebra's blocked (and, at large sizes,
-/// multi-threaded) matrix product instead of the column loops below.
+/// Columns from which an f64 product goes to [`gemm`] (multi-threaded at large sizes) instead of
+/// the column loops below.
 const BLOCKED_MIN_COLS: usize = 5;
 
-/// Whether the number kind is `f64` (the kind whose products nalgebra hands to its optimised,
-/// multi-threaded matrix-product kernel).
+/// Whether the number kind is `f64` (the kind whose products [`gemm`] hands to an optimised,
+/// multi-threaded kernel).
 pub(crate) fn is_f64<T: 'static>() -> bool {
     std::any::TypeId::of::<T>() == std::any::TypeId::of::<f64>()
 }
 
+/// Multiply-adds (m·n·k) from which f64 work is split over the cores: below it starting and
+/// joining the threads costs more than they save (measured on the project's 2-core machine: the
+/// expected BPTT update at n = 64, T = 200, 6.5 M multiply-adds per phase, ran 1.46–1.53 ms on one
+/// thread and 1.69–1.75 ms on two; at n = 256, 417 M per phase, two threads took it from about
+/// 80 ms to 55 ms).
+const PARALLEL_MIN_MULADDS: usize = 1 << 24;
+
+/// Output entries (m·n) from which one f64 product is split over the cores: the kernel splits the
+/// output, so a small output with a deep inner dimension gains nothing (measured with the `gemm`
+/// crate on the project's 2-core machine: 256 × 256 outputs run 1.6–1.7× faster on two threads,
+/// 128 × 128 and 64 × 64 outputs with k = 1592–2000 no faster or slower).
+const PARALLEL_MIN_OUTPUTS: usize = 1 << 16;
+
+std::thread_local! {
+    /// Set while the current thread is one of several that [`join`] or a pipeline runs: its
+    /// products then stay on this thread (the other cores are busy already).
+    static SERIAL: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f` with this thread's f64 products kept on this thread.
+pub fn serial<R>(f: impl FnOnce() -> R) -> R {
+    let was = SERIAL.with(|c| c.replace(true));
+    let r = f();
+    SERIAL.with(|c| c.set(was));
+    r
+}
+
+/// Whether f64 work of `muladds` multiply-adds should be split over the cores: the number kind is
+/// f64, the machine has more than one core, the work is at least [`PARALLEL_MIN_MULADDS`], and the
+/// current thread is not already one of several ([`serial`]). The sizes alone decide, so the same
+/// inputs always take the same path.
+pub fn parallel_pays<T: Real>(muladds: usize) -> bool {
+    is_f64::<T>()
+        && muladds >= PARALLEL_MIN_MULADDS
+        && !SERIAL.with(|c| c.get())
+        && std::thread::available_parallelism().is_ok_and(|n| n.get() > 1)
+}
+
+/// `(a(), b())`, on two threads when `parallel` (each then keeps its products on its own thread),
+/// one after the other otherwise. The results are the same either way.
+pub fn join<RA: Send, RB: Send>(
+    parallel: bool,
+    a: impl FnOnce() -> RA + Send,
+    b: impl FnOnce() -> RB + Send,
+) -> (RA, RB) {
+    if !parallel {
+        return (a(), b());
+    }
+    std::thread::scope(|scope| {
+        let other = scope.spawn(|| serial(b));
+        let ra = serial(a);
+        let rb = other
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (ra, rb)
+    })
+}
+
+/// Largest dimension at which nalgebra multiplies with its own loops instead of handing f64 to
+/// matrixmultiply (its `gemm` does that only when every dimension exceeds it).
+const NALGEBRA_SMALL_DIM: usize = 5;
+
+/// Whether an m × k by k × n product of this kind runs the fast f64 kernel: f64 with every
+/// dimension above [`NALGEBRA_SMALL_DIM`]. Below that f64 keeps nalgebra's generic loops, the very
+/// operations every other kind runs, so that on small instances the value part of a dual or
+/// complex-step number equals the f64 result bit for bit (tested in `tests/scalar_kinds.rs`).
+fn fast_f64<T: 'static>(m: usize, k: usize, n: usize) -> bool {
+    is_f64::<T>() && m.min(k).min(n) > NALGEBRA_SMALL_DIM
+}
+
+/// `y ← α A B + β y` for any number kind and any strides (views of columns, transposed views).
+///
+/// f64 products with every dimension above [`NALGEBRA_SMALL_DIM`] run the `gemm` crate's kernels
+/// (AVX-512 or AVX2+FMA chosen at run time; every core when [`parallel_pays`] and the output has
+/// at least [`PARALLEL_MIN_OUTPUTS`] entries); the rest run nalgebra's generic product.
+/// nalgebra's small-matrix loops misread a row-strided operand, so a small product must get
+/// contiguous columns (as [`gemm_nt`] and [`add_mul_tr`] ensure). With `β = 0`, `y` is not read
+/// (NaN in it does not leak into the result), as in BLAS.
+pub fn gemm<T, SY, SA, SB>(
+    y: &mut Matrix<T, Dyn, Dyn, SY>,
+    alpha: T,
+    a: &Matrix<T, Dyn, Dyn, SA>,
+    b: &Matrix<T, Dyn, Dyn, SB>,
+    beta: T,
+) where
+    T: Real,
+    SY: StorageMut<T, Dyn, Dyn>,
+    SA: Storage<T, Dyn, Dyn>,
+    SB: Storage<T, Dyn, Dyn>,
+{
+    let (m, n, k) = (y.nrows(), y.ncols(), a.ncols());
+    assert!(
+        a.nrows() == m && b.nrows() == k && b.ncols() == n,
+        "gemm: {m}×{n} ← {}×{} · {}×{}",
+        a.nrows(),
+        k,
+        b.nrows(),
+        b.ncols()
+    );
+    if !fast_f64::<T>(m, k, n) {
+        y.gemm(alpha, a, b, beta);
+        return;
+    }
+    if m == 0 || n == 0 {
+        return;
+    }
+    if k == 0 {
+        if beta.to_f64() == 0.0 {
+            y.fill(T::zero());
+        } else {
+            y.iter_mut().for_each(|x| *x *= beta.clone());
+        }
+        return;
+    }
+    let (alpha, beta) = (alpha.to_f64(), beta.to_f64());
+    let stride = |s: (usize, usize)| (s.0 as isize, s.1 as isize);
+    let ((y_rs, y_cs), (a_rs, a_cs), (b_rs, b_cs)) = (
+        stride(y.strides()),
+        stride(a.strides()),
+        stride(b.strides()),
+    );
+    let par = if m * n >= PARALLEL_MIN_OUTPUTS && parallel_pays::<f64>(m * n * k) {
+        gemm::Parallelism::Rayon(0)
+    } else {
+        gemm::Parallelism::None
+    };
+    // SAFETY: T is f64 (checked above), so the pointers are f64 pointers; the shapes were checked
+    // against each other and every stride is the storage's own, so each access stays inside its
+    // matrix. `y` is borrowed mutably and so does not alias `a` or `b`.
+    unsafe {
+        gemm::gemm(
+            m,
+            n,
+            k,
+            y.as_mut_ptr() as *mut f64,
+            y_cs,
+            y_rs,
+            beta != 0.0,
+            a.as_ptr() as *const f64,
+            a_cs,
+            a_rs,
+            b.as_ptr() as *const f64,
+            b_cs,
+            b_rs,
+            beta,
+            alpha,
+            false,
+            false,
+            false,
+            par,
+        );
+    }
+}
+
 /// `y ← A X` (or `y ← y + A X` when `accumulate`), for any number kind. Narrow X (a vector or a
 /// few columns) runs as column-wise `axpy` loops over contiguous slices (four columns of A per
-/// pass), which the compiler vectorises for f64; wider f64 products use nalgebra's blocked `gemm`.
+/// pass), which the compiler vectorises for f64; wider f64 products use [`gemm`].
 pub fn mul_into<T: Real>(y: &mut DMatrix<T>, a: &DMatrix<T>, x: &DMatrix<T>, accumulate: bool) {
     debug_assert_eq!((y.nrows(), y.ncols()), (a.nrows(), x.ncols()));
     debug_assert_eq!(a.ncols(), x.nrows());
     if x.ncols() >= BLOCKED_MIN_COLS && is_f64::<T>() {
         let beta = if accumulate { T::one() } else { T::zero() };
-        y.gemm(T::one(), a, x, beta);
+        gemm(y, T::one(), a, x, beta);
         return;
     }
     let k = x.nrows();
@@ -100,13 +255,17 @@ pub fn cols_into<T: Real>(y: &mut [T], a: &DMatrix<T>, x: &[T], k: usize, accumu
     }
 }
 
-/// `y ← y + A Bᵀ` without forming `Bᵀ`. f64 uses nalgebra's blocked `gemm`; other number kinds
-/// accumulate the outer products of A's and B's columns in place ([`Real::add_mul`]).
+/// `y ← y + A Bᵀ` without forming `Bᵀ`. f64 uses [`gemm`] (on a strided view of B when the product
+/// is large enough for the fast kernel); other number kinds accumulate the outer products of A's and B's columns in place ([`Real::add_mul`]).
 pub fn add_mul_tr<T: Real>(y: &mut DMatrix<T>, a: &DMatrix<T>, b: &DMatrix<T>) {
     debug_assert_eq!((y.nrows(), y.ncols()), (a.nrows(), b.nrows()));
     debug_assert_eq!(a.ncols(), b.ncols());
+    if fast_f64::<T>(a.nrows(), a.ncols(), b.nrows()) {
+        gemm(y, T::one(), a, &transposed(b, 0..b.ncols()), T::one());
+        return;
+    }
     if is_f64::<T>() {
-        y.gemm(T::one(), a, &b.transpose(), T::one());
+        gemm(y, T::one(), a, &b.transpose(), T::one());
         return;
     }
     let (m, n) = (a.nrows(), b.nrows());
@@ -126,40 +285,39 @@ pub fn add_mul_tr<T: Real>(y: &mut DMatrix<T>, a: &DMatrix<T>, b: &DMatrix<T>) {
     }
 }
 
-/// Largest dimension at which nalgebra multiplies with its own column loops instead of the blocked
-/// kernel (its `gemm` takes the kernel only when every dimension exceeds it).
-const NALGEBRA_SMALL_DIM: usize = 5;
+/// `bᵀ` for the columns `cols` of `b`, as a strided view (no copy).
+fn transposed<T: Real>(
+    b: &DMatrix<T>,
+    cols: std::ops::Range<usize>,
+) -> MatrixView<'_, T, Dyn, Dyn, Dyn, Dyn> {
+    let rows = b.nrows();
+    MatrixView::from_slice_with_strides_generic(
+        &b.as_slice()[cols.start * rows..cols.end * rows],
+        Dyn(cols.len()),
+        Dyn(rows),
+        Dyn(rows),
+        Dyn(1),
+    )
+}
 
-/// `y ← α a bᵀ + β y`, where `bᵀ` is the transpose of the first `b_cols` columns of `b`.
+/// `y ← α a bᵀ + β y`, where `bᵀ` is the transpose of the columns `cols` of `b`.
 ///
-/// For f64 operands large enough for nalgebra's blocked kernel, `bᵀ` is read through a strided
-/// view (no copy). Otherwise `bᵀ` is formed first: nalgebra's small-matrix loops read a row-strided
-/// operand past its end, so they only ever see contiguous columns.
+/// For f64 products on the fast kernel, `bᵀ` is read through a strided view (no copy). The rest form
+/// `bᵀ` first: nalgebra's small-matrix loops read a row-strided operand past its end, so they only
+/// ever see contiguous columns.
 pub fn gemm_nt<T: Real>(
     y: &mut DMatrixViewMut<'_, T>,
     alpha: T,
     a: &DMatrixView<'_, T>,
     b: &DMatrix<T>,
-    b_cols: usize,
+    cols: std::ops::Range<usize>,
     beta: T,
 ) {
-    let rows = b.nrows();
-    debug_assert_eq!((y.nrows(), y.ncols()), (a.nrows(), rows));
-    debug_assert_eq!(a.ncols(), b_cols);
-    let blocked = [y.nrows(), y.ncols(), a.nrows(), a.ncols()]
-        .iter()
-        .all(|&k| k > NALGEBRA_SMALL_DIM);
-    if is_f64::<T>() && blocked {
-        let bt: MatrixView<'_, T, Dyn, Dyn, Dyn, Dyn> = MatrixView::from_slice_with_strides_generic(
-            &b.as_slice()[..rows * b_cols],
-            Dyn(b_cols),
-            Dyn(rows),
-            Dyn(rows),
-            Dyn(1),
-        );
-        y.gemm(alpha, a, &bt, beta);
+    if fast_f64::<T>(a.nrows(), a.ncols(), b.nrows()) {
+        gemm(y, alpha, a, &transposed(b, cols), beta);
     } else {
-        y.gemm(alpha, a, &b.columns(0, b_cols).transpose(), beta);
+        let bt = b.columns(cols.start, cols.len()).transpose();
+        gemm(y, alpha, a, &bt, beta);
     }
 }
 

@@ -108,7 +108,7 @@ fn main() {
         .and_then(|i| args.get(i + 1))
         .cloned();
     let wanted = |kind: &str, n: usize| only.as_ref().is_none_or(|o| *o == format!("{kind}:{n}"));
-    // The rate of lro's own matrix-product kernel (nalgebra → matrixmultiply), for reference next
+    // The rate of lro's own matrix-product kernel (`linalg::gemm`: the `gemm` crate), for reference next
     // to the peers' OpenBLAS rate: one 256³ product.
     let mut rng = ChaCha8Rng::seed_from_u64(1);
     let mut g = |r: usize, c: usize| DMatrix::from_fn(r, c, |_, _| rng.random::<f64>());
@@ -183,7 +183,7 @@ fn main() {
     std::fs::write(&path, text).unwrap();
     eprintln!("lro: wrote {} cases to {path}", cases.len());
     println!("ready {}", cases.len());
-    let (_, kernel_once) = timed(|| ky.gemm(1.0, &ka, &kb, 0.0));
+    let (_, kernel_once) = timed(|| lro::linalg::gemm(&mut ky, 1.0, &ka, &kb, 0.0));
     let mut stdout = std::io::stdout().lock();
     for line in std::io::stdin().lock().lines() {
         let line = line.unwrap();
@@ -195,7 +195,9 @@ fn main() {
             },
             ["kernel", b] => match b.parse::<f64>() {
                 Ok(b) => {
-                    let secs = round_time(b, kernel_once, || ky.gemm(1.0, &ka, &kb, 0.0));
+                    let secs = round_time(b, kernel_once, || {
+                        lro::linalg::gemm(&mut ky, 1.0, &ka, &kb, 0.0)
+                    });
                     format!("{:e}", 2.0 * 256f64.powi(3) / secs / 1e9)
                 }
                 _ => format!("error: bad request {line:?}"),

@@ -9,6 +9,7 @@
 //! step, where `M_0 = 0`), and the gradient by one `gemv` per loss step.
 use super::online::Sample;
 use crate::faults::{self, Fault};
+use crate::linalg;
 use crate::scalar::Real;
 use nalgebra::{DMatrix, DVector};
 
@@ -28,7 +29,7 @@ fn advance<T: Real>(
     if drop_propagation {
         m.fill(T::zero());
     } else if !fresh {
-        tmp.gemm(T::one(), jac, m, T::zero());
+        linalg::gemm(tmp, T::one(), jac, m, T::zero());
         std::mem::swap(m, tmp);
     }
     for (pre, off) in pres {

@@ -95,7 +95,7 @@ impl<T: Real> Trace<T> {
                 T::one(),
                 &c,
                 &self.pres,
-                k,
+                0..k,
                 T::one(),
             );
             return;
@@ -104,7 +104,14 @@ impl<T: Real> Trace<T> {
         let e = self.e.get_or_insert_with(|| DMatrix::zeros(n, cols));
         scale_rows(e, &cum);
         let c = self.gains.columns(0, k);
-        linalg::gemm_nt(&mut e.as_view_mut(), T::one(), &c, &self.pres, k, T::one());
+        linalg::gemm_nt(
+            &mut e.as_view_mut(),
+            T::one(),
+            &c,
+            &self.pres,
+            0..k,
+            T::one(),
+        );
         add_rows_scaled(acc, sig, e);
     }
 }

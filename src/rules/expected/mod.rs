@@ -160,7 +160,7 @@ fn powers_times<T: Real>(m: &DMatrix<T>, x: &DMatrix<T>, h: usize, stride: usize
                 (filled - j) * d..(filled - j + step) * d,
                 filled * d..(filled + step) * d,
             );
-            dst.gemm(T::one(), &p, &src, T::zero());
+            linalg::gemm(&mut dst, T::one(), &p, &src, T::zero());
         } else {
             // Other number kinds: in-place column loops (nalgebra's generic product clones
             // every term).
@@ -195,11 +195,16 @@ fn lags<T: Real>(st: &StudentTeacher<T>, horizon: usize) -> Lags<T> {
     let (s, t) = (&st.student, &st.teacher);
     let (o, d) = (s.o(), s.d());
     let stride = stride_for(s.n(), d, horizon);
-    let wb = powers_times(s.w(), s.b(), horizon, stride);
-    let wb_teacher = powers_times(t.w(), t.b(), horizon, stride);
+    // The student's and the teacher's powers are independent: side by side when that pays.
+    let parallel = linalg::parallel_pays::<T>(s.n() * s.n() * horizon * d);
+    let (wb, wb_teacher) = linalg::join(
+        parallel,
+        || powers_times(s.w(), s.b(), horizon, stride),
+        || powers_times(t.w(), t.b(), horizon, stride),
+    );
     let mut g = DMatrix::zeros(o, horizon * d);
-    g.gemm(T::one(), s.a(), &wb, T::zero());
-    g.gemm(-T::one(), t.a(), &wb_teacher, T::one());
+    linalg::gemm(&mut g, T::one(), s.a(), &wb, T::zero());
+    linalg::gemm(&mut g, -T::one(), t.a(), &wb_teacher, T::one());
     let mut g_rows = DMatrix::zeros(horizon * o, d);
     for k in 0..horizon {
         g_rows.rows_mut(k * o, o).copy_from(&g.columns(k * d, d));
@@ -250,7 +255,8 @@ fn state_covariances_t<T: Real>(st: &StudentTeacher<T>, lags: &Lags<T>, h: usize
     if h < 2 {
         return svt;
     }
-    svt.columns_mut(0, (h - 1) * o).gemm(
+    linalg::gemm(
+        &mut svt.columns_mut(0, (h - 1) * o),
         T::one(),
         s.b(),
         &lags.g_tt.columns(o, (h - 1) * o),
@@ -269,7 +275,7 @@ fn state_covariances_t<T: Real>(st: &StudentTeacher<T>, lags: &Lags<T>, h: usize
         if blocked {
             let (mut cur, next) =
                 svt.columns_range_pair_mut(m * o..(m + 1) * o, (m + 1) * o..(m + 2) * o);
-            cur.gemm(T::one(), &w, &next, T::one());
+            linalg::gemm(&mut cur, T::one(), &w, &next, T::one());
         } else {
             let (head, tail) = svt.as_mut_slice().split_at_mut((m + 1) * o * n);
             linalg::cols_into(&mut head[m * o * n..], &w, &tail[..o * n], n, true);
@@ -309,7 +315,8 @@ fn final_step<T: Real>(
     // left factor in plain column-major layout: nalgebra's small-matrix fallback misreads a left
     // factor whose columns are strided, so no transposed views.)
     let mut a_t = DMatrix::zeros(n, o);
-    a_t.gemm(
+    linalg::gemm(
+        &mut a_t,
         T::one(),
         &lags.wb.columns(0, h * d),
         &lags.g_t.rows(0, h * d),
@@ -374,10 +381,16 @@ fn final_step<T: Real>(
         T::one(),
         &ft.as_view(),
         &svt,
-        depth * o,
+        0..depth * o,
         T::zero(),
     );
-    b.gemm(T::one(), &ft, &lags.g_rows.rows(0, depth * o), T::zero());
+    linalg::gemm(
+        &mut b,
+        T::one(),
+        &ft,
+        &lags.g_rows.rows(0, depth * o),
+        T::zero(),
+    );
     Update { a, w, b }
 }
 
@@ -399,12 +412,18 @@ fn untruncated<T: Real>(
     let (n, d) = (s.n(), s.d());
     // ΔB starts at F_0ᵀ G_0; block j of `lam` (j ≤ h − 2) starts at F_0ᵀ G_{j+1}, all in one product.
     let mut b = DMatrix::<T>::zeros(n, d);
-    b.gemm(T::one(), f0t, &lags.g.columns(0, d), T::zero());
+    linalg::gemm(&mut b, T::one(), f0t, &lags.g.columns(0, d), T::zero());
     let mut lam = DMatrix::<T>::zeros(n, h.saturating_sub(1) * d);
     if h < 2 {
         return (DMatrix::zeros(n, n), b);
     }
-    lam.gemm(T::one(), f0t, &lags.g.columns(d, (h - 1) * d), T::zero());
+    linalg::gemm(
+        &mut lam,
+        T::one(),
+        f0t,
+        &lags.g.columns(d, (h - 1) * d),
+        T::zero(),
+    );
     // The same Mᵀ multiplies every lag (the fault: M where Mᵀ belongs).
     let mt = match back {
         Back::Right(mt) if faults::active(Fault::ExpectedLagTranspose) => Some(mt.transpose()),
@@ -426,7 +445,13 @@ fn untruncated<T: Real>(
         }
         (Back::Right(_), Some(mt)) if blocked => {
             let mut y = nalgebra::DMatrixViewMut::from_slice(dst, n, d);
-            y.gemm(T::one(), mt, &DMatrixView::from_slice(src, n, d), T::one());
+            linalg::gemm(
+                &mut y,
+                T::one(),
+                mt,
+                &DMatrixView::from_slice(src, n, d),
+                T::one(),
+            );
         }
         (Back::Right(_), _) => {
             if let Some(mt) = &mt {
@@ -434,23 +459,103 @@ fn untruncated<T: Real>(
             }
         }
     };
-    // Λ_j += Mᵀ Λ_{j+1} for j = h − 3 … 0, then ΔB += Mᵀ Λ_0.
-    for j in (0..h - 2).rev() {
-        let (head, tail) = lam.as_mut_slice().split_at_mut((j + 1) * d * n);
-        advance(&mut head[j * d * n..], &tail[..d * n]);
-    }
-    advance(b.as_mut_slice(), &lam.as_slice()[..d * n]);
-    // ΔW = [Λ_0, …, Λ_{h−2}] [W⁰B, …, W^{h−2}B]ᵀ, one product.
+    // Λ_j += Mᵀ Λ_{j+1} for j = h − 3 … 0, finishing the blocks highest first, a chunk of
+    // `chunk` blocks at a time; ΔW = [Λ_0, …, Λ_{h−2}] [W⁰B, …, W^{h−2}B]ᵀ accumulates each
+    // finished chunk's share. When the sizes make it pay, the accumulation runs on a second thread
+    // while the recursion goes on (the same operations in the same order either way).
+    let block = n * d;
+    let chunk = n.max(CHUNK_MIN_COLS).div_ceil(d.max(1));
+    let add_chunk = |w: &mut DMatrix<T>, lo: usize, done: &[T]| {
+        let cols = done.len() / n;
+        linalg::gemm_nt(
+            &mut w.as_view_mut(),
+            T::one(),
+            &DMatrixView::from_slice(done, n, cols),
+            &lags.wb,
+            lo * d..lo * d + cols,
+            T::one(),
+        );
+    };
     let mut w = DMatrix::zeros(n, n);
-    linalg::gemm_nt(
-        &mut w.as_view_mut(),
-        T::one(),
-        &lam.as_view(),
-        &lags.wb,
-        (h - 1) * d,
-        T::zero(),
-    );
+    let parallel = linalg::parallel_pays::<T>(n * n * (h - 1) * d);
+    let lam0 = if parallel {
+        std::thread::scope(|scope| {
+            let (tx, rx) = std::sync::mpsc::channel::<(usize, &[T])>();
+            let consumer = scope.spawn(|| {
+                linalg::serial(|| {
+                    let mut w = DMatrix::zeros(n, n);
+                    for (lo, done) in rx {
+                        add_chunk(&mut w, lo, done);
+                    }
+                    w
+                })
+            });
+            let lam0 = linalg::serial(|| {
+                lag_recursion(lam.as_mut_slice(), block, chunk, &advance, |lo, done| {
+                    // The consumer only stops when this sender is dropped (or it panicked,
+                    // which the join below re-raises).
+                    let _ = tx.send((lo, done));
+                })
+            });
+            drop(tx);
+            w = consumer
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            lam0
+        })
+    } else {
+        lag_recursion(lam.as_mut_slice(), block, chunk, &advance, |lo, done| {
+            add_chunk(&mut w, lo, done)
+        })
+    };
+    advance(b.as_mut_slice(), lam0);
     (w, b)
+}
+
+/// Fewest columns in one chunk of finished `Λ` blocks that the ΔW accumulation takes at a time
+/// (with at least n columns each product is at least n × n × n).
+const CHUNK_MIN_COLS: usize = 32;
+
+/// The backward lag recursion `Λ_j ← Λ_j + Mᵀ Λ_{j+1}` (`advance(dst, src)`) over the `block`-long
+/// blocks of `lam`, from the second-highest down to block 0 (the highest is final as it starts).
+/// After each `chunk` blocks it hands the finished ones to `emit(first block index, their slice)`,
+/// highest chunk first. Returns block 0.
+fn lag_recursion<'a, T: Real>(
+    lam: &'a mut [T],
+    block: usize,
+    chunk: usize,
+    advance: &impl Fn(&mut [T], &[T]),
+    mut emit: impl FnMut(usize, &'a [T]),
+) -> &'a [T] {
+    if block == 0 {
+        return &[];
+    }
+    let blocks = lam.len() / block;
+    let mut pending: &'a mut [T] = lam;
+    let mut finished: &'a [T] = &[];
+    let mut hi = blocks;
+    while hi > 0 {
+        let lo = hi.saturating_sub(chunk.max(1));
+        let (rest, cur) = std::mem::take(&mut pending).split_at_mut(lo * block);
+        for j in (lo..hi).rev() {
+            let k = j - lo;
+            if j + 1 == blocks {
+                continue;
+            }
+            if j + 1 == hi {
+                advance(&mut cur[k * block..(k + 1) * block], &finished[..block]);
+            } else {
+                let (head, tail) = cur.split_at_mut((k + 1) * block);
+                advance(&mut head[k * block..], &tail[..block]);
+            }
+        }
+        let cur: &'a [T] = cur;
+        emit(lo, cur);
+        finished = cur;
+        pending = rest;
+        hi = lo;
+    }
+    &finished[..block.min(finished.len())]
 }
 
 /// A rule's exact expected update over white input (`docs/theory/linear-rnn.md#expected-updates`), final-step or sequence loss.

@@ -194,3 +194,57 @@ fn every_stride_gives_the_same_lags_over_rationals() {
         assert_eq!(powers_times(&m, &x, 13, stride), plain, "stride {stride}");
     }
 }
+
+/// The backward recursion hands its finished blocks to the ΔW accumulation in chunks
+/// (`CHUNK_MIN_COLS` columns): with d = 1 and T = 70 that is three chunks, the last one partial,
+/// and over Q the result must still be the one-lag sums exactly (BPTT, RFLO, e-prop).
+#[test]
+fn chunked_adjoint_recursion_is_exact_over_rationals() {
+    let (n, k, h) = (3, 1, 70);
+    assert!(h - 1 > 2 * CHUNK_MIN_COLS && (h - 1) % CHUNK_MIN_COLS != 0);
+    let mut rng = ChaCha8Rng::seed_from_u64(13);
+    let mut q = |r: usize, c: usize| {
+        DMatrix::from_fn(r, c, |_, _| Rational::ratio(rng.random_range(-3..=3), 4))
+    };
+    let mut net = || Rnn::new(q(k, n), q(n, n), q(n, k)).expect("finite weights");
+    let st = StudentTeacher::new(net(), net()).expect("matching shapes");
+    let got = update(&Rule::Bptt, &st, h, Loss::Final).expect("linear network");
+    assert_eq!(got, one_lag_at_a_time(&st, h, h), "BPTT");
+    let r = q(k, n);
+    let w_hat = Rational::ratio(2, 3);
+    let rflo = Rule::Rflo {
+        feedback: r.clone(),
+        w_hat: w_hat.clone(),
+    };
+    let want = with_back(&st, h, h, &r, |f| f * w_hat.clone());
+    assert_eq!(update(&rflo, &st, h, Loss::Final).unwrap(), want, "RFLO");
+    let diag = DMatrix::from_diagonal(&st.student.w().diagonal());
+    let eprop = Rule::Eprop {
+        feedback: Feedback::Random(r.clone()),
+    };
+    let want = with_back(&st, h, h, &r, |f| f * &diag);
+    assert_eq!(update(&eprop, &st, h, Loss::Final).unwrap(), want, "e-prop");
+}
+
+/// At sizes where the f64 update runs on two threads (the powers side by side, the ΔW
+/// accumulation beside the backward recursion), it equals the one-thread run bit for bit, and the
+/// one-lag sums to rounding.
+#[test]
+fn two_thread_update_equals_the_one_thread_update_bit_for_bit() {
+    let (n, k, h) = (128, 16, 80);
+    if std::thread::available_parallelism().is_ok_and(|c| c.get() > 1) {
+        assert!(linalg::parallel_pays::<f64>(n * n * (h - 1) * k));
+    }
+    let st = instance(n, k, k, 21);
+    for loss in [Loss::Final, Loss::Sequence] {
+        let two = update(&Rule::Bptt, &st, h, loss).expect("linear network");
+        let one = linalg::serial(|| update(&Rule::Bptt, &st, h, loss)).expect("linear network");
+        assert_eq!(two, one, "{loss:?}");
+    }
+    let got = update(&Rule::Bptt, &st, h, Loss::Final).expect("linear network");
+    let want = one_lag_at_a_time(&st, h, h);
+    for (g, w, name) in [(&got.w, &want.w, "W"), (&got.b, &want.b, "B")] {
+        let diff = linalg::rel_diff(g, w, F64_IDENTITY_ABS_FLOOR);
+        assert!(diff <= BLOCKED_LAGS_REL, "Δ{name}: {diff:e}");
+    }
+}
