@@ -264,6 +264,16 @@ pub fn current() -> Option<Fault> {
     ACTIVE.with(|a| a.get())
 }
 
+/// `body`, to run with the calling thread's fault (if any) switched on on whatever thread runs it:
+/// for work handed to another thread, which would otherwise run without the fault.
+pub fn carried<R>(body: impl FnOnce() -> R) -> impl FnOnce() -> R {
+    let fault = current();
+    move || match fault {
+        Some(f) => inject(f, body),
+        None => body(),
+    }
+}
+
 /// Runs `body` with `fault` switched on for the current thread, then restores the previous state,
 /// also when `body` panics.
 pub fn inject<R>(fault: Fault, body: impl FnOnce() -> R) -> R {

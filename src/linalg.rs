@@ -1,4 +1,5 @@
 //! Small generic matrix helpers over any [`Real`] (nalgebra supplies the arithmetic).
+use crate::faults;
 use crate::scalar::Real;
 use nalgebra::storage::{Storage, StorageMut};
 use nalgebra::{DMatrix, DMatrixView, DMatrixViewMut, Dyn, Matrix, MatrixView};
@@ -86,8 +87,9 @@ pub fn parallel_pays<T: Real>(muladds: usize) -> bool {
         && std::thread::available_parallelism().is_ok_and(|n| n.get() > 1)
 }
 
-/// `(a(), b())`, on two threads when `parallel` (each then keeps its products on its own thread),
-/// one after the other otherwise. The results are the same either way.
+/// `(a(), b())`, on two threads when `parallel` (each then keeps its products on its own thread,
+/// and `b` runs with the caller's fault), one after the other otherwise. The results are the same
+/// either way.
 pub fn join<RA: Send, RB: Send>(
     parallel: bool,
     a: impl FnOnce() -> RA + Send,
@@ -96,6 +98,7 @@ pub fn join<RA: Send, RB: Send>(
     if !parallel {
         return (a(), b());
     }
+    let b = faults::carried(b);
     std::thread::scope(|scope| {
         let other = scope.spawn(|| serial(b));
         let ra = serial(a);
@@ -524,5 +527,47 @@ mod tests {
             "a NaN entry must make the difference NaN"
         );
         assert!(max_abs(&a).is_nan());
+    }
+
+    /// Work handed to the second thread runs with the caller's fault, and with its products on
+    /// its own thread.
+    #[test]
+    fn join_carries_the_fault_and_keeps_products_serial() {
+        use crate::faults::{self, Fault};
+        let f = Fault::ALL[0];
+        let probe = || (faults::active(f), SERIAL.with(|c| c.get()));
+        let (a, b) = faults::inject(f, || join(true, probe, probe));
+        assert_eq!((a, b), ((true, true), (true, true)));
+        assert_eq!(join(false, probe, probe), ((false, false), (false, false)));
+    }
+
+    /// The fast f64 kernel against nalgebra's product: plain, column-view and transposed-view
+    /// operands, α and β both away from 1, and β = 0 ignoring a NaN already in y.
+    #[test]
+    fn fast_kernel_matches_nalgebra_with_strides_and_scalars() {
+        use crate::tolerances::F64_IDENTITY_REL;
+        let (m, k, n) = (37, 23, 29);
+        assert!(fast_f64::<f64>(m, k, n));
+        let a = DMatrix::from_fn(m, k, |i, j| ((i * 7 + j * 3) % 11) as f64 / 7.0 - 0.6);
+        let b = DMatrix::from_fn(k, n + 4, |i, j| ((i * 5 + j * 2) % 13) as f64 / 9.0 - 0.4);
+        let y0 = DMatrix::from_fn(m, n, |i, j| (i as f64 - j as f64) / 10.0);
+        let want = &a * b.columns(2, n) * 2.0 - &y0 * 0.5;
+        let check = |got: &DMatrix<f64>, what: &str| {
+            let diff = rel_diff(got, &want, 1e-300);
+            assert!(diff <= F64_IDENTITY_REL, "{what}: {diff:e}");
+        };
+        let mut y = y0.clone();
+        gemm(&mut y, 2.0, &a, &b.columns(2, n), -0.5);
+        check(&y, "column view");
+        // gemm_nt multiplies by the transpose of columns 3..3+k of an n × (k + 4) matrix.
+        let mut c = DMatrix::zeros(n, k + 4);
+        c.columns_mut(3, k).copy_from(&b.columns(2, n).transpose());
+        let mut y = y0.clone();
+        gemm_nt(&mut y.as_view_mut(), 2.0, &a.as_view(), &c, 3..3 + k, -0.5);
+        check(&y, "transposed view");
+        let mut y = DMatrix::from_element(m, n, f64::NAN);
+        gemm(&mut y, 1.0, &a, &b.columns(2, n), 0.0);
+        let diff = rel_diff(&y, &(&a * b.columns(2, n)), 1e-300);
+        assert!(diff <= F64_IDENTITY_REL, "β = 0: {diff:e}");
     }
 }

@@ -481,7 +481,7 @@ fn untruncated<T: Real>(
     let lam0 = if parallel {
         std::thread::scope(|scope| {
             let (tx, rx) = std::sync::mpsc::channel::<(usize, &[T])>();
-            let consumer = scope.spawn(|| {
+            let consumer = scope.spawn(faults::carried(|| {
                 linalg::serial(|| {
                     let mut w = DMatrix::zeros(n, n);
                     for (lo, done) in rx {
@@ -489,7 +489,7 @@ fn untruncated<T: Real>(
                     }
                     w
                 })
-            });
+            }));
             let lam0 = linalg::serial(|| {
                 lag_recursion(lam.as_mut_slice(), block, chunk, &advance, |lo, done| {
                     // The consumer only stops when this sender is dropped (or it panicked,
