@@ -1,6 +1,7 @@
 //! The catalogue as named tests: one test per entry (select one with `cargo test --release --test
 //! catalogue P-RNN-35`), one per named fault (`fault::NAME`: with the fault injected, every entry
-//! meant to catch it fails), and the structural checks that keep catalogue, `proofs/` and checks in
+//! meant to catch it fails, at the finding `faults::PRIMARY_FINDINGS` names where it names one),
+//! and the structural checks that keep catalogue, `proofs/` and checks in
 //! step. Each entry's test prints its headline finding with its unit.
 //!
 //! The full fault × entry matrix (every entry under every fault) is heavy: it is the ignored test
@@ -10,7 +11,7 @@
 use libtest_mimic::{Arguments, Failed, Trial};
 use lro::catalogue::{self, Entry};
 use lro::evidence::Budget;
-use lro::faults::Fault;
+use lro::faults::{self, Fault};
 use lro::report::power;
 use std::collections::BTreeSet;
 use std::panic::AssertUnwindSafe;
@@ -144,8 +145,12 @@ fn run_fault(f: Fault) -> Result<(), Failed> {
         let Some(e) = catalogue::find(id) else {
             return Err(format!("unknown entry {id}").into());
         };
-        if !power::fails_under(&e, Some(f), Budget::Test) {
-            missed.push(*id);
+        let finding = f.finding_that_must_fail(id);
+        if !power::fails_at_finding(&e, Some(f), Budget::Test, finding) {
+            missed.push(match finding {
+                Some(i) => format!("{id} (finding {i} must fail)"),
+                None => id.to_string(),
+            });
         }
     }
     if missed.is_empty() {
@@ -164,6 +169,19 @@ fn run_fault(f: Fault) -> Result<(), Failed> {
         )
         .into())
     }
+}
+
+fn primary_findings_belong_to_catching_entries() -> Result<(), Failed> {
+    for (f, id, _) in faults::PRIMARY_FINDINGS {
+        if !f.meant_to_catch().contains(id) {
+            return Err(format!(
+                "PRIMARY_FINDINGS names {id} for fault {}, which is not meant to catch it",
+                f.name()
+            )
+            .into());
+        }
+    }
+    Ok(())
 }
 
 fn power_matrix() -> Result<(), Failed> {
@@ -202,6 +220,10 @@ fn main() {
         Trial::test(
             "structure::every_fault_names_real_entries",
             every_fault_names_real_entries,
+        ),
+        Trial::test(
+            "structure::primary_findings_belong_to_catching_entries",
+            primary_findings_belong_to_catching_entries,
         ),
         Trial::test("power::matrix", power_matrix).with_ignored_flag(true),
     ];

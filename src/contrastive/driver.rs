@@ -17,6 +17,11 @@ pub trait ClModel {
     fn dim(&self) -> usize;
     /// The contrastive statistic `f(a, θ) ∈ R^D`.
     fn stat(&self, a: &Self::State, theta: &[f64]) -> Vec<f64>;
+    /// [`ClModel::stat`] written into `out` (length D), for drivers that reuse one buffer; the
+    /// same values.
+    fn stat_into(&self, a: &Self::State, theta: &[f64], out: &mut [f64]) {
+        out.copy_from_slice(&self.stat(a, theta));
+    }
     /// One step of the phase-`z` dynamics from `a` at parameters `θ`.
     fn step(&self, a: &Self::State, theta: &[f64], z: Phase, rng: &mut ChaCha8Rng) -> Self::State;
 }
@@ -94,6 +99,7 @@ pub fn run_eq3r<M: ClModel>(
     let mut theta = theta0.to_vec();
     let mut a = a0.clone();
     let mut z = sampler.next_step();
+    let mut f = vec![0.0; theta.len()];
     for t in 0..steps {
         record(StepView {
             t,
@@ -101,7 +107,7 @@ pub fn run_eq3r<M: ClModel>(
             theta: &theta,
             state: &a,
         });
-        let f = model.stat(&a, &theta);
+        model.stat_into(&a, &theta, &mut f);
         eq3r_step(&mut theta, rate.at(t), z, weights, &f);
         z = sampler.next_step();
         a = model.step(&a, &theta, z, &mut rng);

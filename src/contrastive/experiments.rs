@@ -7,6 +7,7 @@ use super::phases::{LengthDist, PhaseProcess, PhaseSampler};
 use super::stats::BatchMeans;
 use super::{Phase, Weights};
 use crate::error::{LroError, Result};
+use crate::faults;
 use crate::tolerances::{CL_NEWTON_FD_STEP, CL_NEWTON_RESIDUAL};
 use nalgebra::DMatrix;
 
@@ -195,6 +196,10 @@ pub fn bm_tail_average(
     // Batch means are accumulated as the run goes ([`BatchMeans`]), so memory stays
     // O(d · batches) however long the run.
     let mut acc = vec![BatchMeans::with_len(steps - burn, batches); d];
+    // The metric's rows, contiguous (the same products and sums as indexing the matrix).
+    let rows: Vec<f64> = (0..d)
+        .flat_map(|i| (0..d).map(move |j| metric[(i, j)]))
+        .collect();
     run_eq3r(
         bm,
         &mut sampler,
@@ -206,8 +211,8 @@ pub fn bm_tail_average(
         seed ^ 0x5A5A,
         |v| {
             if v.t >= burn {
-                for (i, a) in acc.iter_mut().enumerate() {
-                    a.push((0..d).map(|j| metric[(i, j)] * v.theta[j]).sum::<f64>());
+                for (a, row) in acc.iter_mut().zip(rows.chunks_exact(d)) {
+                    a.push(row.iter().zip(v.theta).map(|(m, t)| m * t).sum::<f64>());
                 }
             }
         },
@@ -496,116 +501,159 @@ pub fn demo_processes() -> [PhaseProcess; 4] {
 /// `z` multiplies the standard errors in the bounds.
 pub fn summary_rows(z: f64) -> Result<Vec<SummaryRow>> {
     let procs = demo_processes();
-    let mut rows = Vec::new();
     let toy = GaussianToy::new(1.5, 2.0, 0.0)?;
+    let bm = demo_boltzmann();
+    // Every row is an independent seeded run: they run side by side, in this order.
+    let (procs, toy, bm) = (&procs, &toy, &bm);
+    let mut jobs: Vec<Job<'_>> = Vec::new();
     // Gaussian: Eq.2-R (T = 5) and IS-R (p = ½, geometric lengths, phase averages).
-    let (m, se) = eq2r_tail_average(&toy, 5, 0.01, &[0.0], &0.0, 400_000, 100, 31)?;
-    rows.push(SummaryRow {
-        model: "gaussian",
-        estimator: "Eq.2-R".into(),
-        process: "P1 T=5".into(),
-        pi_plus: 0.5,
-        outcome: Outcome::new(m, vec![toy.m], vec![toy.m], &[z * se[0]]),
-    });
-    let (m, se) = isr_tail_average(
-        &toy,
-        0.5,
-        LengthDist::Geometric { mean: 4.0 },
-        LengthDist::Geometric { mean: 4.0 },
-        0.01,
-        &[0.0],
-        &0.0,
-        400_000,
-        100,
-        32,
-    )?;
-    rows.push(SummaryRow {
-        model: "gaussian",
-        estimator: "IS-R p=0.5".into(),
-        process: "P3 geom(4)".into(),
-        pi_plus: 0.5,
-        outcome: Outcome::new(m, vec![toy.m], vec![toy.m], &[z * se[0]]),
-    });
+    jobs.push(Box::new(move || {
+        let (m, se) = eq2r_tail_average(toy, 5, 0.01, &[0.0], &0.0, 400_000, 100, 31)?;
+        Ok(SummaryRow {
+            model: "gaussian",
+            estimator: "Eq.2-R".into(),
+            process: "P1 T=5".into(),
+            pi_plus: 0.5,
+            outcome: Outcome::new(m, vec![toy.m], vec![toy.m], &[z * se[0]]),
+        })
+    }));
+    jobs.push(Box::new(move || {
+        let (m, se) = isr_tail_average(
+            toy,
+            0.5,
+            LengthDist::Geometric { mean: 4.0 },
+            LengthDist::Geometric { mean: 4.0 },
+            0.01,
+            &[0.0],
+            &0.0,
+            400_000,
+            100,
+            32,
+        )?;
+        Ok(SummaryRow {
+            model: "gaussian",
+            estimator: "IS-R p=0.5".into(),
+            process: "P3 geom(4)".into(),
+            pi_plus: 0.5,
+            outcome: Outcome::new(m, vec![toy.m], vec![toy.m], &[z * se[0]]),
+        })
+    }));
     // Eq.3-R rows: each is held to the prediction of the weights it names, from their field
     // coefficients (π⁺ω₊, π⁻ω₋): (π⁺, π⁻) for ω = 1, (½, ½) for ω = 1/(2π).
-    for (k, p) in procs.iter().enumerate() {
-        let pi = p.pi_plus();
-        for (name, w, (ap, am)) in [
+    let eq3r = |pi: f64| {
+        [
             ("Eq.3-R w=1", Weights::unit(), (pi, 1.0 - pi)),
             (
                 "Eq.3-R w=1/(2pi)",
                 Weights::inverse_fraction(pi, 0.5),
                 (0.5, 0.5),
             ),
-        ] {
-            let o = gaussian_flex(
-                &toy,
-                *p,
-                &w,
-                gaussian_prediction(&toy, ap, am),
-                0.01,
-                2_000_000,
-                100_000,
-                100,
-                z,
-                40 + k as u64,
-            )?;
-            rows.push(SummaryRow {
-                model: "gaussian",
-                estimator: name.into(),
-                process: p.name().into(),
-                pi_plus: pi,
-                outcome: o,
-            });
+        ]
+    };
+    for (k, p) in procs.iter().enumerate() {
+        let pi = p.pi_plus();
+        for (name, w, (ap, am)) in eq3r(pi) {
+            jobs.push(Box::new(move || {
+                let o = gaussian_flex(
+                    toy,
+                    *p,
+                    &w,
+                    gaussian_prediction(toy, ap, am),
+                    0.01,
+                    2_000_000,
+                    100_000,
+                    100,
+                    z,
+                    40 + k as u64,
+                )?;
+                Ok(SummaryRow {
+                    model: "gaussian",
+                    estimator: name.into(),
+                    process: p.name().into(),
+                    pi_plus: pi,
+                    outcome: o,
+                })
+            }));
         }
     }
     // Boltzmann machine.
-    let bm = demo_boltzmann();
     for (k, p) in procs.iter().enumerate() {
         let pi = p.pi_plus();
-        for (name, w, (ap, am)) in [
-            ("Eq.3-R w=1", Weights::unit(), (pi, 1.0 - pi)),
-            (
-                "Eq.3-R w=1/(2pi)",
-                Weights::inverse_fraction(pi, 0.5),
-                (0.5, 0.5),
-            ),
-        ] {
-            let t = bm_targets(&bm, p, ap, am)?;
-            let o = bm_flex(&bm, *p, &w, &t, 0.01, 600_000, 30, z, 50 + k as u64)?;
-            rows.push(SummaryRow {
-                model: "boltzmann",
-                estimator: name.into(),
-                process: p.name().into(),
-                pi_plus: pi,
-                outcome: o,
-            });
+        for (name, w, (ap, am)) in eq3r(pi) {
+            jobs.push(Box::new(move || {
+                let t = bm_targets(bm, p, ap, am)?;
+                let o = bm_flex(bm, *p, &w, &t, 0.01, 600_000, 30, z, 50 + k as u64)?;
+                Ok(SummaryRow {
+                    model: "boltzmann",
+                    estimator: name.into(),
+                    process: p.name().into(),
+                    pi_plus: pi,
+                    outcome: o,
+                })
+            }));
         }
     }
     // Boltzmann Eq.2-R with T = 5 (CD-5-like): its exact zero vs ML, Fisher metric.
-    let t = bm_targets(&bm, &procs[0], 0.5, 0.5)?;
-    let f = fisher(&bm, &t.ml);
-    let z2 = bm_eq2r_zero(&bm, 5, &t.ml)?;
-    let (m, se) = eq2r_tail_average(&bm, 5, 0.02, &z2, &0usize, 200_000, 30, 60)?;
-    let fm = |v: &[f64]| {
-        (&f * DMatrix::from_column_slice(v.len(), 1, v))
-            .iter()
-            .cloned()
-            .collect::<Vec<f64>>()
-    };
-    let (fm_m, fm_ml, fm_z2) = (fm(&m), fm(&t.ml), fm(&z2));
-    let fse: Vec<f64> = (0..se.len())
-        .map(|i| (0..se.len()).map(|j| (f[(i, j)] * se[j]).abs()).sum())
-        .collect();
-    let allowance: Vec<f64> = fse.iter().map(|s| z * s).collect();
-    rows.push(SummaryRow {
-        model: "boltzmann",
-        estimator: "Eq.2-R".into(),
-        process: "P1 T=5".into(),
-        pi_plus: 0.5,
-        outcome: Outcome::new(fm_m, fm_ml, fm_z2, &allowance),
+    jobs.push(Box::new(move || {
+        let t = bm_targets(bm, &procs[0], 0.5, 0.5)?;
+        let f = fisher(bm, &t.ml);
+        let z2 = bm_eq2r_zero(bm, 5, &t.ml)?;
+        let (m, se) = eq2r_tail_average(bm, 5, 0.02, &z2, &0usize, 200_000, 30, 60)?;
+        let fm = |v: &[f64]| {
+            (&f * DMatrix::from_column_slice(v.len(), 1, v))
+                .iter()
+                .cloned()
+                .collect::<Vec<f64>>()
+        };
+        let (fm_m, fm_ml, fm_z2) = (fm(&m), fm(&t.ml), fm(&z2));
+        let fse: Vec<f64> = (0..se.len())
+            .map(|i| (0..se.len()).map(|j| (f[(i, j)] * se[j]).abs()).sum())
+            .collect();
+        let allowance: Vec<f64> = fse.iter().map(|s| z * s).collect();
+        Ok(SummaryRow {
+            model: "boltzmann",
+            estimator: "Eq.2-R".into(),
+            process: "P1 T=5".into(),
+            pi_plus: 0.5,
+            outcome: Outcome::new(fm_m, fm_ml, fm_z2, &allowance),
+        })
+    }));
+    side_by_side(jobs).into_iter().collect()
+}
+
+/// One summary row's run.
+type Job<'a> = Box<dyn FnOnce() -> Result<SummaryRow> + Send + 'a>;
+
+/// Runs the jobs on every core (each worker takes the next job not yet started; each job runs
+/// with the caller's fault) and returns their results in the jobs' order.
+fn side_by_side<R: Send>(jobs: Vec<Box<dyn FnOnce() -> R + Send + '_>>) -> Vec<R> {
+    let count = jobs.len();
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(count);
+    if workers <= 1 {
+        return jobs.into_iter().map(|job| job()).collect();
+    }
+    let queue = std::sync::Mutex::new(jobs.into_iter().enumerate());
+    let results = std::sync::Mutex::new((0..count).map(|_| None).collect::<Vec<Option<R>>>());
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(faults::carried(|| {
+                loop {
+                    let next = queue.lock().unwrap_or_else(|e| e.into_inner()).next();
+                    let Some((i, job)) = next else { break };
+                    let r = job();
+                    results.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(r);
+                }
+            }));
+        }
     });
-    Ok(rows)
+    results
+        .into_inner()
+        .unwrap_or_else(|e| e.into_inner())
+        .into_iter()
+        .map(|r| r.expect("every job ran"))
+        .collect()
 }
 
 /// The summary table as Markdown, values rounded to 3 decimals: the final error against the

@@ -15,12 +15,27 @@ use std::sync::Mutex;
 
 /// Whether an entry's check fails (an error, a panic or a failing verdict) with `fault` injected.
 pub fn fails_under(entry: &Entry, fault: Option<Fault>, budget: Budget) -> bool {
+    fails_at_finding(entry, fault, budget, None)
+}
+
+/// [`fails_under`], and when `finding` is given, that finding (by index) is among the ones that
+/// fail: a stop with an error or a panic counts as a failure of every finding.
+pub fn fails_at_finding(
+    entry: &Entry,
+    fault: Option<Fault>,
+    budget: Budget,
+    finding: Option<usize>,
+) -> bool {
     let run = || std::panic::catch_unwind(AssertUnwindSafe(|| (entry.check)(budget)));
     let outcome = match fault {
         Some(f) => faults::inject(f, run),
         None => run(),
     };
-    !matches!(outcome, Ok(Ok(ev)) if ev.passed && ev.instances > 0)
+    match (outcome, finding) {
+        (Ok(Ok(ev)), None) => !(ev.passed && ev.instances > 0),
+        (Ok(Ok(ev)), Some(i)) => ev.findings.get(i).is_some_and(|f| !f.holds()),
+        _ => true,
+    }
 }
 
 /// One fault's row of the power matrix.

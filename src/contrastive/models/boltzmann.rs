@@ -80,16 +80,23 @@ impl Boltzmann {
 
     /// Sufficient statistics `φ(s) = (s_i s_j for i<j, s_i)` of a state given as a bit pattern.
     pub fn phi(&self, s: usize) -> Vec<f64> {
-        let mut out = Vec::with_capacity(self.n_params());
+        let mut out = vec![0.0; self.n_params()];
+        self.phi_into(s, &mut out);
+        out
+    }
+
+    /// [`Boltzmann::phi`] written into `out` (length [`Boltzmann::n_params`]).
+    pub fn phi_into(&self, s: usize, out: &mut [f64]) {
+        let mut k = 0;
         for i in 0..self.n {
             for j in i + 1..self.n {
-                out.push(bit(s, i) * bit(s, j));
+                out[k] = bit(s, i) * bit(s, j);
+                k += 1;
             }
         }
         for i in 0..self.n {
-            out.push(bit(s, i));
+            out[k + i] = bit(s, i);
         }
-        out
     }
 
     /// `−E(s) = θ·φ(s)`.
@@ -257,6 +264,10 @@ impl ClModel for Boltzmann {
     fn stat(&self, a: &usize, _theta: &[f64]) -> Vec<f64> {
         self.phi(*a).into_iter().map(|v| -v).collect()
     }
+    fn stat_into(&self, a: &usize, _theta: &[f64], out: &mut [f64]) {
+        self.phi_into(*a, out);
+        out.iter_mut().for_each(|v| *v = -*v);
+    }
     fn step(&self, a: &usize, theta: &[f64], z: Phase, rng: &mut ChaCha8Rng) -> usize {
         match z {
             Phase::Plus => {
@@ -363,14 +374,19 @@ pub fn transient_phase_stats(
     let (sp, sm) = (survival(&dp), survival(&dm));
     // Propagate a start law through a phase: returns (end law, Σ_t P(L ≥ t) μK^t).
     let run = |mu: &DMatrix<f64>, k: &DMatrix<f64>, surv: &[f64], d: &LengthDist| {
+        // In place: `next ← cur K` into a second buffer, then `occ += s cur`, `end += p cur`.
         let mut cur = mu.clone();
+        let mut next = DMatrix::<f64>::zeros(1, ns);
         let mut occ = DMatrix::<f64>::zeros(1, ns);
         let mut end = DMatrix::<f64>::zeros(1, ns);
         for (t, s) in surv.iter().enumerate() {
-            cur = &cur * k;
-            occ += &cur * *s;
+            next.gemm(1.0, &cur, k, 0.0);
+            std::mem::swap(&mut cur, &mut next);
             let p_eq = s - surv.get(t + 1).copied().unwrap_or(0.0); // P(L = t+1)
-            end += &cur * p_eq;
+            for ((o, e), c) in occ.iter_mut().zip(end.iter_mut()).zip(cur.iter()) {
+                *o += c * s;
+                *e += c * p_eq;
+            }
         }
         let _ = d;
         (end, occ)

@@ -51,6 +51,9 @@ impl ClModel for GaussianToy {
     fn stat(&self, a: &f64, _theta: &[f64]) -> Vec<f64> {
         vec![-a]
     }
+    fn stat_into(&self, a: &f64, _theta: &[f64], out: &mut [f64]) {
+        out[0] = -a;
+    }
     fn step(&self, a: &f64, theta: &[f64], z: Phase, rng: &mut ChaCha8Rng) -> f64 {
         let xi: f64 = StandardNormal.sample(rng);
         match z {
