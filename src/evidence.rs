@@ -43,6 +43,27 @@ impl fmt::Display for Budget {
 
 thread_local! {
     static SELECTED: Cell<Option<usize>> = const { Cell::new(None) };
+    static VERDICT_ONLY: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Runs `body` for its verdict alone: a check on this thread may stop counting an exact part at
+/// its first failing instance ([`verdict_only`]), since the verdict is then decided. The fault
+/// tests and the check-power matrix run their checks this way; the counts in such evidence are
+/// lower bounds. The previous setting is restored afterwards, also when `body` panics.
+pub fn for_verdict<R>(body: impl FnOnce() -> R) -> R {
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            VERDICT_ONLY.with(|s| s.set(self.0));
+        }
+    }
+    let _restore = Restore(VERDICT_ONLY.with(|s| s.replace(true)));
+    body()
+}
+
+/// Whether this thread runs checks for their verdict alone ([`for_verdict`]).
+pub fn verdict_only() -> bool {
+    VERDICT_ONLY.with(|s| s.get())
 }
 
 /// Runs `body` with only instance `k` selected: every [`Budget::cases`] call on this thread yields
@@ -504,6 +525,21 @@ impl Evidence {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn for_verdict_is_scoped_to_its_closure_and_thread() {
+        assert!(!verdict_only());
+        let (inner, other_thread) = for_verdict(|| {
+            (
+                verdict_only(),
+                std::thread::spawn(verdict_only).join().unwrap(),
+            )
+        });
+        assert!(inner && !other_thread);
+        assert!(!verdict_only());
+        let _ = std::panic::catch_unwind(|| for_verdict(|| panic!("a check panicked")));
+        assert!(!verdict_only(), "restored after a panic");
+    }
 
     #[test]
     fn nan_never_holds() {

@@ -7,7 +7,7 @@
 //! matrix shows every other entry it happens to trip as well.
 
 use crate::catalogue::{self, Entry};
-use crate::evidence::Budget;
+use crate::evidence::{self, Budget};
 use crate::faults::{self, Fault};
 use serde::Serialize;
 use std::panic::AssertUnwindSafe;
@@ -26,7 +26,11 @@ pub fn fails_at_finding(
     budget: Budget,
     finding: Option<usize>,
 ) -> bool {
-    let run = || std::panic::catch_unwind(AssertUnwindSafe(|| (entry.check)(budget)));
+    let run = || {
+        std::panic::catch_unwind(AssertUnwindSafe(|| {
+            evidence::for_verdict(|| (entry.check)(budget))
+        }))
+    };
     let outcome = match fault {
         Some(f) => faults::inject(f, run),
         None => run(),

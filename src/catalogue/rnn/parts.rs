@@ -2,7 +2,7 @@
 //! an f64 half, Monte-Carlo bounds, and the reproducer of the worst instance.
 use crate::certify::compare::Comparison;
 use crate::error::Result;
-use crate::evidence::{Budget, Evidence, Measure, Reproducer};
+use crate::evidence::{self, Budget, Evidence, Measure, Reproducer};
 use crate::rnn::{Instance, InstanceSize as Size, InstanceSpec};
 use crate::scalar::Rational;
 use crate::tolerances::{F64_IDENTITY_REL, mc_critical_z};
@@ -37,6 +37,9 @@ pub(super) fn exact_part(
         if !q(&inst)?.equal {
             unequal += 1;
             first.get_or_insert_with(|| repro(k, &spec, "rational"));
+            if evidence::verdict_only() {
+                break; // the part fails whatever the remaining instances give
+            }
         }
     }
     let ev = Evidence::exact(
