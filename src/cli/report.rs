@@ -35,21 +35,30 @@ pub fn run(out: &Path, budget: Budget, only: Option<&str>) -> Result<String, Cli
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
     let started = std::time::Instant::now();
     let done = std::sync::atomic::AtomicUsize::new(0);
-    let rep = report::run(budget, only, threads, |id| {
-        // One line per finished entry, on a terminal above the bar and otherwise plain on stderr
-        // (a log or CI run sees progress too).
-        let k = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-        let line = format!(
-            "[{k}/{total}] {id} finished ({:.1} s elapsed)",
-            started.elapsed().as_secs_f64()
-        );
-        if bar.is_hidden() {
-            eprintln!("{line}");
-        } else {
-            bar.println(line);
-        }
-        bar.set_message(id.to_string());
-        bar.inc(1);
+    // The figures do not depend on the entries: they are computed (and drawn) on a thread of
+    // their own while the entries run.
+    let (rep, (figs, fig_notes)) = std::thread::scope(|scope| {
+        let figures = scope.spawn(|| draw_figures(budget, only.is_none(), out));
+        let rep = report::run(budget, only, threads, |id| {
+            // One line per finished entry, on a terminal above the bar and otherwise plain on stderr
+            // (a log or CI run sees progress too).
+            let k = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            let line = format!(
+                "[{k}/{total}] {id} finished ({:.1} s elapsed)",
+                started.elapsed().as_secs_f64()
+            );
+            if bar.is_hidden() {
+                eprintln!("{line}");
+            } else {
+                bar.println(line);
+            }
+            bar.set_message(id.to_string());
+            bar.inc(1);
+        });
+        let figures = figures
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (rep, figures)
     });
     bar.finish_and_clear();
     let mut rep = rep;
@@ -75,24 +84,6 @@ pub fn run(out: &Path, budget: Budget, only: Option<&str>) -> Result<String, Cli
         ));
     }
 
-    let mut figs = Vec::new();
-    let mut fig_notes = String::new();
-    if only.is_none() {
-        for build in figures::builders() {
-            match build(budget) {
-                Ok(fig) => {
-                    let file = format!("{}.svg", fig.name);
-                    match figures::render_svg(&fig, &out.join(&file)) {
-                        Ok(()) => figs.push((file, fig.report_caption())),
-                        Err(e) => {
-                            fig_notes.push_str(&format!("figure {} not drawn: {e}\n", fig.name))
-                        }
-                    }
-                }
-                Err(e) => fig_notes.push_str(&format!("a figure could not be computed: {e}\n")),
-            }
-        }
-    }
     let write = |name: &str, text: String| {
         std::fs::write(out.join(name), text)
             .map_err(|e| CliError::Usage(format!("cannot write {}: {e}", out.join(name).display())))
@@ -118,4 +109,28 @@ pub fn run(out: &Path, budget: Budget, only: Option<&str>) -> Result<String, Cli
         return Err(CliError::Failed(text));
     }
     Ok(text)
+}
+
+/// Computes and draws every figure into `out` (none when `all` is false): the files drawn with
+/// their captions, and a note for each figure that could not be computed or drawn.
+fn draw_figures(budget: Budget, all: bool, out: &Path) -> (Vec<(String, String)>, String) {
+    let mut figs = Vec::new();
+    let mut fig_notes = String::new();
+    if all {
+        for build in figures::builders() {
+            match build(budget) {
+                Ok(fig) => {
+                    let file = format!("{}.svg", fig.name);
+                    match figures::render_svg(&fig, &out.join(&file)) {
+                        Ok(()) => figs.push((file, fig.report_caption())),
+                        Err(e) => {
+                            fig_notes.push_str(&format!("figure {} not drawn: {e}\n", fig.name))
+                        }
+                    }
+                }
+                Err(e) => fig_notes.push_str(&format!("a figure could not be computed: {e}\n")),
+            }
+        }
+    }
+    (figs, fig_notes)
 }
