@@ -106,20 +106,29 @@ fn blocked_lags_and_the_covariance_loops_are_exact_over_rationals() {
         assert_eq!(got, one_lag_at_a_time(&st, h, depth), "{rule:?}");
     }
     // The adjoint recursion with a scalar and a diagonal backward operator (RFLO, e-prop).
-    let r = q(k, n);
-    let w_hat = Rational::ratio(3, 4);
+    scalar_and_diagonal_backs_are_exact(&st, h, &q(k, n), Rational::ratio(3, 4));
+}
+
+/// RFLO (backward operator ŵ) and e-prop (diag W) with feedback `r`: the closed form equals the
+/// one-lag sums exactly over Q at horizon h.
+fn scalar_and_diagonal_backs_are_exact(
+    st: &StudentTeacher<Rational>,
+    h: usize,
+    r: &DMatrix<Rational>,
+    w_hat: Rational,
+) {
     let rflo = Rule::Rflo {
         feedback: r.clone(),
         w_hat: w_hat.clone(),
     };
-    let want = with_back(&st, h, h, &r, |f| f * w_hat.clone());
-    assert_eq!(update(&rflo, &st, h, Loss::Final).unwrap(), want, "RFLO");
+    let want = with_back(st, h, h, r, |f| f * w_hat.clone());
+    assert_eq!(update(&rflo, st, h, Loss::Final).unwrap(), want, "RFLO");
     let diag = DMatrix::from_diagonal(&st.student.w().diagonal());
     let eprop = Rule::Eprop {
         feedback: Feedback::Random(r.clone()),
     };
-    let want = with_back(&st, h, h, &r, |f| f * &diag);
-    assert_eq!(update(&eprop, &st, h, Loss::Final).unwrap(), want, "e-prop");
+    let want = with_back(st, h, h, r, |f| f * &diag);
+    assert_eq!(update(&eprop, st, h, Loss::Final).unwrap(), want, "e-prop");
 }
 
 /// The sequence-loss update of an untruncated rule in one weighted pass equals the average of
@@ -210,20 +219,7 @@ fn chunked_adjoint_recursion_is_exact_over_rationals() {
     let st = StudentTeacher::new(net(), net()).expect("matching shapes");
     let got = update(&Rule::Bptt, &st, h, Loss::Final).expect("linear network");
     assert_eq!(got, one_lag_at_a_time(&st, h, h), "BPTT");
-    let r = q(k, n);
-    let w_hat = Rational::ratio(2, 3);
-    let rflo = Rule::Rflo {
-        feedback: r.clone(),
-        w_hat: w_hat.clone(),
-    };
-    let want = with_back(&st, h, h, &r, |f| f * w_hat.clone());
-    assert_eq!(update(&rflo, &st, h, Loss::Final).unwrap(), want, "RFLO");
-    let diag = DMatrix::from_diagonal(&st.student.w().diagonal());
-    let eprop = Rule::Eprop {
-        feedback: Feedback::Random(r.clone()),
-    };
-    let want = with_back(&st, h, h, &r, |f| f * &diag);
-    assert_eq!(update(&eprop, &st, h, Loss::Final).unwrap(), want, "e-prop");
+    scalar_and_diagonal_backs_are_exact(&st, h, &q(k, n), Rational::ratio(2, 3));
 }
 
 /// At sizes where the f64 update runs on two threads (the powers side by side, the ΔW
