@@ -608,7 +608,7 @@ mod tests {
     /// operands, α and β both away from 1, and β = 0 ignoring a NaN already in y.
     #[test]
     fn fast_kernel_matches_nalgebra_with_strides_and_scalars() {
-        use crate::tolerances::F64_IDENTITY_REL;
+        use crate::tolerances::{F64_IDENTITY_REL, ZERO_GUARD_F64};
         let (m, k, n) = (37, 23, 29);
         assert!(fast_f64::<f64>(m, k, n));
         let a = DMatrix::from_fn(m, k, |i, j| ((i * 7 + j * 3) % 11) as f64 / 7.0 - 0.6);
@@ -616,7 +616,7 @@ mod tests {
         let y0 = DMatrix::from_fn(m, n, |i, j| (i as f64 - j as f64) / 10.0);
         let want = &a * b.columns(2, n) * 2.0 - &y0 * 0.5;
         let check = |got: &DMatrix<f64>, what: &str| {
-            let diff = rel_diff(got, &want, 1e-300);
+            let diff = rel_diff(got, &want, ZERO_GUARD_F64);
             assert!(diff <= F64_IDENTITY_REL, "{what}: {diff:e}");
         };
         let mut y = y0.clone();
@@ -630,7 +630,7 @@ mod tests {
         check(&y, "transposed view");
         let mut y = DMatrix::from_element(m, n, f64::NAN);
         gemm(&mut y, 1.0, &a, &b.columns(2, n), 0.0);
-        let diff = rel_diff(&y, &(&a * b.columns(2, n)), 1e-300);
+        let diff = rel_diff(&y, &(&a * b.columns(2, n)), ZERO_GUARD_F64);
         assert!(diff <= F64_IDENTITY_REL, "β = 0: {diff:e}");
     }
 }
