@@ -103,5 +103,6 @@ pub mod scalar;
 pub mod study;
 pub mod tolerances;
 pub mod train;
+pub mod workers;
 
 pub use error::{LroError, Result};

@@ -7,8 +7,8 @@ use super::phases::{LengthDist, PhaseProcess, PhaseSampler};
 use super::stats::BatchMeans;
 use super::{Phase, Weights};
 use crate::error::{LroError, Result};
-use crate::faults;
 use crate::tolerances::{CL_NEWTON_FD_STEP, CL_NEWTON_RESIDUAL};
+use crate::workers;
 use nalgebra::DMatrix;
 
 /// The outcome of one convergence run against its prediction.
@@ -503,7 +503,7 @@ pub fn summary_rows(z: f64) -> Result<Vec<SummaryRow>> {
     let procs = demo_processes();
     let toy = GaussianToy::new(1.5, 2.0, 0.0)?;
     let bm = demo_boltzmann();
-    // Every row is an independent seeded run: they run side by side, in this order.
+    // Every row is an independent seeded run: they run on every core, in this order.
     let (procs, toy, bm) = (&procs, &toy, &bm);
     let mut jobs: Vec<Job<'_>> = Vec::new();
     // Gaussian: Eq.2-R (T = 5) and IS-R (p = ½, geometric lengths, phase averages).
@@ -618,43 +618,13 @@ pub fn summary_rows(z: f64) -> Result<Vec<SummaryRow>> {
             outcome: Outcome::new(fm_m, fm_ml, fm_z2, &allowance),
         })
     }));
-    side_by_side(jobs).into_iter().collect()
+    workers::map_in_order(&jobs, |job| job())
+        .into_iter()
+        .collect()
 }
 
 /// One summary row's run.
-type Job<'a> = Box<dyn FnOnce() -> Result<SummaryRow> + Send + 'a>;
-
-/// Runs the jobs on every core (each worker takes the next job not yet started; each job runs
-/// with the caller's fault) and returns their results in the jobs' order.
-fn side_by_side<R: Send>(jobs: Vec<Box<dyn FnOnce() -> R + Send + '_>>) -> Vec<R> {
-    let count = jobs.len();
-    let workers = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(count);
-    if workers <= 1 {
-        return jobs.into_iter().map(|job| job()).collect();
-    }
-    let queue = std::sync::Mutex::new(jobs.into_iter().enumerate());
-    let results = std::sync::Mutex::new((0..count).map(|_| None).collect::<Vec<Option<R>>>());
-    std::thread::scope(|scope| {
-        for _ in 0..workers {
-            scope.spawn(faults::carried(|| {
-                loop {
-                    let next = queue.lock().unwrap_or_else(|e| e.into_inner()).next();
-                    let Some((i, job)) = next else { break };
-                    let r = job();
-                    results.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(r);
-                }
-            }));
-        }
-    });
-    results
-        .into_inner()
-        .unwrap_or_else(|e| e.into_inner())
-        .into_iter()
-        .map(|r| r.expect("every job ran"))
-        .collect()
-}
+type Job<'a> = Box<dyn Fn() -> Result<SummaryRow> + Send + Sync + 'a>;
 
 /// The summary table as Markdown, values rounded to 3 decimals: the final error against the
 /// standard solution, the predicted bias, the largest allowance around the prediction, and the

@@ -23,9 +23,9 @@ use super::fixture::{Fixture, GROUP_FORWARD, Role, Tensor};
 use super::limits::Arithmetic;
 use super::reference::{self, Detail, Problem};
 use crate::error::{LroError, Result};
-use crate::faults;
 use crate::rnn::{Sequence, inputs};
 use crate::scalar::Real;
+use crate::workers;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use std::collections::BTreeMap;
@@ -92,7 +92,7 @@ fn sample(
     }
 }
 
-/// Computes the B samples on up to `available_parallelism` threads (each thread carries the
+/// Computes the B samples on every core ([`workers::map_in_order`]: each thread carries the
 /// caller's active fault, so fault-injection tests see it in every sample).
 fn samples(
     c: &LroConfig,
@@ -101,37 +101,8 @@ fn samples(
     detail: Detail,
     arith: Arithmetic,
 ) -> Result<Vec<Fixture>> {
-    let workers = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(xs.len());
-    if workers <= 1 {
-        return xs.iter().map(|x| sample(c, p, x, detail, arith)).collect();
-    }
-    let fault = faults::current();
-    let run = |x: &Sequence<f64>| match fault {
-        Some(f) => faults::inject(f, || sample(c, p, x, detail, arith)),
-        None => sample(c, p, x, detail, arith),
-    };
-    let mut out: Vec<Option<Result<Fixture>>> = (0..xs.len()).map(|_| None).collect();
-    std::thread::scope(|s| {
-        let chunk = xs.len().div_ceil(workers);
-        let handles: Vec<_> = xs
-            .chunks(chunk)
-            .map(|part| s.spawn(move || part.iter().map(run).collect::<Vec<_>>()))
-            .collect();
-        let mut k = 0;
-        for h in handles {
-            let part = h.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
-            for r in part {
-                out[k] = Some(r);
-                k += 1;
-            }
-        }
-    });
-    out.into_iter()
-        .map(|r| {
-            r.unwrap_or_else(|| Err(LroError::Unsupported("batch sample not computed".into())))
-        })
+    workers::map_in_order(xs, |x| sample(c, p, x, detail, arith))
+        .into_iter()
         .collect()
 }
 
