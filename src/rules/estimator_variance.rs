@@ -216,32 +216,12 @@ pub fn family_study(
                                 })
                             })
                             .collect();
-                        let up = match member {
-                            Member::Uoro => uoro::update(
-                                &net,
-                                &xs,
-                                &ys,
-                                Loss::Final,
-                                &nu,
-                                Scaling::VarianceMin,
-                            )?,
-                            Member::KfRtrl => kf_rtrl::update(
-                                &net,
-                                &xs,
-                                &ys,
-                                Loss::Final,
-                                &nu,
-                                Scaling::VarianceMin,
-                            )?,
-                            _ => super::reverse_kf_rtrl::update(
-                                &net,
-                                &xs,
-                                &ys,
-                                Loss::Final,
-                                &nu,
-                                Scaling::VarianceMin,
-                            )?,
+                        let update = match member {
+                            Member::Uoro => uoro::update,
+                            Member::KfRtrl => kf_rtrl::update,
+                            _ => super::reverse_kf_rtrl::update,
                         };
+                        let up = update(&net, &xs, &ys, Loss::Final, &nu, Scaling::VarianceMin)?;
                         v.push(one(&up.w));
                     }
                     v.into_iter().unzip()

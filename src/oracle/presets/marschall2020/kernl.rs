@@ -108,15 +108,7 @@ impl<T: Real> Setup<T> {
             omega = omega.component_mul(&kernel) + &k.zeta[t + 1];
             // 3. Eligibility trace.
             let a_prev = &fwd.a[t];
-            let a_hat = DVector::from_fn(m, |j, _| {
-                if j < n {
-                    a_prev[j].clone()
-                } else if j < n + d {
-                    x[j - n].clone()
-                } else {
-                    T::one()
-                }
-            });
+            let a_hat = super::stacked_input(a_prev, x);
             let mut gain = DVector::<T>::zeros(n);
             for i in 0..n {
                 gain[i] = self.activation.apply(&fwd.h[t][i])?.1 * alpha.clone();

@@ -218,15 +218,7 @@ impl<T: Real> Setup<T> {
             let e = &z - y;
             let loss = e.dot(&e) * T::ratio(1, 2) / T::from_i64(o as i64);
             let a1 = DVector::from_fn(n + 1, |i, _| if i < n { a[i].clone() } else { T::one() });
-            let a_hat = DVector::from_fn(m, |j, _| {
-                if j < n {
-                    a_prev[j].clone()
-                } else if j < n + d {
-                    x[j - n].clone()
-                } else {
-                    T::one()
-                }
-            });
+            let a_hat = stacked_input(&a_prev, x);
             // RFLO.
             b = &b * (one.clone() - ar.clone()) + (&dphi * ar.clone()) * a_hat.transpose();
             let q = fb.transpose() * &e;
@@ -315,4 +307,19 @@ impl<T: Real> Setup<T> {
         run.ebptt_grads = ebptt;
         run.fbptt_grads = fbptt;
     }
+}
+
+/// `â_t = [a_{t−1}; x_t; 1]`: the presynaptic vector that the reference code's stacked weights
+/// `[W_rec, W_in, b_rec]` multiply.
+fn stacked_input<T: Real>(a_prev: &DVector<T>, x: &DVector<T>) -> DVector<T> {
+    let (n, d) = (a_prev.len(), x.len());
+    DVector::from_fn(n + d + 1, |j, _| {
+        if j < n {
+            a_prev[j].clone()
+        } else if j < n + d {
+            x[j - n].clone()
+        } else {
+            T::one()
+        }
+    })
 }

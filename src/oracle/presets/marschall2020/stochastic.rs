@@ -187,15 +187,7 @@ impl<T: Real> Setup<T> {
             for i in 0..n {
                 gain[i] = self.activation.apply(&fwd.h[t][i])?.1 * alpha.clone();
             }
-            let a_hat = DVector::from_fn(m, |j, _| {
-                if j < n {
-                    a_prev[j].clone()
-                } else if j < n + d {
-                    x[j - n].clone()
-                } else {
-                    T::one()
-                }
-            });
+            let a_hat = super::stacked_input(a_prev, x);
             let mut jac = super::scale_rows(&gain, &self.w_rec);
             for i in 0..n {
                 jac[(i, i)] += one.clone() - alpha.clone();
