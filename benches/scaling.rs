@@ -1,6 +1,9 @@
 //! Time per step against n for every online rule (linear RNN, f64, one sample, final-step loss,
 //! T = 10, o = 2, d = 4). `benches/compare/slopes.py` fits the log–log slopes from criterion's
-//! estimates and prints them next to theory (BPTT, tBPTT, RFLO, e-prop O(n²) per step; RTRL O(n⁴)).
+//! estimates and prints them next to theory (BPTT, tBPTT, RFLO, e-prop O(n²) per step). RTRL keeps
+//! its influence factored while t ≤ n + d (`docs/theory/linear-rnn.md#rtrl-factored`), so at
+//! T = 10 it costs O(T n³) per step; `rtrl-long` runs T = 4 (n + d) steps, three quarters of them
+//! on the dense M, where a step is RTRL's O(n⁴).
 //!
 //! `cargo bench --bench scaling`, then `python3 benches/compare/slopes.py`.
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
@@ -18,6 +21,11 @@ const D: usize = 4;
 /// Steps per sample; the slopes script divides criterion's time per sample by this.
 const T: usize = 10;
 
+/// Steps per sample of `rtrl-long` (the slopes script uses the same formula).
+fn long_horizon(n: usize) -> usize {
+    4 * (n + D)
+}
+
 struct Setup {
     net: Rnn<f64>,
     r: DMatrix<f64>,
@@ -26,6 +34,10 @@ struct Setup {
 }
 
 fn setup(n: usize) -> Setup {
+    setup_with(n, T)
+}
+
+fn setup_with(n: usize, steps: usize) -> Setup {
     let mut rng = ChaCha8Rng::seed_from_u64(n as u64);
     let mut g = |r: usize, c: usize, s: f64| {
         DMatrix::from_fn(r, c, |_, _| s * rng.sample::<f64, _>(StandardNormal))
@@ -34,8 +46,8 @@ fn setup(n: usize) -> Setup {
     let net = Rnn::new(g(O, n, s), g(n, n, 0.5 * s), g(n, D, 1.0)).unwrap();
     let r = g(O, n, s);
     let mut data = ChaCha8Rng::seed_from_u64(7);
-    let xs = inputs::white_noise(D, T, &mut data);
-    let ys = inputs::white_noise(O, T, &mut data);
+    let xs = inputs::white_noise(D, steps, &mut data);
+    let ys = inputs::white_noise(O, steps, &mut data);
     Setup { net, r, xs, ys }
 }
 
@@ -61,7 +73,7 @@ fn bench(c: &mut Criterion) {
             },
         ];
         if n <= 64 {
-            rules.push(Rule::Rtrl); // O(n⁴) per step: 43 GFLOP per sample at n = 256
+            rules.push(Rule::Rtrl); // the dense regime would be 43 GFLOP per sample at n = 256
         }
         for rule in &rules {
             group.bench_with_input(BenchmarkId::new(rule.name(), n), &n, |b, _| {
@@ -71,13 +83,21 @@ fn bench(c: &mut Criterion) {
             });
         }
     }
-    // RTRL below n = 16 too, so its fit spans a factor of 8.
+    // RTRL below n = 16 too, so its fit spans a factor of 8; and in its dense regime.
     let s = setup(8);
     group.bench_with_input(BenchmarkId::new("rtrl", 8), &8, |b, _| {
         b.iter(|| {
             black_box(online::update(&Rule::Rtrl, &s.net, &s.xs, &s.ys, Loss::Final).unwrap())
         })
     });
+    for n in [8usize, 16, 32, 64] {
+        let s = setup_with(n, long_horizon(n));
+        group.bench_with_input(BenchmarkId::new("rtrl-long", n), &n, |b, _| {
+            b.iter(|| {
+                black_box(online::update(&Rule::Rtrl, &s.net, &s.xs, &s.ys, Loss::Final).unwrap())
+            })
+        });
+    }
     group.finish();
 }
 

@@ -12,8 +12,16 @@ import math
 import os
 import sys
 
-THEORY = {"bptt": 2, "tbptt:1": 2, "rflo": 2, "eprop-random": 2, "rtrl": 4}
+# RTRL at T = 10 runs its factored form (O(T n^3) per step); rtrl-long, T = 4 (n + d), mostly the
+# dense M (O(n^4) per step): docs/theory/linear-rnn.md#rtrl-factored.
+THEORY = {"bptt": 2, "tbptt:1": 2, "rflo": 2, "eprop-random": 2, "rtrl": 3, "rtrl-long": 4}
 STEPS = 10  # T in benches/scaling.rs
+D = 4  # d in benches/scaling.rs
+
+
+def steps(rule, n):
+    """Steps per sample: T, or long_horizon(n) in benches/scaling.rs for rtrl-long."""
+    return 4 * (n + D) if rule == "rtrl-long" else STEPS
 
 
 def fit(points):
@@ -39,7 +47,7 @@ def main():
         for n in sorted(os.listdir(d), key=lambda s: int(s) if s.isdigit() else -1):
             est = os.path.join(d, n, "new", "estimates.json")
             if n.isdigit() and os.path.exists(est):
-                mean = json.load(open(est))["median"]["point_estimate"] * 1e-9 / STEPS
+                mean = json.load(open(est))["median"]["point_estimate"] * 1e-9 / steps(rule, int(n))
                 pts.append((int(n), mean))
         if len(pts) < 3:
             continue

@@ -136,8 +136,8 @@ pub const DERIVED_COSTS: &[DerivedCost] = &[
     },
     DerivedCost {
         rule: "rtrl",
-        time: 4,
-        memory: 3,
+        time: 3,
+        memory: 2,
         anchor: "rtrl",
     },
     DerivedCost {
