@@ -12,7 +12,7 @@ import math
 import os
 import sys
 
-# RTRL at T = 10 runs its factored form (O(T n^3) per step); rtrl-long, T = 4 (n + d), mostly the
+# RTRL at T = 10 runs its factored form (O(T n^3) per step); rtrl-long, T = 2 (n + d), half on the
 # dense M (O(n^4) per step): docs/theory/linear-rnn.md#rtrl-factored.
 THEORY = {"bptt": 2, "tbptt:1": 2, "rflo": 2, "eprop-random": 2, "rtrl": 3, "rtrl-long": 4}
 STEPS = 10  # T in benches/scaling.rs
@@ -21,7 +21,7 @@ D = 4  # d in benches/scaling.rs
 
 def steps(rule, n):
     """Steps per sample: T, or long_horizon(n) in benches/scaling.rs for rtrl-long."""
-    return 4 * (n + D) if rule == "rtrl-long" else STEPS
+    return 2 * (n + D) if rule == "rtrl-long" else STEPS
 
 
 def fit(points):
