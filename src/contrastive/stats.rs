@@ -145,27 +145,43 @@ impl BatchMeans {
     /// The batch-means estimate and its standard error; with fewer values than batches (or, for a
     /// known length, fewer than announced) the plain mean with an infinite standard error.
     pub fn finish(&self) -> (f64, f64) {
+        match self.batch_values() {
+            Some(means) => batch_estimate(&means),
+            None => (self.plain_mean(), f64::INFINITY),
+        }
+    }
+
+    /// The `batches` batch means, or `None` with fewer values than batches (or, for a known
+    /// length, fewer than announced). A linear map of several series' batch means is the batch
+    /// means of the mapped series, so a map can be applied per batch instead of per value.
+    pub fn batch_values(&self) -> Option<Vec<f64>> {
         let per = self.sums.len() / self.batches;
         if per == 0 {
-            let m = if self.all_n == 0 {
-                0.0
-            } else {
-                self.all_sum / self.all_n as f64
-            };
-            return (m, f64::INFINITY);
+            return None;
         }
         let len = (per as u64 * self.block) as f64;
-        let means: Vec<f64> = self
-            .sums
-            .chunks(per)
-            .take(self.batches)
-            .map(|c| c.iter().sum::<f64>() / len)
-            .collect();
-        (
-            mean(&means),
-            (variance(&means) / self.batches as f64).sqrt(),
+        Some(
+            self.sums
+                .chunks(per)
+                .take(self.batches)
+                .map(|c| c.iter().sum::<f64>() / len)
+                .collect(),
         )
     }
+
+    /// The mean of every value pushed (0 for none).
+    pub fn plain_mean(&self) -> f64 {
+        if self.all_n == 0 {
+            0.0
+        } else {
+            self.all_sum / self.all_n as f64
+        }
+    }
+}
+
+/// The estimate from batch means: their mean and its standard error `√(s² / batches)`.
+pub fn batch_estimate(means: &[f64]) -> (f64, f64) {
+    (mean(means), (variance(means) / means.len() as f64).sqrt())
 }
 
 /// Least-squares slope of `y` against `x`.
@@ -371,6 +387,44 @@ mod tests {
                 "n = {n}, b = {b}: standard error"
             );
         }
+    }
+
+    /// A linear map applied to the batch means (per batch) gives the estimate of the mapped series
+    /// pushed value by value; a map applied to the wrong series or batch would not.
+    #[test]
+    fn mapped_batch_values_equal_the_mapped_series() {
+        let xs: Vec<[f64; 2]> = (0..1000)
+            .map(|t| {
+                let t = t as f64;
+                [(0.37 * t).sin() + 0.001 * t, (0.11 * t * t).cos()]
+            })
+            .collect();
+        let map = [[2.0, -0.5], [0.25, 3.0]];
+        let mut raw = vec![BatchMeans::with_len(1000, 20); 2];
+        let mut mapped = vec![BatchMeans::with_len(1000, 20); 2];
+        for x in &xs {
+            for k in 0..2 {
+                raw[k].push(x[k]);
+                mapped[k].push(map[k][0] * x[0] + map[k][1] * x[1]);
+            }
+        }
+        let (v0, v1) = (
+            raw[0].batch_values().unwrap(),
+            raw[1].batch_values().unwrap(),
+        );
+        for k in 0..2 {
+            let means: Vec<f64> = (0..20)
+                .map(|b| map[k][0] * v0[b] + map[k][1] * v1[b])
+                .collect();
+            let (m, se) = batch_estimate(&means);
+            let (em, ese) = mapped[k].finish();
+            assert!(
+                (m - em).abs() < 1e-12 && (se - ese).abs() < 1e-12,
+                "{k}: {m} {se} {em} {ese}"
+            );
+            assert!(ese > 1e-3);
+        }
+        assert_eq!(BatchMeans::with_len(1000, 20).batch_values(), None);
     }
 
     #[test]

@@ -4,7 +4,7 @@ use super::driver::{ClModel, PhaseStatistic, Rate, run_eq2r, run_eq3r, run_isr};
 use super::models::boltzmann::{Boltzmann, newton_zero, transient_phase_stats};
 use super::models::gaussian::GaussianToy;
 use super::phases::{LengthDist, PhaseProcess, PhaseSampler};
-use super::stats::BatchMeans;
+use super::stats::{BatchMeans, batch_estimate};
 use super::{Phase, Weights};
 use crate::error::{LroError, Result};
 use crate::tolerances::{CL_NEWTON_FD_STEP, CL_NEWTON_RESIDUAL};
@@ -195,13 +195,10 @@ pub fn bm_tail_average(
     let batch_len = (steps - burn) as f64 / batches as f64;
     let inflate = (1.0 + 2.0 * tau / batch_len).sqrt();
     let mut sampler = PhaseSampler::new(process, seed)?;
-    // Batch means are accumulated as the run goes ([`BatchMeans`]), so memory stays
-    // O(d · batches) however long the run.
+    // Batch means of θ are accumulated as the run goes ([`BatchMeans`]), so memory stays
+    // O(d · batches) however long the run; the metric is applied to each batch's mean at the end
+    // (a linear map commutes with batch averaging), not to θ at every step.
     let mut acc = vec![BatchMeans::with_len(steps - burn, batches); d];
-    // The metric's rows, contiguous (the same products and sums as indexing the matrix).
-    let rows: Vec<f64> = (0..d)
-        .flat_map(|i| (0..d).map(move |j| metric[(i, j)]))
-        .collect();
     run_eq3r(
         bm,
         &mut sampler,
@@ -213,17 +210,22 @@ pub fn bm_tail_average(
         seed ^ 0x5A5A,
         |v| {
             if v.t >= burn {
-                for (a, row) in acc.iter_mut().zip(rows.chunks_exact(d)) {
-                    a.push(row.iter().zip(v.theta).map(|(m, t)| m * t).sum::<f64>());
+                for (a, t) in acc.iter_mut().zip(v.theta) {
+                    a.push(*t);
                 }
             }
         },
     )?;
-    Ok(acc
-        .iter()
-        .map(|a| {
-            let (m, se) = a.finish();
-            (m, se * inflate)
+    let apply = |i: usize, x: &dyn Fn(usize) -> f64| (0..d).map(|j| metric[(i, j)] * x(j)).sum();
+    let values: Option<Vec<Vec<f64>>> = acc.iter().map(BatchMeans::batch_values).collect();
+    Ok((0..d)
+        .map(|i| match &values {
+            Some(v) => {
+                let means: Vec<f64> = (0..v[0].len()).map(|b| apply(i, &|j| v[j][b])).collect();
+                let (m, se) = batch_estimate(&means);
+                (m, se * inflate)
+            }
+            None => (apply(i, &|j| acc[j].plain_mean()), f64::INFINITY),
         })
         .unzip())
 }
