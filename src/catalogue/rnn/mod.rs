@@ -428,7 +428,8 @@ pub fn entries() -> Vec<Entry> {
             [Standard, Derived],
             "efficient BPTT and future BPTT (Marschall, Cho & Savin 2020) with k ≥ T equal BPTT and \
              RTRL per sample, any leak and activation; future BPTT with k < T is k-step truncated \
-             BPTT, and for k < T both differ from BPTT",
+             BPTT, and for k < T both differ from BPTT wherever the credit they drop is not \
+             identically zero",
             family::windowed_bptt,
         ),
     ]
