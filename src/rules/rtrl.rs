@@ -163,7 +163,10 @@ fn forward_mode_with<T: Real>(s: &Sample<T>, limit: usize) -> (DMatrix<T>, DMatr
         }
         let (h, x) = (&s.traj.h[t - 1], &s.xs[t - 1]);
         if dense.is_none() && fac.len == cap {
+            // Freed in turn, so that at most the terms and M (each no larger than M) are alive.
+            fac.tmp = DMatrix::zeros(0, 0);
             let m = fac.dense(d);
+            fac = Factored::new(n, d, 0);
             let tmp = DMatrix::zeros(m.nrows(), m.ncols());
             g = DVector::zeros(m.ncols());
             dense = Some((m, tmp));
