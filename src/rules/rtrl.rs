@@ -55,11 +55,12 @@ fn factored_limit(n: usize, d: usize) -> usize {
 }
 
 /// The influence as `len` Kronecker terms: `p` holds `P_{t,1} … P_{t,len}` side by side
-/// (n × n each), row s of `pre` holds `pre_s = (h_{s−1}; x_{s−1})`.
+/// (n × n each), row s of `pre` holds `pre_s = (h_{s−1}; x_{s−1})`; `tmp` and `v` are scratch.
 struct Factored<T: Real> {
     p: DMatrix<T>,
     tmp: DMatrix<T>,
     pre: DMatrix<T>,
+    v: DVector<T>,
     len: usize,
 }
 
@@ -69,6 +70,7 @@ impl<T: Real> Factored<T> {
             p: DMatrix::zeros(n, n * cap),
             tmp: DMatrix::zeros(n, n * cap),
             pre: DMatrix::zeros(cap, n + d),
+            v: DVector::zeros(n * cap),
             len: 0,
         }
     }
@@ -103,12 +105,13 @@ impl<T: Real> Factored<T> {
     }
 
     /// `grad += Mᵀ sig` in the n × (n + d) layout `[ΔW | ΔB]`: `v_s = P_{t,s}ᵀ sig` (column s of
-    /// V, n × len), then `grad += V · pre` (`v` is scratch of n · cap entries).
-    fn add_gradient(&self, grad: &mut DMatrix<T>, sig: &DVector<T>, v: &mut DVector<T>) {
+    /// V, n × len), then `grad += V · pre`.
+    fn add_gradient(&mut self, grad: &mut DMatrix<T>, sig: &DVector<T>) {
         let width = self.p.nrows() * self.len;
-        v.rows_mut(0, width)
+        self.v
+            .rows_mut(0, width)
             .gemv_tr(T::one(), &self.p.columns(0, width), sig, T::zero());
-        let vm = DMatrixView::from_slice(&v.as_slice()[..width], self.p.nrows(), self.len);
+        let vm = DMatrixView::from_slice(&self.v.as_slice()[..width], self.p.nrows(), self.len);
         linalg::gemm(grad, T::one(), &vm, &self.pre.rows(0, self.len), T::one());
     }
 
@@ -148,9 +151,10 @@ fn forward_mode_with<T: Real>(s: &Sample<T>, limit: usize) -> (DMatrix<T>, DMatr
     let drop = faults::active(Fault::RtrlDropsPropagation);
     let cap = limit.min(s.xs.len());
     let mut fac = Factored::new(n, d, cap);
-    let mut dense: Option<(DMatrix<T>, DMatrix<T>)> = None;
-    let (mut grad, mut g) = (DMatrix::<T>::zeros(n, n + d), DVector::<T>::zeros(0));
-    let (mut sig, mut v) = (DVector::<T>::zeros(n), DVector::<T>::zeros(n * cap));
+    // The dense M, its scratch and its gradient `Mᵀ σ` summed over the loss steps.
+    let mut dense: Option<(DMatrix<T>, DMatrix<T>, DVector<T>)> = None;
+    let mut grad = DMatrix::<T>::zeros(n, n + d);
+    let mut sig = DVector::<T>::zeros(n);
     for t in 1..=s.xs.len() {
         let dphi = &s.traj.dphi[t - 1];
         let gain = dphi * alpha.clone();
@@ -167,12 +171,14 @@ fn forward_mode_with<T: Real>(s: &Sample<T>, limit: usize) -> (DMatrix<T>, DMatr
             fac.tmp = DMatrix::zeros(0, 0);
             let m = fac.dense(d);
             fac = Factored::new(n, d, 0);
-            let tmp = DMatrix::zeros(m.nrows(), m.ncols());
-            g = DVector::zeros(m.ncols());
-            dense = Some((m, tmp));
+            let (tmp, g) = (
+                DMatrix::zeros(m.nrows(), m.ncols()),
+                DVector::zeros(m.ncols()),
+            );
+            dense = Some((m, tmp, g));
         }
         match &mut dense {
-            Some((m, tmp)) => {
+            Some((m, tmp, _)) => {
                 let pres = [(h, 0), (x, n * n)];
                 advance(m, tmp, &jac, &gain, pres, t == 1, drop);
             }
@@ -180,9 +186,9 @@ fn forward_mode_with<T: Real>(s: &Sample<T>, limit: usize) -> (DMatrix<T>, DMatr
         }
         if let Some(e) = &s.errs[t - 1] {
             sig.gemv_tr(T::one(), s.net.a(), e, T::zero());
-            match &dense {
-                Some((m, _)) => g.gemv_tr(T::one(), m, &sig, T::one()),
-                None => fac.add_gradient(&mut grad, &sig, &mut v),
+            match &mut dense {
+                Some((m, _, g)) => g.gemv_tr(T::one(), m, &sig, T::one()),
+                None => fac.add_gradient(&mut grad, &sig),
             }
         }
     }
@@ -190,7 +196,7 @@ fn forward_mode_with<T: Real>(s: &Sample<T>, limit: usize) -> (DMatrix<T>, DMatr
         grad.columns(0, n).into_owned(),
         grad.columns(n, d).into_owned(),
     );
-    if dense.is_some() {
+    if let Some((_, _, g)) = &dense {
         let g = g.as_slice();
         dw += DMatrix::from_fn(n, n, |i, j| g[i * n + j].clone());
         db += DMatrix::from_fn(n, d, |i, j| g[n * n + i * d + j].clone());
@@ -203,6 +209,7 @@ mod tests {
     use super::*;
     use crate::rnn::{Activation, Rnn};
     use crate::scalar::Rational;
+    use crate::tolerances::{F64_IDENTITY_REL, ZERO_GUARD_F64};
 
     /// A leaky network (o = 2, n = 3, d = 2, α = ½) over any kind, T = 6 steps.
     fn problem<T: Real>(activation: Activation) -> (Rnn<T>, Vec<DVector<T>>, Vec<DVector<T>>) {
@@ -292,8 +299,10 @@ mod tests {
         let (net, xs, ys) = problem::<f64>(Activation::Tanh);
         let (dw, db) = run(&net, &xs, &ys, true, 0);
         let (fw, fb) = run(&net, &xs, &ys, true, 6);
-        assert!(linalg::rel_diff(&dw, &fw, 1e-12) < 1e-13);
-        assert!(linalg::rel_diff(&db, &fb, 1e-12) < 1e-13);
+        for (dense, factored) in [(&dw, &fw), (&db, &fb)] {
+            let err = linalg::rel_diff(dense, factored, ZERO_GUARD_F64);
+            assert!(err <= F64_IDENTITY_REL, "{err}");
+        }
     }
 
     /// Never more numbers than the dense M, and at least one term from n = 2 on.

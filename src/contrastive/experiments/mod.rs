@@ -8,7 +8,7 @@ use super::stats::{BatchMeans, batch_estimate};
 use super::{Phase, Weights};
 use crate::error::{LroError, Result};
 use crate::tolerances::{CL_NEWTON_FD_STEP, CL_NEWTON_RESIDUAL};
-use nalgebra::DMatrix;
+use nalgebra::{DMatrix, DVector};
 
 mod summary;
 pub use summary::{SummaryRow, summary_rows, summary_table};
@@ -185,20 +185,16 @@ pub fn bm_tail_average(
     seed: u64,
 ) -> Result<(Vec<f64>, Vec<f64>)> {
     let d = bm.n_params();
-    let burn = steps / 5;
+    let mut tail = Tail::new(steps, batches, d);
     // Slowest relaxation time of the linearised mean ODE, τ = 1/(η·π⁻ω_−·λ_min(F)), F the Fisher
     // matrix Cov(φ) at θ0. Adjacent batch means of an AR(1)-like series with correlation time τ
     // are correlated (lag-one correlation ≈ τ/B for batch length B ≫ τ), which makes the
     // batch-means variance too small by about the factor 1 + 2τ/B; the standard errors are
     // inflated by its square root.
     let tau = 1.0 / (eta * (1.0 - process.pi_plus()) * w.minus * fisher_min_eig(bm, theta0));
-    let batch_len = (steps - burn) as f64 / batches as f64;
+    let batch_len = (steps - tail.burn) as f64 / batches as f64;
     let inflate = (1.0 + 2.0 * tau / batch_len).sqrt();
     let mut sampler = PhaseSampler::new(process, seed)?;
-    // Batch means of θ are accumulated as the run goes ([`BatchMeans`]), so memory stays
-    // O(d · batches) however long the run; the metric is applied to each batch's mean at the end
-    // (a linear map commutes with batch averaging), not to θ at every step.
-    let mut acc = vec![BatchMeans::with_len(steps - burn, batches); d];
     run_eq3r(
         bm,
         &mut sampler,
@@ -208,26 +204,61 @@ pub fn bm_tail_average(
         &0usize,
         steps,
         seed ^ 0x5A5A,
-        |v| {
-            if v.t >= burn {
-                for (a, t) in acc.iter_mut().zip(v.theta) {
-                    a.push(*t);
-                }
-            }
-        },
+        |v| tail.see(v.t, v.theta),
     )?;
-    let apply = |i: usize, x: &dyn Fn(usize) -> f64| (0..d).map(|j| metric[(i, j)] * x(j)).sum();
-    let values: Option<Vec<Vec<f64>>> = acc.iter().map(BatchMeans::batch_values).collect();
-    Ok((0..d)
-        .map(|i| match &values {
-            Some(v) => {
-                let means: Vec<f64> = (0..v[0].len()).map(|b| apply(i, &|j| v[j][b])).collect();
-                let (m, se) = batch_estimate(&means);
-                (m, se * inflate)
+    // The metric is applied to each batch's mean of θ (a linear map commutes with batch
+    // averaging), not to θ at every step.
+    let values: Option<Vec<Vec<f64>>> = tail.series.iter().map(BatchMeans::batch_values).collect();
+    Ok(match values {
+        Some(v) => {
+            let means = metric * DMatrix::from_fn(d, v[0].len(), |j, b| v[j][b]);
+            means
+                .row_iter()
+                .map(|row| {
+                    let (m, se) = batch_estimate(&row.iter().copied().collect::<Vec<f64>>());
+                    (m, se * inflate)
+                })
+                .unzip()
+        }
+        None => {
+            let plain = DVector::from_iterator(d, tail.series.iter().map(BatchMeans::plain_mean));
+            (
+                (metric * plain).iter().copied().collect(),
+                vec![f64::INFINITY; d],
+            )
+        }
+    })
+}
+
+/// θ from step `total / 5` on, coordinate by coordinate, as streaming batch means: the series of
+/// the tail averages (memory O(d · batches) however long the run).
+struct Tail {
+    burn: u64,
+    series: Vec<BatchMeans>,
+}
+
+impl Tail {
+    fn new(total: u64, batches: usize, dim: usize) -> Self {
+        let burn = total / 5;
+        Tail {
+            burn,
+            series: vec![BatchMeans::with_len(total - burn, batches); dim],
+        }
+    }
+
+    /// θ at `step`, kept from the burn-in on.
+    fn see(&mut self, step: u64, theta: &[f64]) {
+        if step >= self.burn {
+            for (s, v) in self.series.iter_mut().zip(theta) {
+                s.push(*v);
             }
-            None => (apply(i, &|j| acc[j].plain_mean()), f64::INFINITY),
-        })
-        .unzip())
+        }
+    }
+
+    /// Each coordinate's batch-means estimate and standard error.
+    fn finish(&self) -> (Vec<f64>, Vec<f64>) {
+        self.series.iter().map(BatchMeans::finish).unzip()
+    }
 }
 
 /// Boltzmann machine under Eq.3-R with weights `w`, constant η, Gibbs sampling, held to the
@@ -323,8 +354,7 @@ pub fn eq2r_tail_average<M: ClModel>(
     batches: usize,
     seed: u64,
 ) -> Result<(Vec<f64>, Vec<f64>)> {
-    let burn = pairs / 5;
-    let mut series = vec![BatchMeans::with_len(pairs - burn, batches); model.dim()];
+    let mut tail = Tail::new(pairs, batches, model.dim());
     run_eq2r(
         model,
         t,
@@ -334,15 +364,9 @@ pub fn eq2r_tail_average<M: ClModel>(
         a0,
         pairs,
         seed,
-        |k, th| {
-            if k >= burn {
-                for (s, v) in series.iter_mut().zip(th) {
-                    s.push(*v);
-                }
-            }
-        },
+        |k, th| tail.see(k, th),
     )?;
-    Ok(series.iter().map(BatchMeans::finish).unzip())
+    Ok(tail.finish())
 }
 
 /// The IS-R reference run: θ averaged over the last 80 % of `phases` per-phase updates.
@@ -359,8 +383,7 @@ pub fn isr_tail_average<M: ClModel>(
     batches: usize,
     seed: u64,
 ) -> Result<(Vec<f64>, Vec<f64>)> {
-    let burn = phases / 5;
-    let mut series = vec![BatchMeans::with_len(phases - burn, batches); model.dim()];
+    let mut tail = Tail::new(phases, batches, model.dim());
     run_isr(
         model,
         p,
@@ -372,15 +395,9 @@ pub fn isr_tail_average<M: ClModel>(
         a0,
         phases,
         seed,
-        |k, _, th| {
-            if k >= burn {
-                for (s, v) in series.iter_mut().zip(th) {
-                    s.push(*v);
-                }
-            }
-        },
+        |k, _, th| tail.see(k, th),
     )?;
-    Ok(series.iter().map(BatchMeans::finish).unzip())
+    Ok(tail.finish())
 }
 
 /// The Eq.3-R mean field at a frozen θ, by simulation: the batch-means average of
